@@ -1,0 +1,102 @@
+/*
+ * call.c - what every syscall command shares: choosing the fd the learner
+ * meant, and printing the outcome (call line, explanation, state).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "sockrepl.h"
+
+/* ---- which socket a command means -------------------------------------- */
+
+static bool in_state(int fd, enum api_state a, enum api_state b)
+{
+	struct kstate k;
+
+	return kstate_read(fd, &k) && (k.api == a || k.api == b);
+}
+
+bool fits_unbound(int fd)
+{
+	return in_state(fd, API_CREATED, API_CREATED);
+}
+
+bool fits_listen(int fd)
+{
+	struct kstate k;
+
+	return kstate_read(fd, &k) && k.type == SOCK_STREAM &&
+	       (k.api == API_CREATED || k.api == API_BOUND);
+}
+
+bool fits_accept(int fd)
+{
+	return in_state(fd, API_LISTENING, API_LISTENING);
+}
+
+bool fits_connect(int fd)
+{
+	return in_state(fd, API_CREATED, API_BOUND);
+}
+
+/*
+ * The fd a command acts on: the one typed (text), or else the newest socket
+ * for which `call` makes sense.
+ */
+bool resolve_fd(struct session *s, const char *text, bool (*fits)(int fd),
+		const char *call, int *fd)
+{
+	if (text != NULL)
+		return parse_fd(s, text, fd);
+	*fd = session_pick_fd(s, fits);
+	if (*fd == -1) {
+		report_error(s, "%s: no socket yet; create one with socket", call);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Arguments of bind and connect: [FD] ADDR PORT, [FD] ADDR:PORT or [FD] @FD.
+ * A leading integer is the fd when an endpoint still follows it: no address
+ * is ever a bare integer, so `bind 3 127.0.0.1:80` and `bind 127.0.0.1 80`
+ * cannot be confused.
+ */
+bool take_endpoint(struct session *s, const struct cmd_args *a, bool (*fits)(int fd),
+		   const char *call, int *fd, struct sockaddr_storage *addr,
+		   socklen_t *len)
+{
+	bool fd_typed = a->argc == 3 || (a->argc == 2 && looks_like_int(a->argv[0]));
+	int first = fd_typed ? 1 : 0;
+
+	if (a->argc == 1 && looks_like_int(a->argv[0])) {
+		report_error(s, "%s: '%s' is not an address; write ADDR PORT, ADDR:PORT or @FD",
+			     call, a->argv[0]);
+		return false;
+	}
+	return resolve_fd(s, fd_typed ? a->argv[0] : NULL, fits, call, fd) &&
+	       parse_endpoint(s, socket_family(*fd), a->argc - first, a->argv + first,
+			      addr, len);
+}
+
+/* ---- the outcome -------------------------------------------------------- */
+
+/*
+ * After the call: its strace line, on failure the explanation, then the
+ * state of the socket it acted on. Returns CMD_FAILED_CALL on failure, which
+ * only -e treats as fatal.
+ */
+enum cmd_status finish_call(struct session *s, const struct strbuf *args,
+			    const struct call_ctx *c, long ret, int err)
+{
+	print_call(s, args, c->call, c->fd, ret, err);
+	if (ret == -1)
+		explain_failure(s, c, err);
+	else if (c->on_success != NULL)
+		c->on_success(c);
+	if (c->fd != -1)
+		print_state_line(c->fd);
+	if (session_has(s, c->fd))
+		s->current_fd = c->fd;
+	return ret == -1 ? CMD_FAILED_CALL : CMD_OK;
+}

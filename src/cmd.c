@@ -1,0 +1,193 @@
+/*
+ * cmd.c - the command table, its lookup, and running one input line.
+ *
+ * Every command is one row (struct cmd_entry) defined in the file of its
+ * concern; help, usage errors and arity checks all read the same row.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "sockrepl.h"
+
+#define MAX_ARGS 16
+
+/* In the order `help` lists them: the chapter's order, then the tools. */
+static const struct cmd_entry *const commands[] = {
+	&cmd_socket_entry, &cmd_bind_entry, &cmd_listen_entry, &cmd_accept_entry,
+	&cmd_connect_entry, &cmd_nonblock_entry, &cmd_close_entry,
+	&cmd_sockets_entry, &cmd_say_entry, &cmd_expect_entry, &cmd_help_entry,
+	&cmd_quit_entry,
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/* Edit distance with transpositions, for "did you mean". */
+static size_t typo_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t d[16][16];
+
+	if (la >= 16 || lb >= 16)
+		return 99;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] != b[j - 1];
+			size_t best = d[i - 1][j - 1] + cost;
+
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	}
+	return d[la][lb];
+}
+
+static void report_unknown(struct session *s, const char *name)
+{
+	const struct cmd_entry *closest = NULL;
+	size_t best = 3;	/* suggest only near misses */
+
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		size_t d = typo_distance(name, commands[i]->name);
+
+		if (d < best) {
+			best = d;
+			closest = commands[i];
+		}
+	}
+	if (closest != NULL)
+		report_error(s, "unknown command '%.40s': did you mean '%s'?", name, closest->name);
+	else
+		report_error(s, "unknown command '%.40s' (help lists the commands)", name);
+}
+
+/* Exact name, then alias, then a unique prefix (as tmux does). */
+const struct cmd_entry *cmd_find(struct session *s, const char *name)
+{
+	const struct cmd_entry *found = NULL;
+	char candidates[256] = "";
+	size_t matches = 0, len = strlen(name);
+
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(name, commands[i]->name) == 0 ||
+		    (commands[i]->alias && strcmp(name, commands[i]->alias) == 0))
+			return commands[i];
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		if (strncmp(name, commands[i]->name, len) != 0)
+			continue;
+		found = commands[i];
+		if (matches++)
+			strncat(candidates, ", ", sizeof(candidates) - strlen(candidates) - 1);
+		strncat(candidates, commands[i]->name, sizeof(candidates) - strlen(candidates) - 1);
+	}
+	if (matches == 1)
+		return found;
+	if (matches > 1)
+		report_error(s, "ambiguous command '%s': could be %s", name, candidates);
+	else
+		report_unknown(s, name);
+	return NULL;
+}
+
+/* `help`: one line per command. */
+void cmd_print_list(void)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		char synopsis[64];
+
+		snprintf(synopsis, sizeof(synopsis), "%s %s", commands[i]->name,
+			 commands[i]->usage);
+		printf("  %-32s %s\n", synopsis, commands[i]->summary);
+	}
+	printf("Type help NAME for one command: its syscall, errors and man page.\n");
+}
+
+/* `help NAME`: usage, what it does, its errnos and man page. */
+bool cmd_print_help(struct session *s, const char *name)
+{
+	const struct cmd_entry *cmd = cmd_find(s, name);
+
+	if (cmd == NULL)
+		return false;
+	printf("usage: %s %s\n", cmd->name, cmd->usage);
+	if (cmd->alias)
+		printf("alias: %s\n", cmd->alias);
+	printf("%s\n", cmd->about);
+	if (cmd->syscall != NULL) {
+		printf("%s can fail with:\n", cmd->syscall);
+		explain_errnos_of(cmd->syscall);
+		printf("read: man 2 %s\n", cmd->syscall);
+	}
+	return true;
+}
+
+/* Split on blanks; count every word, keep the first MAX_ARGS. */
+static int split_words(char *text, char **words)
+{
+	int n = 0;
+
+	for (char *word = strtok(text, " \t"); word; word = strtok(NULL, " \t")) {
+		if (n < MAX_ARGS)
+			words[n] = word;
+		n++;
+	}
+	return n;
+}
+
+static char *skip_blanks(char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/* Check the argument count against the table, so no handler has to. */
+static bool arity_ok(struct session *s, const struct cmd_entry *cmd, int nargs)
+{
+	if (nargs >= cmd->min_args && (cmd->max_args < 0 || nargs <= cmd->max_args))
+		return true;
+	report_error(s, "%s: %s arguments (usage: %s %s)", cmd->name,
+		     nargs < cmd->min_args ? "missing" : "too many", cmd->name, cmd->usage);
+	return false;
+}
+
+/* Run one line of input: a comment, a blank, or a command and its arguments. */
+enum cmd_status cmd_run_line(struct session *s, char *line)
+{
+	const struct cmd_entry *cmd;
+	struct cmd_args args;
+	char *words[MAX_ARGS], *start, *after;
+	int nargs;
+
+	line[strcspn(line, "\r\n")] = '\0';	/* CRLF scripts run as well */
+	start = skip_blanks(line);
+	if (*start == '\0' || *start == '#')
+		return CMD_OK;
+	after = start + strcspn(start, " \t");
+	if (*after != '\0')
+		*after++ = '\0';
+	cmd = cmd_find(s, start);
+	if (cmd == NULL)
+		return CMD_USAGE;
+	args.rest = skip_blanks(after);
+	if (cmd->max_args < 0) {	/* takes the line's text as it is */
+		nargs = *args.rest != '\0';
+		args.argc = 0;
+	} else {
+		nargs = split_words(after, words);
+		args.argc = nargs < MAX_ARGS ? nargs : MAX_ARGS;
+	}
+	args.argv = words;
+	if (!arity_ok(s, cmd, nargs))
+		return CMD_USAGE;
+	return cmd->exec(s, &args);
+}

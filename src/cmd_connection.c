@@ -1,0 +1,119 @@
+/*
+ * cmd_connection.c - the calls that make a connection: accept and connect.
+ *
+ * Both may block. Stdout is flushed first so the learner sees why the REPL
+ * waits, and Ctrl-C (SIGINT, installed without SA_RESTART) makes the call
+ * return EINTR instead of waiting on.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+
+#include "sockrepl.h"
+
+/* ---- accept [FD] -------------------------------------------------------- */
+
+/* A buffer the size of the socket's own family, as a C program would pass. */
+static socklen_t peer_buffer_size(int fd)
+{
+	switch (socket_family(fd)) {
+	case AF_INET:
+		return sizeof(struct sockaddr_in);
+	case AF_INET6:
+		return sizeof(struct sockaddr_in6);
+	default:
+		return sizeof(struct sockaddr_storage);
+	}
+}
+
+/* Before a blocking accept on an empty queue, say that the REPL will wait. */
+static void announce_wait(int fd)
+{
+	struct kstate k;
+
+	if (kstate_read(fd, &k) && k.api == API_LISTENING && k.queue_len == 0 &&
+	    !(fcntl(fd, F_GETFL) & O_NONBLOCK))
+		report_note("(no connection is waiting yet: accept blocks until one arrives; "
+			    "Ctrl-C interrupts)");
+	fflush(stdout);
+}
+
+static enum cmd_status cmd_accept_exec(struct session *s, const struct cmd_args *a)
+{
+	struct call_ctx c = { .call = "accept" };
+	struct sockaddr_storage peer;
+	socklen_t size, len;
+	struct strbuf args;
+	enum cmd_status status;
+	int fd, err;
+
+	if (!resolve_fd(s, a->argc ? a->argv[0] : NULL, fits_accept, "accept", &c.fd))
+		return CMD_USAGE;
+	size = len = peer_buffer_size(c.fd);
+	announce_wait(c.fd);
+	fd = accept(c.fd, (struct sockaddr *)&peer, &len);
+	err = errno;
+	sb_init(&args);
+	sb_printf(&args, "%d, ", c.fd);
+	if (fd >= 0) {
+		sb_sockaddr(&args, (struct sockaddr *)&peer, len);
+		if (len == size)
+			sb_printf(&args, ", [%u]", (unsigned)len);
+		else
+			sb_printf(&args, ", [%u => %u]", (unsigned)size, (unsigned)len);
+	} else {
+		sb_printf(&args, "%p, [%u]", (void *)&peer, (unsigned)size);
+	}
+	if (fd >= 0 && !session_add(s, fd))
+		report_error(s, "out of memory: fd %d is not in the session's list", fd);
+	status = finish_call(s, &args, &c, fd, err);
+	if (fd >= 0) {
+		print_state_line(fd);	/* the new connection, below its listener */
+		s->current_fd = fd;
+	}
+	return status;
+}
+
+const struct cmd_entry cmd_accept_entry = {
+	"accept", NULL, "[FD]", "take the next connection from the accept queue",
+	"accept",
+	"Takes the first finished connection from a listener's accept queue and\n"
+	"returns a new fd for it; the listener goes on listening. With an empty\n"
+	"queue it waits (Ctrl-C interrupts: EINTR), or, if the listener is\n"
+	"non-blocking, fails at once with EAGAIN. Without FD: the newest listener.",
+	0, 1, cmd_accept_exec,
+};
+
+/* ---- connect [FD] ADDR PORT -------------------------------------------- */
+
+static enum cmd_status cmd_connect_exec(struct session *s, const struct cmd_args *a)
+{
+	struct sockaddr_storage addr;
+	struct call_ctx c = { .call = "connect", .addr = (struct sockaddr *)&addr };
+	struct strbuf args;
+	socklen_t len;
+	int ret, err;
+
+	if (!take_endpoint(s, a, fits_connect, "connect", &c.fd, &addr, &len))
+		return CMD_USAGE;
+	fflush(stdout);
+	ret = connect(c.fd, (struct sockaddr *)&addr, len);
+	err = errno;
+	sb_init(&args);
+	sb_printf(&args, "%d, ", c.fd);
+	sb_sockaddr(&args, (struct sockaddr *)&addr, len);
+	sb_printf(&args, ", %u", (unsigned)len);
+	return finish_call(s, &args, &c, ret, err);
+}
+
+const struct cmd_entry cmd_connect_entry = {
+	"connect", NULL, "[FD] ADDR PORT", "connect a socket to a listening address",
+	"connect",
+	"Connects a TCP socket to ADDR PORT (or ADDR:PORT, [V6ADDR]:PORT, @FD): the\n"
+	"kernel picks a free local port if the socket is not bound, sends a SYN and\n"
+	"waits for the three-way handshake. A non-blocking socket returns at once\n"
+	"with EINPROGRESS while the handshake goes on. Without FD: the newest socket\n"
+	"that is neither listening nor connected.",
+	1, 3, cmd_connect_exec,
+};

@@ -1,0 +1,114 @@
+/*
+ * cmd_fd.c - calls on the descriptor itself: nonblock (fcntl) and close.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sockrepl.h"
+
+/*
+ * fds 0-2 are the REPL's own terminal or pipe: closing one ends the session's
+ * input or output, and O_NONBLOCK on a terminal is shared with the shell that
+ * started sockrepl. These are refused; every other fd goes to the kernel.
+ */
+static bool refuse_std_fd(struct session *s, const char *call, int fd, const char *harm)
+{
+	static const char *const names[] = { "standard input", "standard output",
+					     "standard error" };
+
+	if (fd < 0 || fd > 2)
+		return false;
+	report_error(s, "%s: fd %d is sockrepl's own %s; %s", call, fd, names[fd], harm);
+	return true;
+}
+
+/* ---- nonblock [FD] on|off ---------------------------------------------- */
+
+static enum cmd_status cmd_nonblock_exec(struct session *s, const struct cmd_args *a)
+{
+	struct call_ctx c = { .call = "fcntl" };
+	const char *mode = a->argv[a->argc - 1];
+	struct strbuf args;
+	int ret, err;
+
+	if (strcmp(mode, "on") != 0 && strcmp(mode, "off") != 0) {
+		report_error(s, "nonblock: '%.40s' is neither on nor off", mode);
+		return CMD_USAGE;
+	}
+	if (!resolve_fd(s, a->argc == 2 ? a->argv[0] : NULL, NULL, "nonblock", &c.fd) ||
+	    refuse_std_fd(s, "nonblock", c.fd, "making it non-blocking would change "
+			  "the terminal it shares with your shell"))
+		return CMD_USAGE;
+	c.arg = strcmp(mode, "on") == 0;
+	/*
+	 * One call, as promised: a socket's F_GETFL flags are just O_RDWR, so
+	 * this is what fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) sets.
+	 */
+	ret = fcntl(c.fd, F_SETFL, O_RDWR | (c.arg ? O_NONBLOCK : 0));
+	err = errno;
+	sb_init(&args);
+	sb_printf(&args, "%d, F_SETFL, %s", c.fd, c.arg ? "O_RDWR|O_NONBLOCK" : "O_RDWR");
+	return finish_call(s, &args, &c, ret, err);
+}
+
+const struct cmd_entry cmd_nonblock_entry = {
+	"nonblock", NULL, "[FD] on|off", "make calls on a socket return instead of waiting",
+	"fcntl",
+	"Sets or clears O_NONBLOCK with fcntl(F_SETFL). A non-blocking socket never\n"
+	"waits: accept with an empty queue fails with EAGAIN, connect returns\n"
+	"EINPROGRESS while the handshake goes on. Without FD: the current socket.",
+	1, 2, cmd_nonblock_exec,
+};
+
+/* ---- close [FD] ---------------------------------------------------------- */
+
+/* What closing loses, said before the fd is gone: queued connections are reset. */
+static void note_queue_lost(int fd)
+{
+	struct kstate k;
+
+	if (kstate_read(fd, &k) && k.api == API_LISTENING && k.queue_len > 0)
+		report_note("note: %u connection%s waiting in the accept queue; closing "
+			    "the listener resets %s.", k.queue_len,
+			    k.queue_len == 1 ? " was" : "s were", k.queue_len == 1 ? "it" : "them");
+}
+
+/* close(2) on fd, printed like any call; at exit too. */
+enum cmd_status close_fd(struct session *s, int fd)
+{
+	struct call_ctx c = { .call = "close", .fd = fd };
+	struct strbuf args;
+	int ret, err;
+
+	note_queue_lost(fd);
+	ret = close(fd);
+	err = errno;
+	/* On Linux the fd is released even when close reports an error. */
+	if (ret == 0 || err != EBADF)
+		session_remove(s, fd);
+	sb_init(&args);
+	sb_printf(&args, "%d", fd);
+	return finish_call(s, &args, &c, ret, err);
+}
+
+static enum cmd_status cmd_close_exec(struct session *s, const struct cmd_args *a)
+{
+	int fd;
+
+	if (!resolve_fd(s, a->argc ? a->argv[0] : NULL, NULL, "close", &fd) ||
+	    refuse_std_fd(s, "close", fd, "closing it would end the session"))
+		return CMD_USAGE;
+	return close_fd(s, fd);
+}
+
+const struct cmd_entry cmd_close_entry = {
+	"close", NULL, "[FD]", "close a socket",
+	"close",
+	"Releases the fd; the socket goes away once no fd refers to it. A\n"
+	"connection closed first on this side waits in TIME-WAIT for a minute,\n"
+	"which keeps its port busy. Without FD: the current socket.",
+	0, 1, cmd_close_exec,
+};

@@ -1,0 +1,171 @@
+/*
+ * cmd_script.c - the script language of lessons and tests: say and expect.
+ *
+ * A lesson is plain REPL input; these two commands make it narrate and check
+ * itself. A failed expectation prints one line (line number, what was
+ * expected, what was seen) and makes the exit status 1; the script goes on.
+ */
+#include <ctype.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sockrepl.h"
+
+/* ---- say TEXT ----------------------------------------------------------- */
+
+static enum cmd_status cmd_say_exec(struct session *s, const struct cmd_args *a)
+{
+	(void)s;
+	printf("%s\n", a->rest);
+	return CMD_OK;
+}
+
+const struct cmd_entry cmd_say_entry = {
+	"say", NULL, "TEXT", "print a line of narration (for lessons)",
+	NULL,
+	"Prints TEXT as it is. Lessons use it to narrate each step.",
+	1, -1, cmd_say_exec,
+};
+
+/* ---- expect ... ------------------------------------------------------------ */
+
+/* TCP state names compare ignoring case, and '_' matches '-' (SYN_SENT). */
+static bool same_state_name(const char *typed, const char *name)
+{
+	for (; *typed && *name; typed++, name++) {
+		char t = *typed == '_' ? '-' : (char)toupper((unsigned char)*typed);
+
+		if (t != *name)
+			return false;
+	}
+	return *typed == *name;
+}
+
+static int find_api_state(const char *typed)
+{
+	for (int st = API_CREATED; st <= API_CLOSED; st++)
+		if (strcasecmp(typed, api_state_name(st)) == 0)
+			return st;
+	return -1;
+}
+
+static int find_tcp_state(const char *typed)
+{
+	for (int st = TCP_ESTABLISHED; st <= TCP_CLOSING; st++)
+		if (same_state_name(typed, tcp_state_name(st)))
+			return st;
+	return -1;
+}
+
+/* expect ok / expect ERRNO: the last system call's outcome. */
+static enum cmd_status expect_result(struct session *s, const char *word)
+{
+	int want = strcasecmp(word, "ok") == 0 ? 0 : errno_from_name(word);
+	const struct call_result *last = &s->last;
+
+	if (want == 0 && strcasecmp(word, "ok") != 0) {
+		report_error(s, "expect: '%.40s' is neither ok, an errno name (EADDRINUSE), "
+			     "state, tcp nor queue", word);
+		return CMD_USAGE;
+	}
+	if (!s->have_last) {
+		report_error(s, "expected %s, but no call has been made yet", word);
+		return CMD_OK;
+	}
+	if (last->err == want)
+		return CMD_OK;
+	if (last->err == 0)
+		report_error(s, "expected %s, but %s on fd %d succeeded (returned %ld)",
+			     errno_name(want), last->call, last->fd, last->ret);
+	else
+		report_error(s, "expected %s, but %s on fd %d failed with %s",
+			     want ? errno_name(want) : "ok", last->call, last->fd,
+			     errno_name(last->err));
+	return CMD_OK;
+}
+
+/* expect state|tcp|queue [FD] VALUE: what the kernel says now. */
+static enum cmd_status expect_kernel(struct session *s, const struct cmd_args *a)
+{
+	const char *what = a->argv[0], *value = a->argv[a->argc - 1];
+	struct kstate k;
+	long want = -1;
+	int fd;
+
+	if (a->argc < 2) {
+		report_error(s, "expect %s: missing value (usage: expect %s [FD] VALUE)", what, what);
+		return CMD_USAGE;
+	}
+	if (strcasecmp(what, "state") == 0 && (want = find_api_state(value)) == -1) {
+		report_error(s, "expect state: '%.40s' is not a state: use CREATED, BOUND, "
+			     "LISTENING, CONNECTING, CONNECTED or CLOSED", value);
+		return CMD_USAGE;
+	}
+	if (strcasecmp(what, "tcp") == 0 && (want = find_tcp_state(value)) == -1) {
+		report_error(s, "expect tcp: '%.40s' is not a TCP state: use an RFC 793 name "
+			     "such as LISTEN, SYN-SENT, ESTABLISHED or TIME-WAIT", value);
+		return CMD_USAGE;
+	}
+	if (strcasecmp(what, "queue") == 0 &&
+	    !parse_int(s, "queue length", value, 0, 1L << 30, &want))
+		return CMD_USAGE;
+	if (a->argc == 3) {
+		if (!parse_fd(s, a->argv[1], &fd))
+			return CMD_USAGE;
+	} else if ((fd = s->current_fd) == -1) {
+		report_error(s, "expect %s: no socket yet; name the fd", what);
+		return CMD_USAGE;
+	}
+
+	kstate_read(fd, &k);
+	if (strcasecmp(what, "state") == 0) {
+		if (k.api != want)
+			report_error(s, "expected fd %d to be %s, but it is %s", fd,
+				     api_state_name(want), api_state_name(k.api));
+	} else if (strcasecmp(what, "tcp") == 0) {
+		if (!k.has_tcp)
+			report_error(s, "expected fd %d in TCP %s, but it has no TCP state (%s)",
+				     fd, tcp_state_name(want), k.is_socket ? proto_name(&k) :
+				     api_state_name(k.api));
+		else if (k.tcp_state != want)
+			report_error(s, "expected fd %d in TCP %s, but it is in %s", fd,
+				     tcp_state_name(want), tcp_state_name(k.tcp_state));
+	} else if (k.api != API_LISTENING) {
+		report_error(s, "expected %ld connection(s) in fd %d's accept queue, but fd %d "
+			     "is %s, not listening", want, fd, fd, api_state_name(k.api));
+	} else if (k.queue_len != want) {
+		report_error(s, "expected %ld connection(s) in fd %d's accept queue, but it "
+			     "holds %u (of %u)", want, fd, k.queue_len, k.queue_max);
+	}
+	return CMD_OK;
+}
+
+static enum cmd_status cmd_expect_exec(struct session *s, const struct cmd_args *a)
+{
+	const char *what = a->argv[0];
+
+	if (strcasecmp(what, "state") == 0 || strcasecmp(what, "tcp") == 0 ||
+	    strcasecmp(what, "queue") == 0)
+		return expect_kernel(s, a);
+	if (a->argc > 1) {
+		report_error(s, "expect %s: too many arguments (usage: expect ok|ERRNO)", what);
+		return CMD_USAGE;
+	}
+	return expect_result(s, what);
+}
+
+const struct cmd_entry cmd_expect_entry = {
+	"expect", NULL, "ok|ERRNO|state [FD] STATE|tcp [FD] STATE|queue [FD] N",
+	"check the last result or a socket's state (for lessons)",
+	NULL,
+	"expect ok and expect ERRNO (e.g. expect EADDRINUSE) check the last system\n"
+	"call's result. expect state [FD] STATE checks the API state (CREATED,\n"
+	"BOUND, LISTENING, CONNECTING, CONNECTED, CLOSED); expect tcp [FD] STATE the\n"
+	"kernel's TCP state (LISTEN, SYN-SENT, ESTABLISHED, ...); expect queue [FD] N\n"
+	"the number of connections waiting in a listener's accept queue. FD defaults\n"
+	"to the current socket. A failed expectation names the line, what was\n"
+	"expected and what was seen, and makes the exit status 1.",
+	1, 3, cmd_expect_exec,
+};

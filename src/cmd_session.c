@@ -1,0 +1,86 @@
+/*
+ * cmd_session.c - commands about the session itself: sockets, help, quit.
+ */
+#include <stdio.h>
+
+#include "sockrepl.h"
+
+/* ---- sockets (ls) ------------------------------------------------------- */
+
+static void print_socket_row(int fd)
+{
+	struct kstate k;
+	char local[64] = "-", peer[64] = "-", queue[32] = "-";
+
+	if (!kstate_read(fd, &k)) {
+		printf("%-4d %-5s %-10s\n", fd, "?", api_state_name(k.api));
+		return;
+	}
+	if (k.has_local || k.api == API_CONNECTING)
+		format_endpoint(local, sizeof(local), (struct sockaddr *)&k.local);
+	if (k.has_peer)
+		format_endpoint(peer, sizeof(peer), (struct sockaddr *)&k.peer);
+	if (k.api == API_LISTENING && k.has_tcp)
+		snprintf(queue, sizeof(queue), "%u/%u", k.queue_len, k.queue_max);
+	printf("%-4d %-5s %-10s %-22s %-22s %-12s %s\n", fd, proto_name(&k),
+	       api_state_name(k.api), local, peer,
+	       k.has_tcp ? tcp_state_name(k.tcp_state) : "-", queue);
+}
+
+static enum cmd_status cmd_sockets_exec(struct session *s, const struct cmd_args *a)
+{
+	(void)a;
+	if (s->nfds == 0) {
+		printf("no sockets yet: create one with socket\n");
+		return CMD_OK;
+	}
+	printf("%-4s %-5s %-10s %-22s %-22s %-12s %s\n", "FD", "PROTO", "STATE", "LOCAL",
+	       "PEER", "TCP", "QUEUE");
+	for (size_t i = 0; i < s->nfds; i++)
+		print_socket_row(s->fds[i]);
+	return CMD_OK;
+}
+
+const struct cmd_entry cmd_sockets_entry = {
+	"sockets", "ls", "", "list this session's sockets, as the kernel sees them",
+	NULL,
+	"One row per socket of this session: its fd, protocol, API state, local\n"
+	"and peer address, TCP state (from TCP_INFO) and, for a listener, its\n"
+	"accept queue as waiting/limit. Every column is read from the kernel.",
+	0, 0, cmd_sockets_exec,
+};
+
+/* ---- help [COMMAND] ------------------------------------------------------ */
+
+static enum cmd_status cmd_help_exec(struct session *s, const struct cmd_args *a)
+{
+	if (a->argc == 0) {
+		cmd_print_list();
+		return CMD_OK;
+	}
+	return cmd_print_help(s, a->argv[0]) ? CMD_OK : CMD_USAGE;
+}
+
+const struct cmd_entry cmd_help_entry = {
+	"help", NULL, "[COMMAND]", "list commands, or explain one",
+	NULL,
+	"Without an argument, lists every command. With one, shows its usage, what\n"
+	"its system call does, the errors it can return and its man page.",
+	0, 1, cmd_help_exec,
+};
+
+/* ---- quit (exit) ---------------------------------------------------------- */
+
+static enum cmd_status cmd_quit_exec(struct session *s, const struct cmd_args *a)
+{
+	(void)a;
+	s->quit = true;
+	return CMD_OK;
+}
+
+const struct cmd_entry cmd_quit_entry = {
+	"quit", "exit", "", "close every socket and leave (also: end of input)",
+	NULL,
+	"Closes every socket still open, each close printed, and ends the session.",
+	0, 0, cmd_quit_exec,
+};

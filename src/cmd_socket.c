@@ -1,0 +1,155 @@
+/*
+ * cmd_socket.c - the server's first three calls: socket, bind, listen.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "sockrepl.h"
+
+/* ---- socket [tcp|udp] [inet|inet6] ------------------------------------- */
+
+/* The words `socket` takes, and the constants (and strace names) they mean. */
+static const struct socket_word {
+	const char *word;
+	bool is_family;		/* else a type */
+	int value;
+	const char *symbol;
+} socket_words[] = {
+	{ "tcp", false, SOCK_STREAM, "SOCK_STREAM" },
+	{ "udp", false, SOCK_DGRAM, "SOCK_DGRAM" },
+	{ "inet", true, AF_INET, "AF_INET" },
+	{ "inet6", true, AF_INET6, "AF_INET6" },
+};
+
+static const struct socket_word *find_socket_word(const char *word)
+{
+	for (size_t i = 0; i < sizeof(socket_words) / sizeof(socket_words[0]); i++)
+		if (strcasecmp(word, socket_words[i].word) == 0)
+			return &socket_words[i];
+	return NULL;
+}
+
+static enum cmd_status cmd_socket_exec(struct session *s, const struct cmd_args *a)
+{
+	const struct socket_word *family = &socket_words[2], *type = &socket_words[0];
+	struct call_ctx c = { .call = "socket", .fd = -1 };
+	struct strbuf args;
+	int fd, err;
+
+	for (int i = 0; i < a->argc; i++) {
+		const struct socket_word *w = find_socket_word(a->argv[i]);
+
+		if (w == NULL) {
+			report_error(s, "socket: '%.40s' is neither tcp, udp, inet nor inet6",
+				     a->argv[i]);
+			return CMD_USAGE;
+		}
+		*(w->is_family ? &family : &type) = w;
+	}
+	fd = socket(family->value, type->value, 0);
+	err = errno;
+	if (fd >= 0 && !session_add(s, fd)) {
+		close(fd);
+		report_error(s, "out of memory: the socket was closed again");
+		return CMD_USAGE;
+	}
+	sb_init(&args);
+	sb_printf(&args, "%s, %s, IPPROTO_IP", family->symbol, type->symbol);
+	c.fd = fd;
+	return finish_call(s, &args, &c, fd, err);
+}
+
+const struct cmd_entry cmd_socket_entry = {
+	"socket", NULL, "[tcp|udp] [inet|inet6]", "create a socket (default: tcp inet)",
+	"socket",
+	"Asks the kernel for a new socket and returns its file descriptor: the\n"
+	"lowest free number, so 3 in a fresh session. tcp is a stream socket\n"
+	"(SOCK_STREAM), udp a datagram socket (SOCK_DGRAM); inet is IPv4, inet6\n"
+	"IPv6. The socket has no address yet: bind gives it one.",
+	0, 2, cmd_socket_exec,
+};
+
+/* ---- bind [FD] ADDR PORT ----------------------------------------------- */
+
+static enum cmd_status cmd_bind_exec(struct session *s, const struct cmd_args *a)
+{
+	struct sockaddr_storage addr;
+	struct call_ctx c = { .call = "bind", .addr = (struct sockaddr *)&addr };
+	struct strbuf args;
+	socklen_t len;
+	int ret, err;
+
+	if (!take_endpoint(s, a, fits_unbound, "bind", &c.fd, &addr, &len))
+		return CMD_USAGE;
+	ret = bind(c.fd, (struct sockaddr *)&addr, len);
+	err = errno;
+	sb_init(&args);
+	sb_printf(&args, "%d, ", c.fd);
+	sb_sockaddr(&args, (struct sockaddr *)&addr, len);
+	sb_printf(&args, ", %u", (unsigned)len);
+	return finish_call(s, &args, &c, ret, err);
+}
+
+const struct cmd_entry cmd_bind_entry = {
+	"bind", NULL, "[FD] ADDR PORT", "give a socket its local address and port",
+	"bind",
+	"Gives the socket a local address: where it can be reached. ADDR PORT may\n"
+	"also be written ADDR:PORT, [V6ADDR]:PORT, or @FD (the address socket FD is\n"
+	"bound to). ADDR is numeric, localhost or any; port 0 lets the kernel pick\n"
+	"a free port. Without FD: the newest socket that is not bound yet.",
+	1, 3, cmd_bind_exec,
+};
+
+/* ---- listen [FD] [BACKLOG] --------------------------------------------- */
+
+/* After a successful listen: what limit the kernel really applies, and why. */
+static void note_backlog(const struct call_ctx *c)
+{
+	struct kstate k;
+
+	if (!kstate_read(c->fd, &k) || !k.has_tcp)
+		return;
+	if ((long)k.queue_max != c->arg)
+		report_note("note: the kernel caps the backlog at net.core.somaxconn = %u%s.",
+			    k.queue_max, c->arg < 0 ? " (a negative backlog reads as a "
+			    "huge unsigned number)" : "");
+	else
+		report_note("note: Linux lets backlog + 1 = %lu finished connections wait "
+			    "for accept; when that many wait, new SYNs are dropped.",
+			    (unsigned long)k.queue_max + 1);
+}
+
+static enum cmd_status cmd_listen_exec(struct session *s, const struct cmd_args *a)
+{
+	struct call_ctx c = { .call = "listen", .on_success = note_backlog };
+	const char *backlog_text = a->argc == 2 ? a->argv[1] : a->argc == 1 ? a->argv[0] : "1";
+	struct strbuf args;
+	long backlog;
+	int ret, err;
+
+	if (!resolve_fd(s, a->argc == 2 ? a->argv[0] : NULL, fits_listen, "listen", &c.fd) ||
+	    !parse_int(s, "backlog", backlog_text, INT_MIN, INT_MAX, &backlog))
+		return CMD_USAGE;
+	c.arg = backlog;
+	ret = listen(c.fd, (int)backlog);
+	err = errno;
+	sb_init(&args);
+	sb_printf(&args, "%d, %ld", c.fd, backlog);
+	return finish_call(s, &args, &c, ret, err);
+}
+
+const struct cmd_entry cmd_listen_entry = {
+	"listen", NULL, "[FD] [BACKLOG]", "make a socket accept connections (backlog 1)",
+	"listen",
+	"Turns a stream socket into a listener: the kernel now completes TCP\n"
+	"handshakes on its port by itself and queues the finished connections\n"
+	"until accept takes them. BACKLOG (default 1) bounds that accept queue;\n"
+	"the kernel caps it at net.core.somaxconn. One number means BACKLOG.\n"
+	"Without FD: the newest stream socket that is not listening or connected.",
+	0, 2, cmd_listen_exec,
+};

@@ -1,0 +1,103 @@
+/*
+ * format.c - every call line and every address is formatted here.
+ *
+ * Call lines follow strace(1) exactly (minus its column padding), so what a
+ * learner sees here is what they will see when they strace their own code.
+ */
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sockrepl.h"
+
+void sb_init(struct strbuf *sb)
+{
+	sb->len = 0;
+	sb->text[0] = '\0';
+}
+
+/* Append; a line too long for the buffer is cut short, never overrun. */
+void sb_printf(struct strbuf *sb, const char *fmt, ...)
+{
+	size_t room = sizeof(sb->text) - sb->len;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(sb->text + sb->len, room, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		sb->len += (size_t)n < room ? (size_t)n : room - 1;
+}
+
+/* A sockaddr as strace decodes it: {sa_family=AF_INET, sin_port=htons(80), ...}. */
+void sb_sockaddr(struct strbuf *sb, const struct sockaddr *sa, socklen_t len)
+{
+	char text[INET6_ADDRSTRLEN], ifname[IF_NAMESIZE];
+
+	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
+		sb_printf(sb, "{sa_family=AF_INET, sin_port=htons(%u), sin_addr=inet_addr(\"%s\")}",
+			  ntohs(in->sin_port), text);
+	} else if (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text));
+		sb_printf(sb, "{sa_family=AF_INET6, sin6_port=htons(%u), sin6_flowinfo=htonl(%u), "
+			  "inet_pton(AF_INET6, \"%s\", &sin6_addr), ",
+			  ntohs(in6->sin6_port), ntohl(in6->sin6_flowinfo), text);
+		if (in6->sin6_scope_id != 0 && if_indextoname(in6->sin6_scope_id, ifname))
+			sb_printf(sb, "sin6_scope_id=if_nametoindex(\"%s\")}", ifname);
+		else
+			sb_printf(sb, "sin6_scope_id=%u}", in6->sin6_scope_id);
+	} else {
+		sb_printf(sb, "{sa_family=%u}", sa->sa_family);
+	}
+}
+
+/* An address the way ss(8) shows it: 127.0.0.1:6789, [::1]:6789. */
+void format_endpoint(char *out, size_t size, const struct sockaddr *sa)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
+		snprintf(out, size, "%s:%u", text, ntohs(in->sin_port));
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text));
+		snprintf(out, size, "[%s]:%u", text, ntohs(in6->sin6_port));
+	} else {
+		snprintf(out, size, "-");
+	}
+}
+
+/* EADDRINUSE for 98; strace prints the same names. */
+const char *errno_name(int err)
+{
+	const char *name = strerrorname_np(err);
+
+	return name != NULL ? name : "E???";
+}
+
+/*
+ * Print `call(args) = ret` or `call(args) = -1 ENAME (message)` and record
+ * the outcome for `expect`.
+ */
+void print_call(struct session *s, const struct strbuf *args, const char *call,
+		int fd, long ret, int err)
+{
+	if (ret == -1)
+		printf("%s(%s) = -1 %s (%s)\n", call, args->text, errno_name(err),
+		       strerror(err));
+	else
+		printf("%s(%s) = %ld\n", call, args->text, ret);
+	session_record(s, call, fd, ret, err);
+}

@@ -1,0 +1,186 @@
+/*
+ * kstate.c - a socket's state, read from the kernel every time.
+ *
+ * There is no shadow model: the API state is derived from what the kernel
+ * answers (SO_ACCEPTCONN, getpeername, getsockname) and the TCP state and the
+ * accept queue come from TCP_INFO. For a listener, TCP_INFO's tcpi_unacked is
+ * the accept queue's length and tcpi_sacked its limit (what ss shows as
+ * Recv-Q and Send-Q on a LISTEN row).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sockrepl.h"
+
+static int get_int_opt(int fd, int level, int name, int *value)
+{
+	socklen_t len = sizeof(*value);
+
+	return getsockopt(fd, level, name, value, &len);
+}
+
+static bool has_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)ss)->sin_port != 0;
+	if (ss->ss_family == AF_INET6)
+		return ((const struct sockaddr_in6 *)ss)->sin6_port != 0;
+	return false;
+}
+
+static void read_tcp_info(int fd, struct kstate *k)
+{
+	struct tcp_info info;
+	socklen_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (k->protocol != IPPROTO_TCP ||
+	    getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) == -1)
+		return;
+	k->has_tcp = true;
+	k->tcp_state = info.tcpi_state;
+	k->queue_len = info.tcpi_unacked;
+	k->queue_max = info.tcpi_sacked;
+}
+
+static enum api_state derive_api_state(const struct kstate *k, bool accepting)
+{
+	if (accepting)
+		return API_LISTENING;
+	if (k->has_peer)
+		return API_CONNECTED;
+	if (k->has_tcp && k->tcp_state == TCP_SYN_SENT)
+		return API_CONNECTING;
+	if (k->has_local)
+		return API_BOUND;
+	return API_CREATED;
+}
+
+/* Ask the kernel everything the state line and the table show. */
+bool kstate_read(int fd, struct kstate *k)
+{
+	socklen_t len;
+	int accepting = 0;
+
+	memset(k, 0, sizeof(*k));
+	if (get_int_opt(fd, SOL_SOCKET, SO_DOMAIN, &k->domain) == -1) {
+		k->api = errno == EBADF ? API_CLOSED : API_CREATED;
+		return false;
+	}
+	k->is_socket = true;
+	get_int_opt(fd, SOL_SOCKET, SO_TYPE, &k->type);
+	get_int_opt(fd, SOL_SOCKET, SO_PROTOCOL, &k->protocol);
+	get_int_opt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting);
+	len = sizeof(k->local);
+	k->has_local = getsockname(fd, (struct sockaddr *)&k->local, &len) == 0 &&
+		       has_port(&k->local);
+	len = sizeof(k->peer);
+	k->has_peer = getpeername(fd, (struct sockaddr *)&k->peer, &len) == 0;
+	read_tcp_info(fd, k);
+	k->api = derive_api_state(k, accepting);
+	return true;
+}
+
+const char *api_state_name(enum api_state st)
+{
+	static const char *const names[] = {
+		[API_CREATED] = "CREATED", [API_BOUND] = "BOUND",
+		[API_LISTENING] = "LISTENING", [API_CONNECTING] = "CONNECTING",
+		[API_CONNECTED] = "CONNECTED", [API_CLOSED] = "CLOSED",
+	};
+
+	return names[st];
+}
+
+/* RFC 793 names, indexed by the kernel's TCP_* state numbers. */
+const char *tcp_state_name(int tcp_state)
+{
+	static const char *const names[] = {
+		[TCP_ESTABLISHED] = "ESTABLISHED", [TCP_SYN_SENT] = "SYN-SENT",
+		[TCP_SYN_RECV] = "SYN-RECEIVED", [TCP_FIN_WAIT1] = "FIN-WAIT-1",
+		[TCP_FIN_WAIT2] = "FIN-WAIT-2", [TCP_TIME_WAIT] = "TIME-WAIT",
+		[TCP_CLOSE] = "CLOSED", [TCP_CLOSE_WAIT] = "CLOSE-WAIT",
+		[TCP_LAST_ACK] = "LAST-ACK", [TCP_LISTEN] = "LISTEN",
+		[TCP_CLOSING] = "CLOSING",
+	};
+
+	if (tcp_state < 0 || (size_t)tcp_state >= sizeof(names) / sizeof(names[0]) ||
+	    names[tcp_state] == NULL)
+		return "?";
+	return names[tcp_state];
+}
+
+const char *proto_name(const struct kstate *k)
+{
+	bool v6 = k->domain == AF_INET6;
+
+	if (k->protocol == IPPROTO_TCP)
+		return v6 ? "tcp6" : "tcp";
+	if (k->protocol == IPPROTO_UDP)
+		return v6 ? "udp6" : "udp";
+	return "?";
+}
+
+/* The socket's address family, or AF_INET when fd is no socket. */
+int socket_family(int fd)
+{
+	int domain;
+
+	if (get_int_opt(fd, SOL_SOCKET, SO_DOMAIN, &domain) == -1)
+		return AF_INET;
+	return domain;
+}
+
+/* "LISTENING on 127.0.0.1:6789", "CONNECTED 127.0.0.1:5000 -> 127.0.0.1:6789" */
+static void describe_endpoints(const struct kstate *k, char *out, size_t size)
+{
+	char local[64], peer[64];
+
+	format_endpoint(local, sizeof(local), (const struct sockaddr *)&k->local);
+	format_endpoint(peer, sizeof(peer), (const struct sockaddr *)&k->peer);
+	switch (k->api) {
+	case API_LISTENING:
+		snprintf(out, size, "on %s", local);
+		break;
+	case API_BOUND:
+		snprintf(out, size, "to %s", local);
+		break;
+	case API_CONNECTING:
+		snprintf(out, size, "from %s, waiting for the SYN-ACK", local);
+		break;
+	case API_CONNECTED:
+		snprintf(out, size, "%s -> %s", local, peer);
+		break;
+	default:
+		snprintf(out, size, "(no address yet)");
+	}
+}
+
+/* One line: `fd 3: LISTENING on 127.0.0.1:6789 · TCP LISTEN · accept queue 0/2`. */
+void print_state_line(int fd)
+{
+	struct kstate k;
+	char where[160];
+	int flags;
+
+	if (!kstate_read(fd, &k)) {
+		printf("fd %d: %s\n", fd, k.api == API_CLOSED ? "CLOSED" : "not a socket");
+		return;
+	}
+	describe_endpoints(&k, where, sizeof(where));
+	printf("fd %d: %s %s · ", fd, api_state_name(k.api), where);
+	if (k.has_tcp)
+		printf("TCP %s", tcp_state_name(k.tcp_state));
+	else
+		printf("%s", proto_name(&k));
+	if (k.api == API_LISTENING && k.has_tcp)
+		printf(" · accept queue %u/%u", k.queue_len, k.queue_max);
+	flags = fcntl(fd, F_GETFL);
+	if (flags != -1 && (flags & O_NONBLOCK))
+		printf(" · non-blocking");
+	putchar('\n');
+}

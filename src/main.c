@@ -1,0 +1,127 @@
+/*
+ * main.c - options, start-up, the read-run loop, and a clean exit.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sockrepl.h"
+
+static const char usage_text[] =
+	"usage: sockrepl [-e] [--no-echo] [--help] [--version]\n"
+	"\n"
+	"A teaching REPL for the BSD sockets API: every command makes one system\n"
+	"call, prints it as strace would, explains a failure and shows the socket's\n"
+	"state as the kernel reports it. Type help at the prompt for the commands.\n"
+	"\n"
+	"Reads commands from the terminal (with line editing) or, when stdin is not a\n"
+	"terminal, runs them as a script: sockrepl < lessons/01-creating-a-socket.txt\n"
+	"\n"
+	"  -e         stop at the first failing call, with exit status 1\n"
+	"  --no-echo  in a script, do not echo each line after the prompt\n"
+	"  --help     show this help\n"
+	"  --version  show the version\n"
+	"\n"
+	"Exit status: 0 at end of input or quit; 1 if an expect failed, a line could\n"
+	"not be parsed, or (with -e) a call failed; 2 for a bad option.\n";
+
+/* Returns -1 to go on, or the exit status when the options end the run. */
+static int parse_options(struct session *s, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-e") == 0) {
+			s->errexit = true;
+		} else if (strcmp(argv[i], "--no-echo") == 0) {
+			s->echo = false;
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(usage_text, stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-V") == 0) {
+			printf("sockrepl %s\n", SOCKREPL_VERSION);
+			return 0;
+		} else {
+			fprintf(stderr, "sockrepl: unknown option '%s'\n%s", argv[i], usage_text);
+			return 2;
+		}
+	}
+	return -1;
+}
+
+/*
+ * Close every fd inherited above 2 (a test runner's, an IDE's), so the
+ * learner's first socket is fd 3, as in every tutorial.
+ */
+static void close_inherited_fds(void)
+{
+	DIR *dir;
+	struct dirent *entry;
+
+	if (close_range(3, ~0U, 0) == 0)
+		return;
+	dir = opendir("/proc/self/fd");	/* kernels before 5.9 */
+	if (dir == NULL)
+		return;
+	while ((entry = readdir(dir)) != NULL) {
+		int fd = atoi(entry->d_name);
+
+		if (fd > 2 && fd != dirfd(dir))
+			close(fd);
+	}
+	closedir(dir);
+}
+
+/* "sockrepl [3 LISTENING]> ", or "sockrepl> " with no socket. */
+static void make_prompt(const struct session *s, char *out, size_t size)
+{
+	struct kstate k;
+
+	if (s->current_fd == -1) {
+		snprintf(out, size, "sockrepl> ");
+		return;
+	}
+	kstate_read(s->current_fd, &k);
+	snprintf(out, size, "sockrepl [%d %s]> ", s->current_fd, api_state_name(k.api));
+}
+
+static void run(struct session *s)
+{
+	char prompt[64], *line;
+
+	while (!s->quit) {
+		make_prompt(s, prompt, sizeof(prompt));
+		line = input_read(s, prompt);
+		if (line == NULL) {
+			if (s->interactive)
+				putchar('\n');	/* Ctrl-D: end the prompt's line */
+			break;
+		}
+		s->lineno++;
+		cmd_run_line(s, line);
+		free(line);
+		interrupted = 0;
+		fflush(stdout);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct session s;
+	int status;
+
+	close_inherited_fds();
+	session_init(&s);
+	s.interactive = isatty(STDIN_FILENO);
+	s.echo = !s.interactive;
+	status = parse_options(&s, argc, argv);
+	if (status != -1)
+		return status;
+	signals_init();
+	input_init(&s);
+	run(&s);
+	session_close_all(&s);
+	input_done();
+	fflush(stdout);
+	return s.status;
+}

@@ -1,0 +1,232 @@
+/*
+ * parse.c - turn typed arguments into call arguments, with bounds and reasons.
+ *
+ * Only what cannot be expressed as a call is refused here (a port of 70000,
+ * an address that does not parse). Anything the kernel can judge - a closed
+ * fd, a wrong family, a port in use - is passed on for the kernel to judge.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sockrepl.h"
+
+/* An fd, a port and a backlog are all plain decimal integers. */
+bool looks_like_int(const char *text)
+{
+	if (*text == '-')
+		text++;
+	if (*text == '\0')
+		return false;
+	for (; *text; text++)
+		if (*text < '0' || *text > '9')
+			return false;
+	return true;
+}
+
+/* Parse a decimal integer in [min, max]; name `what` in the error. */
+bool parse_int(struct session *s, const char *what, const char *text,
+	       long min, long max, long *out)
+{
+	char *end;
+	long value;
+
+	if (!looks_like_int(text)) {
+		report_error(s, "%s '%s': not a decimal number", what, text);
+		return false;
+	}
+	errno = 0;
+	value = strtol(text, &end, 10);
+	if (errno == ERANGE || value < min || value > max) {
+		report_error(s, "%s %s: must be %ld to %ld", what, text, min, max);
+		return false;
+	}
+	*out = value;
+	return true;
+}
+
+/* Any int is a legal fd argument: the kernel answers EBADF for the bad ones. */
+bool parse_fd(struct session *s, const char *text, int *fd)
+{
+	long value;
+
+	if (!parse_int(s, "fd", text, INT_MIN, INT_MAX, &value))
+		return false;
+	*fd = (int)value;
+	return true;
+}
+
+/* `@FD`: the local address of socket FD, so scripts need no fixed port. */
+static bool parse_at_fd(struct session *s, const char *text,
+			struct sockaddr_storage *addr, socklen_t *len)
+{
+	int fd;
+
+	if (!parse_fd(s, text + 1, &fd))
+		return false;
+	*len = sizeof(*addr);
+	if (getsockname(fd, (struct sockaddr *)addr, len) == -1) {
+		report_error(s, "%s: fd %d has no local address (%s)", text, fd,
+			     strerror(errno));
+		return false;
+	}
+	if ((addr->ss_family == AF_INET &&
+	     ((struct sockaddr_in *)addr)->sin_port == 0) ||
+	    (addr->ss_family == AF_INET6 &&
+	     ((struct sockaddr_in6 *)addr)->sin6_port == 0)) {
+		report_error(s, "%s: fd %d is not bound to a port yet; bind it first", text, fd);
+		return false;
+	}
+	if (addr->ss_family != AF_INET && addr->ss_family != AF_INET6) {
+		report_error(s, "%s: fd %d is not an IPv4 or IPv6 socket", text, fd);
+		return false;
+	}
+	return true;
+}
+
+/* Fill in the address part: a numeric address, `localhost` or `any`. */
+static bool parse_host(struct session *s, int family, const char *host,
+		       struct sockaddr_storage *addr, socklen_t *len)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)addr;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)addr;
+	char text[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
+	char *scope;
+
+	memset(addr, 0, sizeof(*addr));
+	if (strcmp(host, "localhost") == 0)
+		host = family == AF_INET6 ? "::1" : "127.0.0.1";
+	else if (strcmp(host, "any") == 0)
+		host = family == AF_INET6 ? "::" : "0.0.0.0";
+
+	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		*len = sizeof(*in);
+		return true;
+	}
+	if (strlen(host) >= sizeof(text))
+		goto bad;
+	strcpy(text, host);
+	scope = strchr(text, '%');	/* fe80::1%lo: link-local needs an interface */
+	if (scope != NULL)
+		*scope++ = '\0';
+	if (inet_pton(AF_INET6, text, &in6->sin6_addr) != 1)
+		goto bad;
+	in6->sin6_family = AF_INET6;
+	*len = sizeof(*in6);
+	if (scope != NULL) {
+		in6->sin6_scope_id = if_nametoindex(scope);
+		if (in6->sin6_scope_id == 0 && looks_like_int(scope) && *scope != '-')
+			in6->sin6_scope_id = (uint32_t)strtoul(scope, NULL, 10);
+		if (in6->sin6_scope_id == 0) {
+			report_error(s, "address '%s': no interface called '%s'", host, scope);
+			return false;
+		}
+	}
+	return true;
+bad:
+	report_error(s, "address '%.80s%s' doesn't parse: expected IPv4 like 127.0.0.1, "
+		     "IPv6 like ::1, localhost or any", host, strlen(host) > 80 ? "..." : "");
+	return false;
+}
+
+static bool set_port(struct session *s, const char *text,
+		     struct sockaddr_storage *addr)
+{
+	long port;
+
+	if (!parse_int(s, "port", text, 0, 65535, &port))
+		return false;
+	if (addr->ss_family == AF_INET)
+		((struct sockaddr_in *)addr)->sin_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in6 *)addr)->sin6_port = htons((uint16_t)port);
+	return true;
+}
+
+/* Split ADDR:PORT or [V6ADDR]:PORT, then parse both halves. */
+static bool parse_host_port(struct session *s, int family, const char *text,
+			    struct sockaddr_storage *addr, socklen_t *len)
+{
+	char host[256];
+	const char *colon;
+	size_t hostlen;
+
+	if (text[0] == '[') {
+		const char *close = strchr(text, ']');
+
+		if (close == NULL || close[1] != ':') {
+			report_error(s, "address '%.80s': write an IPv6 address and port as [::1]:6789", text);
+			return false;
+		}
+		hostlen = (size_t)(close - text - 1);
+		colon = close + 1;
+		text++;
+	} else {
+		colon = strchr(text, ':');
+		if (colon == NULL) {
+			report_error(s, "address '%.80s' has no port: write ADDR PORT or ADDR:PORT", text);
+			return false;
+		}
+		if (strchr(colon + 1, ':') != NULL) {
+			report_error(s, "address '%.80s': write an IPv6 address and port as [::1]:6789, "
+				     "or as two words: ::1 6789", text);
+			return false;
+		}
+		hostlen = (size_t)(colon - text);
+	}
+	if (hostlen >= sizeof(host)) {
+		report_error(s, "address is %zu characters long; no address is that long", hostlen);
+		return false;
+	}
+	memcpy(host, text, hostlen);
+	host[hostlen] = '\0';
+	return parse_host(s, family, host, addr, len) &&
+	       set_port(s, colon + 1, addr);
+}
+
+/*
+ * An endpoint as typed: ADDR PORT (two words), ADDR:PORT, [V6]:PORT, or @FD.
+ * `family` (the socket's) decides what localhost and any mean.
+ */
+bool parse_endpoint(struct session *s, int family, int argc, char **argv,
+		    struct sockaddr_storage *addr, socklen_t *len)
+{
+	if (argc == 1 && argv[0][0] == '@')
+		return parse_at_fd(s, argv[0], addr, len);
+	if (argc == 1)
+		return parse_host_port(s, family, argv[0], addr, len);
+	if (strlen(argv[0]) > 200) {
+		report_error(s, "address is %zu characters long; no address is that long",
+			     strlen(argv[0]));
+		return false;
+	}
+	return parse_host(s, family, argv[0], addr, len) &&
+	       set_port(s, argv[1], addr);
+}
+
+/* EADDRINUSE -> 98; also the aliases strace never prints (EWOULDBLOCK). */
+int errno_from_name(const char *name)
+{
+	static const struct {
+		const char *name;
+		int err;
+	} aliases[] = { { "EWOULDBLOCK", EWOULDBLOCK }, { "EDEADLOCK", EDEADLOCK },
+			{ "ENOTSUP", ENOTSUP } };
+
+	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (strcasecmp(name, aliases[i].name) == 0)
+			return aliases[i].err;
+	for (int err = 1; err < 4096; err++) {
+		const char *known = strerrorname_np(err);
+
+		if (known != NULL && strcasecmp(name, known) == 0)
+			return err;
+	}
+	return 0;
+}

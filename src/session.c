@@ -1,0 +1,93 @@
+/*
+ * session.c - the sockets this session opened, and the last call's outcome.
+ *
+ * Only which fds belong to the session is remembered here; everything about
+ * them (bound? listening? TCP state?) is asked of the kernel when needed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sockrepl.h"
+
+void session_init(struct session *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->current_fd = -1;
+}
+
+bool session_add(struct session *s, int fd)
+{
+	if (s->nfds == s->capfds) {
+		size_t cap = s->capfds ? 2 * s->capfds : 16;
+		int *grown = realloc(s->fds, cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return false;
+		s->fds = grown;
+		s->capfds = cap;
+	}
+	s->fds[s->nfds++] = fd;
+	s->current_fd = fd;
+	return true;
+}
+
+bool session_has(const struct session *s, int fd)
+{
+	for (size_t i = 0; i < s->nfds; i++)
+		if (s->fds[i] == fd)
+			return true;
+	return false;
+}
+
+void session_remove(struct session *s, int fd)
+{
+	for (size_t i = 0; i < s->nfds; i++) {
+		if (s->fds[i] == fd) {
+			memmove(&s->fds[i], &s->fds[i + 1],
+				(s->nfds - i - 1) * sizeof(*s->fds));
+			s->nfds--;
+			break;
+		}
+	}
+	if (s->current_fd == fd)
+		s->current_fd = s->nfds ? s->fds[s->nfds - 1] : -1;
+}
+
+/* At exit, close what is still open, newest first, each close printed. */
+void session_close_all(struct session *s)
+{
+	while (s->nfds > 0)
+		close_fd(s, s->fds[s->nfds - 1]);
+	free(s->fds);
+	s->fds = NULL;
+	s->capfds = 0;
+}
+
+/*
+ * The fd a command means when the learner leaves it out: the newest socket
+ * for which the call makes sense, else the newest socket (so the kernel can
+ * say why the call makes no sense), else -1.
+ */
+int session_pick_fd(const struct session *s, bool (*fits)(int fd))
+{
+	if (s->nfds == 0)
+		return -1;
+	for (size_t i = s->nfds; fits != NULL && i-- > 0;)
+		if (fits(s->fds[i]))
+			return s->fds[i];
+	return s->fds[s->nfds - 1];
+}
+
+void session_record(struct session *s, const char *call, int fd, long ret, int err)
+{
+	snprintf(s->last.call, sizeof(s->last.call), "%s", call);
+	s->last.fd = fd;
+	s->last.ret = ret;
+	s->last.err = ret == -1 ? err : 0;
+	s->have_last = true;
+	if (ret == -1 && s->errexit) {
+		s->status = 1;
+		s->quit = true;
+	}
+}

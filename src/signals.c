@@ -1,0 +1,33 @@
+/*
+ * signals.c - Ctrl-C interrupts a blocking call instead of killing the REPL.
+ *
+ * The SIGINT handler is installed without SA_RESTART, so a blocking accept or
+ * connect returns -1 EINTR and the REPL explains it. SIGPIPE is ignored: a
+ * write to a closed connection fails with EPIPE, which can be explained,
+ * instead of killing the process.
+ */
+#include <signal.h>
+#include <string.h>
+
+#include "sockrepl.h"
+
+volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+void signals_init(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_sigint;
+	sa.sa_flags = 0;	/* no SA_RESTART: that is what makes EINTR visible */
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}

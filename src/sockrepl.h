@@ -1,0 +1,185 @@
+/*
+ * sockrepl.h - the one project header, grouped by the file that defines each part.
+ *
+ * sockrepl is a teaching REPL for the BSD sockets API: every command makes one
+ * system call and shows it as strace would, explains a failure, and prints the
+ * socket's state as the kernel reports it.
+ */
+#ifndef SOCKREPL_H
+#define SOCKREPL_H
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+#define SOCKREPL_VERSION "0.1.0"
+
+/* ---- session.c: the state every command receives ---------------------- */
+
+/* The outcome of the last system call a command made; `expect` checks it. */
+struct call_result {
+	char call[16];		/* syscall name, e.g. "bind" */
+	int fd;			/* the fd it acted on */
+	long ret;		/* return value */
+	int err;		/* errno when ret == -1, else 0 */
+};
+
+struct session {
+	int *fds;		/* sockets this session opened, oldest first */
+	size_t nfds, capfds;
+	int current_fd;		/* the socket the last command used (-1: none); the prompt shows it */
+	struct call_result last;	/* the last system call made, for `expect` */
+	bool have_last;		/* false until the first system call */
+	unsigned long lineno;	/* number of the input line being executed */
+	bool interactive;	/* stdin is a terminal: readline, no echo */
+	bool echo;		/* script mode: print prompt and line, so output reads as a transcript */
+	bool errexit;		/* -e: the first failing call ends the run */
+	int status;		/* exit status so far: 1 once an expect failed or a line did not parse */
+	bool quit;		/* `quit`, `exit`, -e or end of input: leave the loop */
+};
+
+void session_init(struct session *s);
+bool session_add(struct session *s, int fd);
+void session_remove(struct session *s, int fd);
+bool session_has(const struct session *s, int fd);
+void session_close_all(struct session *s);
+int session_pick_fd(const struct session *s, bool (*fits)(int fd));
+void session_record(struct session *s, const char *call, int fd, long ret, int err);
+
+/* ---- report.c: the three kinds of output ------------------------------ */
+
+void report_error(struct session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void report_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- parse.c: arguments, with bounds and a reason ---------------------- */
+
+bool looks_like_int(const char *text);
+bool parse_int(struct session *s, const char *what, const char *text,
+	       long min, long max, long *out);
+bool parse_fd(struct session *s, const char *text, int *fd);
+bool parse_endpoint(struct session *s, int family, int argc, char **argv,
+		    struct sockaddr_storage *addr, socklen_t *len);
+int errno_from_name(const char *name);
+
+/* ---- format.c: strace-style call lines and addresses ------------------- */
+
+struct strbuf {
+	char text[4096];
+	size_t len;
+};
+
+void sb_init(struct strbuf *sb);
+void sb_printf(struct strbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void sb_sockaddr(struct strbuf *sb, const struct sockaddr *sa, socklen_t len);
+void format_endpoint(char *out, size_t size, const struct sockaddr *sa);
+void print_call(struct session *s, const struct strbuf *args, const char *call,
+		int fd, long ret, int err);
+const char *errno_name(int err);
+
+/* ---- kstate.c: what the kernel says about a socket ---------------------- */
+
+enum api_state { API_CREATED, API_BOUND, API_LISTENING, API_CONNECTING,
+		 API_CONNECTED, API_CLOSED };
+
+struct kstate {
+	bool is_socket;		/* false: not open, or not a socket */
+	int domain, type, protocol;
+	enum api_state api;
+	struct sockaddr_storage local, peer;
+	bool has_local, has_peer;
+	bool has_tcp;		/* TCP_INFO answered */
+	int tcp_state;		/* TCP_ESTABLISHED ... from <netinet/tcp.h> */
+	unsigned queue_len, queue_max;	/* accept queue, for a listener */
+};
+
+bool kstate_read(int fd, struct kstate *k);
+const char *api_state_name(enum api_state st);
+const char *tcp_state_name(int tcp_state);
+const char *proto_name(const struct kstate *k);
+int socket_family(int fd);
+void print_state_line(int fd);
+
+/* ---- explain.c: an errno in plain words, for one call ----------------- */
+
+/* What a failed call was asked to do, so the explanation can name causes. */
+struct call_ctx {
+	const char *call;	/* "bind", "listen", ... */
+	int fd;
+	const struct sockaddr *addr;	/* address passed, or NULL */
+	long arg;		/* a numeric argument: the backlog, a flag */
+	void (*on_success)(const struct call_ctx *c);	/* notes before the state line */
+};
+
+void explain_failure(struct session *s, const struct call_ctx *ctx, int err);
+void explain_errnos_of(const char *call);
+
+/* ---- cmd.c: the command table ------------------------------------------ */
+
+enum cmd_status {
+	CMD_OK,			/* ran (a syscall may still have failed: that is an outcome) */
+	CMD_FAILED_CALL,	/* the syscall failed; matters only under -e */
+	CMD_USAGE,		/* typed wrong: reported, nothing changed */
+};
+
+struct cmd_args {
+	int argc;
+	char **argv;		/* arguments after the command name */
+	const char *rest;	/* the raw text after the command name */
+};
+
+struct cmd_entry {
+	const char *name;
+	const char *alias;	/* or NULL */
+	const char *usage;	/* arguments, e.g. "[FD] ADDR PORT" */
+	const char *summary;	/* one line for `help` */
+	const char *syscall;	/* the call it makes, or NULL; names its errnos and man page */
+	const char *about;	/* what it does, for `help NAME` */
+	int min_args, max_args;	/* max -1: takes the rest of the line as text */
+	enum cmd_status (*exec)(struct session *s, const struct cmd_args *a);
+};
+
+const struct cmd_entry *cmd_find(struct session *s, const char *name);
+void cmd_print_list(void);
+bool cmd_print_help(struct session *s, const char *name);
+enum cmd_status cmd_run_line(struct session *s, char *line);
+
+/* Command entries, one file per concern. */
+extern const struct cmd_entry cmd_socket_entry, cmd_bind_entry, cmd_listen_entry;
+extern const struct cmd_entry cmd_accept_entry, cmd_connect_entry;
+extern const struct cmd_entry cmd_nonblock_entry, cmd_close_entry;
+extern const struct cmd_entry cmd_sockets_entry, cmd_help_entry, cmd_quit_entry;
+extern const struct cmd_entry cmd_say_entry, cmd_expect_entry;
+
+/* cmd_fd.c: also used at exit, so every close is printed the same way. */
+enum cmd_status close_fd(struct session *s, int fd);
+
+/* ---- call.c: what every syscall command shares ------------------------- */
+
+bool resolve_fd(struct session *s, const char *text, bool (*fits)(int fd),
+		const char *call, int *fd);
+bool fits_unbound(int fd);
+bool fits_listen(int fd);
+bool fits_accept(int fd);
+bool fits_connect(int fd);
+enum cmd_status finish_call(struct session *s, const struct strbuf *args,
+			    const struct call_ctx *c, long ret, int err);
+bool take_endpoint(struct session *s, const struct cmd_args *a, bool (*fits)(int fd),
+		   const char *call, int *fd, struct sockaddr_storage *addr,
+		   socklen_t *len);
+
+/* ---- input.c: one line at a time, from readline or a pipe ------------- */
+
+void input_init(struct session *s);
+char *input_read(struct session *s, const char *prompt);
+void input_done(void);
+
+/* ---- signals.c: Ctrl-C interrupts a blocking call --------------------- */
+
+extern volatile sig_atomic_t interrupted;	/* set by SIGINT; the only global */
+void signals_init(void);
+
+#endif
