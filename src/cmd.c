@@ -70,32 +70,55 @@ static void report_unknown(struct session *s, const char *name)
 		report_error(s, "unknown command '%.40s' (help lists the commands)", name);
 }
 
-/* Exact name, then alias, then a unique prefix (as tmux does). */
-const struct cmd_entry *cmd_find(struct session *s, const char *name)
+/*
+ * Exact name, then alias, then a unique prefix (as tmux does). Returns NULL
+ * and the number of prefix matches (0: unknown, 2 or more: ambiguous).
+ */
+static const struct cmd_entry *cmd_lookup(const char *name, size_t *matches)
 {
 	const struct cmd_entry *found = NULL;
-	char candidates[256] = "";
-	size_t matches = 0, len = strlen(name);
+	size_t len = strlen(name);
 
+	*matches = 0;
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (strcmp(name, commands[i]->name) == 0 ||
 		    (commands[i]->alias && strcmp(name, commands[i]->alias) == 0))
 			return commands[i];
 	for (size_t i = 0; i < NCOMMANDS; i++) {
+		if (strncmp(name, commands[i]->name, len) == 0) {
+			found = commands[i];
+			++*matches;
+		}
+	}
+	return *matches == 1 ? found : NULL;
+}
+
+static void report_ambiguous(struct session *s, const char *name)
+{
+	char candidates[256] = "";
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < NCOMMANDS; i++) {
 		if (strncmp(name, commands[i]->name, len) != 0)
 			continue;
-		found = commands[i];
-		if (matches++)
+		if (candidates[0] != '\0')
 			strncat(candidates, ", ", sizeof(candidates) - strlen(candidates) - 1);
 		strncat(candidates, commands[i]->name, sizeof(candidates) - strlen(candidates) - 1);
 	}
-	if (matches == 1)
-		return found;
-	if (matches > 1)
-		report_error(s, "ambiguous command '%s': could be %s", name, candidates);
-	else
+	report_error(s, "ambiguous command '%s': could be %s", name, candidates);
+}
+
+/* Look a command up; say what is wrong when there is no single match. */
+const struct cmd_entry *cmd_find(struct session *s, const char *name)
+{
+	size_t matches;
+	const struct cmd_entry *cmd = cmd_lookup(name, &matches);
+
+	if (cmd == NULL && matches > 1)
+		report_ambiguous(s, name);
+	else if (cmd == NULL)
 		report_unknown(s, name);
-	return NULL;
+	return cmd;
 }
 
 /* `help`: one line per command. */
@@ -160,12 +183,17 @@ static bool arity_ok(struct session *s, const struct cmd_entry *cmd, int nargs)
 	return false;
 }
 
-/* Run one line of input: a comment, a blank, or a command and its arguments. */
+/*
+ * Run one line of input: a comment, a blank, or a command and its arguments.
+ * In a script the line is echoed after the prompt first, so the output reads
+ * as a transcript; narration (say) is not, since its output is the line.
+ */
 enum cmd_status cmd_run_line(struct session *s, char *line)
 {
 	const struct cmd_entry *cmd;
 	struct cmd_args args;
-	char *words[MAX_ARGS], *start, *after;
+	char *words[MAX_ARGS], *start, *after, name[32];
+	size_t matches;
 	int nargs;
 
 	line[strcspn(line, "\r\n")] = '\0';	/* CRLF scripts run as well */
@@ -173,11 +201,12 @@ enum cmd_status cmd_run_line(struct session *s, char *line)
 	if (*start == '\0' || *start == '#')
 		return CMD_OK;
 	after = start + strcspn(start, " \t");
-	if (*after != '\0')
-		*after++ = '\0';
-	cmd = cmd_find(s, start);
+	snprintf(name, sizeof(name), "%.*s", (int)(after - start), start);
+	cmd = cmd_lookup(name, &matches);
+	if (s->echo && (cmd == NULL || !cmd->narrates))
+		echo_line(s, line);
 	if (cmd == NULL)
-		return CMD_USAGE;
+		return cmd_find(s, name), CMD_USAGE;
 	args.rest = skip_blanks(after);
 	if (cmd->max_args < 0) {	/* takes the line's text as it is */
 		nargs = *args.rest != '\0';

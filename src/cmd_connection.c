@@ -76,13 +76,17 @@ static enum cmd_status cmd_accept_exec(struct session *s, const struct cmd_args 
 }
 
 const struct cmd_entry cmd_accept_entry = {
-	"accept", NULL, "[FD]", "take the next connection from the accept queue",
-	"accept",
-	"Takes the first finished connection from a listener's accept queue and\n"
-	"returns a new fd for it; the listener goes on listening. With an empty\n"
-	"queue it waits (Ctrl-C interrupts: EINTR), or, if the listener is\n"
-	"non-blocking, fails at once with EAGAIN. Without FD: the newest listener.",
-	0, 1, cmd_accept_exec,
+	.name = "accept",
+	.usage = "[FD]",
+	.summary = "take the next connection from the accept queue",
+	.syscall = "accept",
+	.about = "Takes the first finished connection from a listener's accept queue and\n"
+		"returns a new fd for it; the listener goes on listening. With an empty\n"
+		"queue it waits (Ctrl-C interrupts: EINTR), or, if the listener is\n"
+		"non-blocking, fails at once with EAGAIN. Without FD: the newest listener.",
+	.min_args = 0,
+	.max_args = 1,
+	.exec = cmd_accept_exec,
 };
 
 /* ---- connect [FD] ADDR PORT -------------------------------------------- */
@@ -108,12 +112,16 @@ static enum cmd_status cmd_connect_exec(struct session *s, const struct cmd_args
 }
 
 const struct cmd_entry cmd_connect_entry = {
-	"connect", NULL, "[FD] ADDR PORT", "connect a socket to a listening address",
-	"connect",
-	"Connects a TCP socket to ADDR PORT (or ADDR:PORT, [V6ADDR]:PORT, @FD): the\n"
-	"kernel picks a free local port if the socket is not bound, sends a SYN and\n"
-	"waits for the three-way handshake. A non-blocking socket returns at once\n"
-	"with EINPROGRESS while the handshake goes on. Without FD: the newest socket\n"
-	"that is neither listening nor connected.",
-	1, 3, cmd_connect_exec,
+	.name = "connect",
+	.usage = "[FD] ADDR PORT",
+	.summary = "connect a socket to a listening address",
+	.syscall = "connect",
+	.about = "Connects a TCP socket to ADDR PORT (or ADDR:PORT, [V6ADDR]:PORT, @FD): the\n"
+		"kernel picks a free local port if the socket is not bound, sends a SYN and\n"
+		"waits for the three-way handshake. A non-blocking socket returns at once\n"
+		"with EINPROGRESS while the handshake goes on. Without FD: the newest socket\n"
+		"that is neither listening nor connected.",
+	.min_args = 1,
+	.max_args = 3,
+	.exec = cmd_connect_exec,
 };

@@ -55,12 +55,16 @@ static enum cmd_status cmd_nonblock_exec(struct session *s, const struct cmd_arg
 }
 
 const struct cmd_entry cmd_nonblock_entry = {
-	"nonblock", NULL, "[FD] on|off", "make calls on a socket return instead of waiting",
-	"fcntl",
-	"Sets or clears O_NONBLOCK with fcntl(F_SETFL). A non-blocking socket never\n"
-	"waits: accept with an empty queue fails with EAGAIN, connect returns\n"
-	"EINPROGRESS while the handshake goes on. Without FD: the current socket.",
-	1, 2, cmd_nonblock_exec,
+	.name = "nonblock",
+	.usage = "[FD] on|off",
+	.summary = "make calls on a socket return instead of waiting",
+	.syscall = "fcntl",
+	.about = "Sets or clears O_NONBLOCK with fcntl(F_SETFL). A non-blocking socket never\n"
+		"waits: accept with an empty queue fails with EAGAIN, connect returns\n"
+		"EINPROGRESS while the handshake goes on. Without FD: the current socket.",
+	.min_args = 1,
+	.max_args = 2,
+	.exec = cmd_nonblock_exec,
 };
 
 /* ---- close [FD] ---------------------------------------------------------- */
@@ -105,10 +109,14 @@ static enum cmd_status cmd_close_exec(struct session *s, const struct cmd_args *
 }
 
 const struct cmd_entry cmd_close_entry = {
-	"close", NULL, "[FD]", "close a socket",
-	"close",
-	"Releases the fd; the socket goes away once no fd refers to it. A\n"
-	"connection closed first on this side waits in TIME-WAIT for a minute,\n"
-	"which keeps its port busy. Without FD: the current socket.",
-	0, 1, cmd_close_exec,
+	.name = "close",
+	.usage = "[FD]",
+	.summary = "close a socket",
+	.syscall = "close",
+	.about = "Releases the fd; the socket goes away once no fd refers to it. A\n"
+		"connection closed first on this side waits in TIME-WAIT for a minute,\n"
+		"which keeps its port busy. Without FD: the current socket.",
+	.min_args = 0,
+	.max_args = 1,
+	.exec = cmd_close_exec,
 };

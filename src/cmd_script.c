@@ -23,10 +23,15 @@ static enum cmd_status cmd_say_exec(struct session *s, const struct cmd_args *a)
 }
 
 const struct cmd_entry cmd_say_entry = {
-	"say", NULL, "TEXT", "print a line of narration (for lessons)",
-	NULL,
-	"Prints TEXT as it is. Lessons use it to narrate each step.",
-	1, -1, cmd_say_exec,
+	.name = "say",
+	.usage = "[TEXT]",
+	.summary = "print a line of narration (for lessons)",
+	.about = "Prints TEXT as it is (an empty line without TEXT). Lessons use it to\n"
+		"narrate each step; in a script the say line itself is not echoed.",
+	.min_args = 0,
+	.max_args = -1,
+	.exec = cmd_say_exec,
+	.narrates = true,
 };
 
 /* ---- expect ... ------------------------------------------------------------ */
@@ -157,15 +162,17 @@ static enum cmd_status cmd_expect_exec(struct session *s, const struct cmd_args 
 }
 
 const struct cmd_entry cmd_expect_entry = {
-	"expect", NULL, "ok|ERRNO|state [FD] STATE|tcp [FD] STATE|queue [FD] N",
-	"check the last result or a socket's state (for lessons)",
-	NULL,
-	"expect ok and expect ERRNO (e.g. expect EADDRINUSE) check the last system\n"
-	"call's result. expect state [FD] STATE checks the API state (CREATED,\n"
-	"BOUND, LISTENING, CONNECTING, CONNECTED, CLOSED); expect tcp [FD] STATE the\n"
-	"kernel's TCP state (LISTEN, SYN-SENT, ESTABLISHED, ...); expect queue [FD] N\n"
-	"the number of connections waiting in a listener's accept queue. FD defaults\n"
-	"to the current socket. A failed expectation names the line, what was\n"
-	"expected and what was seen, and makes the exit status 1.",
-	1, 3, cmd_expect_exec,
+	.name = "expect",
+	.usage = "ok|ERRNO|state [FD] STATE|tcp [FD] STATE|queue [FD] N",
+	.summary = "check the last result or a socket's state (for lessons)",
+	.about = "expect ok and expect ERRNO (e.g. expect EADDRINUSE) check the last system\n"
+		"call's result. expect state [FD] STATE checks the API state (CREATED,\n"
+		"BOUND, LISTENING, CONNECTING, CONNECTED, CLOSED); expect tcp [FD] STATE the\n"
+		"kernel's TCP state (LISTEN, SYN-SENT, ESTABLISHED, ...); expect queue [FD] N\n"
+		"the number of connections waiting in a listener's accept queue. FD defaults\n"
+		"to the current socket. A failed expectation names the line, what was\n"
+		"expected and what was seen, and makes the exit status 1.",
+	.min_args = 1,
+	.max_args = 3,
+	.exec = cmd_expect_exec,
 };

@@ -42,12 +42,16 @@ static enum cmd_status cmd_sockets_exec(struct session *s, const struct cmd_args
 }
 
 const struct cmd_entry cmd_sockets_entry = {
-	"sockets", "ls", "", "list this session's sockets, as the kernel sees them",
-	NULL,
-	"One row per socket of this session: its fd, protocol, API state, local\n"
-	"and peer address, TCP state (from TCP_INFO) and, for a listener, its\n"
-	"accept queue as waiting/limit. Every column is read from the kernel.",
-	0, 0, cmd_sockets_exec,
+	.name = "sockets",
+	.alias = "ls",
+	.usage = "",
+	.summary = "list this session's sockets, as the kernel sees them",
+	.about = "One row per socket of this session: its fd, protocol, API state, local\n"
+		"and peer address, TCP state (from TCP_INFO) and, for a listener, its\n"
+		"accept queue as waiting/limit. Every column is read from the kernel.",
+	.min_args = 0,
+	.max_args = 0,
+	.exec = cmd_sockets_exec,
 };
 
 /* ---- help [COMMAND] ------------------------------------------------------ */
@@ -62,11 +66,14 @@ static enum cmd_status cmd_help_exec(struct session *s, const struct cmd_args *a
 }
 
 const struct cmd_entry cmd_help_entry = {
-	"help", NULL, "[COMMAND]", "list commands, or explain one",
-	NULL,
-	"Without an argument, lists every command. With one, shows its usage, what\n"
-	"its system call does, the errors it can return and its man page.",
-	0, 1, cmd_help_exec,
+	.name = "help",
+	.usage = "[COMMAND]",
+	.summary = "list commands, or explain one",
+	.about = "Without an argument, lists every command. With one, shows its usage, what\n"
+		"its system call does, the errors it can return and its man page.",
+	.min_args = 0,
+	.max_args = 1,
+	.exec = cmd_help_exec,
 };
 
 /* ---- quit (exit) ---------------------------------------------------------- */
@@ -79,8 +86,12 @@ static enum cmd_status cmd_quit_exec(struct session *s, const struct cmd_args *a
 }
 
 const struct cmd_entry cmd_quit_entry = {
-	"quit", "exit", "", "close every socket and leave (also: end of input)",
-	NULL,
-	"Closes every socket still open, each close printed, and ends the session.",
-	0, 0, cmd_quit_exec,
+	.name = "quit",
+	.alias = "exit",
+	.usage = "",
+	.summary = "close every socket and leave (also: end of input)",
+	.about = "Closes every socket still open, each close printed, and ends the session.",
+	.min_args = 0,
+	.max_args = 0,
+	.exec = cmd_quit_exec,
 };

@@ -65,13 +65,17 @@ static enum cmd_status cmd_socket_exec(struct session *s, const struct cmd_args 
 }
 
 const struct cmd_entry cmd_socket_entry = {
-	"socket", NULL, "[tcp|udp] [inet|inet6]", "create a socket (default: tcp inet)",
-	"socket",
-	"Asks the kernel for a new socket and returns its file descriptor: the\n"
-	"lowest free number, so 3 in a fresh session. tcp is a stream socket\n"
-	"(SOCK_STREAM), udp a datagram socket (SOCK_DGRAM); inet is IPv4, inet6\n"
-	"IPv6. The socket has no address yet: bind gives it one.",
-	0, 2, cmd_socket_exec,
+	.name = "socket",
+	.usage = "[tcp|udp] [inet|inet6]",
+	.summary = "create a socket (default: tcp inet)",
+	.syscall = "socket",
+	.about = "Asks the kernel for a new socket and returns its file descriptor: the\n"
+		"lowest free number, so 3 in a fresh session. tcp is a stream socket\n"
+		"(SOCK_STREAM), udp a datagram socket (SOCK_DGRAM); inet is IPv4, inet6\n"
+		"IPv6. The socket has no address yet: bind gives it one.",
+	.min_args = 0,
+	.max_args = 2,
+	.exec = cmd_socket_exec,
 };
 
 /* ---- bind [FD] ADDR PORT ----------------------------------------------- */
@@ -96,13 +100,17 @@ static enum cmd_status cmd_bind_exec(struct session *s, const struct cmd_args *a
 }
 
 const struct cmd_entry cmd_bind_entry = {
-	"bind", NULL, "[FD] ADDR PORT", "give a socket its local address and port",
-	"bind",
-	"Gives the socket a local address: where it can be reached. ADDR PORT may\n"
-	"also be written ADDR:PORT, [V6ADDR]:PORT, or @FD (the address socket FD is\n"
-	"bound to). ADDR is numeric, localhost or any; port 0 lets the kernel pick\n"
-	"a free port. Without FD: the newest socket that is not bound yet.",
-	1, 3, cmd_bind_exec,
+	.name = "bind",
+	.usage = "[FD] ADDR PORT",
+	.summary = "give a socket its local address and port",
+	.syscall = "bind",
+	.about = "Gives the socket a local address: where it can be reached. ADDR PORT may\n"
+		"also be written ADDR:PORT, [V6ADDR]:PORT, or @FD (the address socket FD is\n"
+		"bound to). ADDR is numeric, localhost or any; port 0 lets the kernel pick\n"
+		"a free port. Without FD: the newest socket that is not bound yet.",
+	.min_args = 1,
+	.max_args = 3,
+	.exec = cmd_bind_exec,
 };
 
 /* ---- listen [FD] [BACKLOG] --------------------------------------------- */
@@ -144,12 +152,16 @@ static enum cmd_status cmd_listen_exec(struct session *s, const struct cmd_args 
 }
 
 const struct cmd_entry cmd_listen_entry = {
-	"listen", NULL, "[FD] [BACKLOG]", "make a socket accept connections (backlog 1)",
-	"listen",
-	"Turns a stream socket into a listener: the kernel now completes TCP\n"
-	"handshakes on its port by itself and queues the finished connections\n"
-	"until accept takes them. BACKLOG (default 1) bounds that accept queue;\n"
-	"the kernel caps it at net.core.somaxconn. One number means BACKLOG.\n"
-	"Without FD: the newest stream socket that is not listening or connected.",
-	0, 2, cmd_listen_exec,
+	.name = "listen",
+	.usage = "[FD] [BACKLOG]",
+	.summary = "make a socket accept connections (backlog 1)",
+	.syscall = "listen",
+	.about = "Turns a stream socket into a listener: the kernel now completes TCP\n"
+		"handshakes on its port by itself and queues the finished connections\n"
+		"until accept takes them. BACKLOG (default 1) bounds that accept queue;\n"
+		"the kernel caps it at net.core.somaxconn. One number means BACKLOG.\n"
+		"Without FD: the newest stream socket that is not listening or connected.",
+	.min_args = 0,
+	.max_args = 2,
+	.exec = cmd_listen_exec,
 };

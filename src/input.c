@@ -6,7 +6,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <readline/history.h>
 #include <readline/readline.h>
@@ -52,8 +51,6 @@ char *input_read(struct session *s, const char *prompt)
 		free(line);
 		return NULL;
 	}
-	if (s->echo)
-		printf("%s%s%s", prompt, line, strchr(line, '\n') ? "" : "\n");
 	return line;
 }
 

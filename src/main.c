@@ -72,25 +72,12 @@ static void close_inherited_fds(void)
 	closedir(dir);
 }
 
-/* "sockrepl [3 LISTENING]> ", or "sockrepl> " with no socket. */
-static void make_prompt(const struct session *s, char *out, size_t size)
-{
-	struct kstate k;
-
-	if (s->current_fd == -1) {
-		snprintf(out, size, "sockrepl> ");
-		return;
-	}
-	kstate_read(s->current_fd, &k);
-	snprintf(out, size, "sockrepl [%d %s]> ", s->current_fd, api_state_name(k.api));
-}
-
 static void run(struct session *s)
 {
 	char prompt[64], *line;
 
 	while (!s->quit) {
-		make_prompt(s, prompt, sizeof(prompt));
+		session_prompt(s, prompt, sizeof(prompt));
 		line = input_read(s, prompt);
 		if (line == NULL) {
 			if (s->interactive)

@@ -91,3 +91,25 @@ void session_record(struct session *s, const char *call, int fd, long ret, int e
 		s->quit = true;
 	}
 }
+
+/* "sockrepl [3 LISTENING]> ", or "sockrepl> " with no socket. */
+void session_prompt(const struct session *s, char *out, size_t size)
+{
+	struct kstate k;
+
+	if (s->current_fd == -1) {
+		snprintf(out, size, "sockrepl> ");
+		return;
+	}
+	kstate_read(s->current_fd, &k);
+	snprintf(out, size, "sockrepl [%d %s]> ", s->current_fd, api_state_name(k.api));
+}
+
+/* Script mode: the prompt and the line, as if typed. */
+void echo_line(const struct session *s, const char *line)
+{
+	char prompt[64];
+
+	session_prompt(s, prompt, sizeof(prompt));
+	printf("%s%s\n", prompt, line);
+}

@@ -47,6 +47,8 @@ bool session_has(const struct session *s, int fd);
 void session_close_all(struct session *s);
 int session_pick_fd(const struct session *s, bool (*fits)(int fd));
 void session_record(struct session *s, const char *call, int fd, long ret, int err);
+void session_prompt(const struct session *s, char *out, size_t size);
+void echo_line(const struct session *s, const char *line);
 
 /* ---- report.c: the three kinds of output ------------------------------ */
 
@@ -140,6 +142,7 @@ struct cmd_entry {
 	const char *about;	/* what it does, for `help NAME` */
 	int min_args, max_args;	/* max -1: takes the rest of the line as text */
 	enum cmd_status (*exec)(struct session *s, const struct cmd_args *a);
+	bool narrates;		/* its output is its own text: not echoed in scripts */
 };
 
 const struct cmd_entry *cmd_find(struct session *s, const char *name);
