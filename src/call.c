@@ -2,6 +2,7 @@
  * call.c - what every syscall command shares: choosing the fd the learner
  * meant, and printing the outcome (call line, explanation, state).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -62,7 +63,7 @@ bool resolve_fd(struct session *s, const char *text, bool (*fits)(int fd),
  * is ever a bare integer, so `bind 3 127.0.0.1:80` and `bind 127.0.0.1 80`
  * cannot be confused.
  */
-bool take_endpoint(struct session *s, const struct cmd_args *a, bool (*fits)(int fd),
+static bool take_endpoint(struct session *s, const struct cmd_args *a, bool (*fits)(int fd),
 		   const char *call, int *fd, struct sockaddr_storage *addr,
 		   socklen_t *len)
 {
@@ -77,6 +78,32 @@ bool take_endpoint(struct session *s, const struct cmd_args *a, bool (*fits)(int
 	return resolve_fd(s, fd_typed ? a->argv[0] : NULL, fits, call, fd) &&
 	       parse_endpoint(s, socket_family(*fd), a->argc - first, a->argv + first,
 			      addr, len);
+}
+
+/*
+ * bind and connect take the same arguments and print the same way:
+ * call(fd, {sockaddr}, len). connect may block, so stdout is flushed first.
+ */
+enum cmd_status address_call(struct session *s, const struct cmd_args *a,
+			     const char *call, bool (*fits)(int fd),
+			     int (*syscall_fn)(int, const struct sockaddr *, socklen_t))
+{
+	struct sockaddr_storage addr;
+	struct call_ctx c = { .call = call, .addr = (struct sockaddr *)&addr };
+	struct strbuf args;
+	socklen_t len;
+	int ret, err;
+
+	if (!take_endpoint(s, a, fits, call, &c.fd, &addr, &len))
+		return CMD_USAGE;
+	fflush(stdout);
+	ret = syscall_fn(c.fd, (struct sockaddr *)&addr, len);
+	err = errno;
+	sb_init(&args);
+	sb_printf(&args, "%d, ", c.fd);
+	sb_sockaddr(&args, (struct sockaddr *)&addr, len);
+	sb_printf(&args, ", %u", (unsigned)len);
+	return finish_call(s, &args, &c, ret, err);
 }
 
 /* ---- the outcome -------------------------------------------------------- */

@@ -121,15 +121,18 @@ const struct cmd_entry *cmd_find(struct session *s, const char *name)
 	return cmd;
 }
 
-/* `help`: one line per command. */
+/* `help`: one line per command; a long synopsis puts its summary below. */
 void cmd_print_list(void)
 {
 	for (size_t i = 0; i < NCOMMANDS; i++) {
-		char synopsis[64];
+		char synopsis[128];
 
-		snprintf(synopsis, sizeof(synopsis), "%s %s", commands[i]->name,
-			 commands[i]->usage);
-		printf("  %-32s %s\n", synopsis, commands[i]->summary);
+		snprintf(synopsis, sizeof(synopsis), "%s%s%s", commands[i]->name,
+			 *commands[i]->usage ? " " : "", commands[i]->usage);
+		if (strlen(synopsis) > 32)
+			printf("  %s\n  %-32s %s\n", synopsis, "", commands[i]->summary);
+		else
+			printf("  %-32s %s\n", synopsis, commands[i]->summary);
 	}
 	printf("Type help NAME for one command: its syscall, errors and man page.\n");
 }
@@ -141,7 +144,7 @@ bool cmd_print_help(struct session *s, const char *name)
 
 	if (cmd == NULL)
 		return false;
-	printf("usage: %s %s\n", cmd->name, cmd->usage);
+	printf("usage: %s%s%s\n", cmd->name, *cmd->usage ? " " : "", cmd->usage);
 	if (cmd->alias)
 		printf("alias: %s\n", cmd->alias);
 	printf("%s\n", cmd->about);
@@ -178,8 +181,9 @@ static bool arity_ok(struct session *s, const struct cmd_entry *cmd, int nargs)
 {
 	if (nargs >= cmd->min_args && (cmd->max_args < 0 || nargs <= cmd->max_args))
 		return true;
-	report_error(s, "%s: %s arguments (usage: %s %s)", cmd->name,
-		     nargs < cmd->min_args ? "missing" : "too many", cmd->name, cmd->usage);
+	report_error(s, "%s: %s arguments (usage: %s%s%s)", cmd->name,
+		     nargs < cmd->min_args ? "missing" : "too many", cmd->name,
+		     *cmd->usage ? " " : "", cmd->usage);
 	return false;
 }
 

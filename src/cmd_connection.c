@@ -93,22 +93,7 @@ const struct cmd_entry cmd_accept_entry = {
 
 static enum cmd_status cmd_connect_exec(struct session *s, const struct cmd_args *a)
 {
-	struct sockaddr_storage addr;
-	struct call_ctx c = { .call = "connect", .addr = (struct sockaddr *)&addr };
-	struct strbuf args;
-	socklen_t len;
-	int ret, err;
-
-	if (!take_endpoint(s, a, fits_connect, "connect", &c.fd, &addr, &len))
-		return CMD_USAGE;
-	fflush(stdout);
-	ret = connect(c.fd, (struct sockaddr *)&addr, len);
-	err = errno;
-	sb_init(&args);
-	sb_printf(&args, "%d, ", c.fd);
-	sb_sockaddr(&args, (struct sockaddr *)&addr, len);
-	sb_printf(&args, ", %u", (unsigned)len);
-	return finish_call(s, &args, &c, ret, err);
+	return address_call(s, a, "connect", fits_connect, connect);
 }
 
 const struct cmd_entry cmd_connect_entry = {

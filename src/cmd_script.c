@@ -163,8 +163,8 @@ static enum cmd_status cmd_expect_exec(struct session *s, const struct cmd_args 
 
 const struct cmd_entry cmd_expect_entry = {
 	.name = "expect",
-	.usage = "ok|ERRNO|state [FD] STATE|tcp [FD] STATE|queue [FD] N",
-	.summary = "check the last result or a socket's state (for lessons)",
+	.usage = "ok|ERRNO|state|tcp|queue [FD] [VALUE]",
+	.summary = "check the last call's result or a socket's state",
 	.about = "expect ok and expect ERRNO (e.g. expect EADDRINUSE) check the last system\n"
 		"call's result. expect state [FD] STATE checks the API state (CREATED,\n"
 		"BOUND, LISTENING, CONNECTING, CONNECTED, CLOSED); expect tcp [FD] STATE the\n"

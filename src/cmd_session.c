@@ -45,7 +45,7 @@ const struct cmd_entry cmd_sockets_entry = {
 	.name = "sockets",
 	.alias = "ls",
 	.usage = "",
-	.summary = "list this session's sockets, as the kernel sees them",
+	.summary = "list this session's sockets, read from the kernel (ls)",
 	.about = "One row per socket of this session: its fd, protocol, API state, local\n"
 		"and peer address, TCP state (from TCP_INFO) and, for a listener, its\n"
 		"accept queue as waiting/limit. Every column is read from the kernel.",
@@ -89,7 +89,7 @@ const struct cmd_entry cmd_quit_entry = {
 	.name = "quit",
 	.alias = "exit",
 	.usage = "",
-	.summary = "close every socket and leave (also: end of input)",
+	.summary = "close every socket and leave (also exit, end of input)",
 	.about = "Closes every socket still open, each close printed, and ends the session.",
 	.min_args = 0,
 	.max_args = 0,

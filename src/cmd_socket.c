@@ -82,21 +82,7 @@ const struct cmd_entry cmd_socket_entry = {
 
 static enum cmd_status cmd_bind_exec(struct session *s, const struct cmd_args *a)
 {
-	struct sockaddr_storage addr;
-	struct call_ctx c = { .call = "bind", .addr = (struct sockaddr *)&addr };
-	struct strbuf args;
-	socklen_t len;
-	int ret, err;
-
-	if (!take_endpoint(s, a, fits_unbound, "bind", &c.fd, &addr, &len))
-		return CMD_USAGE;
-	ret = bind(c.fd, (struct sockaddr *)&addr, len);
-	err = errno;
-	sb_init(&args);
-	sb_printf(&args, "%d, ", c.fd);
-	sb_sockaddr(&args, (struct sockaddr *)&addr, len);
-	sb_printf(&args, ", %u", (unsigned)len);
-	return finish_call(s, &args, &c, ret, err);
+	return address_call(s, a, "bind", fits_unbound, bind);
 }
 
 const struct cmd_entry cmd_bind_entry = {

@@ -9,6 +9,9 @@
 
 #include "sockrepl.h"
 
+/* No command needs more; a longer line is a paste gone wrong. */
+#define MAX_LINE 65536
+
 static const char usage_text[] =
 	"usage: sockrepl [-e] [--no-echo] [--help] [--version]\n"
 	"\n"
@@ -85,7 +88,11 @@ static void run(struct session *s)
 			break;
 		}
 		s->lineno++;
-		cmd_run_line(s, line);
+		if (strlen(line) > MAX_LINE)
+			report_error(s, "line too long (%zu bytes; the limit is %d): ignored",
+				     strlen(line) - (strchr(line, '\n') != NULL), MAX_LINE);
+		else
+			cmd_run_line(s, line);
 		free(line);
 		interrupted = 0;
 		fflush(stdout);

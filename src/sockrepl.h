@@ -170,9 +170,9 @@ bool fits_accept(int fd);
 bool fits_connect(int fd);
 enum cmd_status finish_call(struct session *s, const struct strbuf *args,
 			    const struct call_ctx *c, long ret, int err);
-bool take_endpoint(struct session *s, const struct cmd_args *a, bool (*fits)(int fd),
-		   const char *call, int *fd, struct sockaddr_storage *addr,
-		   socklen_t *len);
+enum cmd_status address_call(struct session *s, const struct cmd_args *a,
+			     const char *call, bool (*fits)(int fd),
+			     int (*syscall_fn)(int, const struct sockaddr *, socklen_t));
 
 /* ---- input.c: one line at a time, from readline or a pipe ------------- */
 

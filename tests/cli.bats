@@ -1,0 +1,75 @@
+#!/usr/bin/env bats
+# Command-line options, exit statuses, start-up and exit.
+
+load test_helper
+
+@test "--help prints usage and exits 0" {
+	run sockrepl --help
+	assert_success
+	assert_line --index 0 "usage: sockrepl [-e] [--no-echo] [--help] [--version]"
+}
+
+@test "--version prints the version" {
+	run sockrepl --version
+	assert_success
+	assert_output --regexp '^sockrepl [0-9]+\.[0-9]+\.[0-9]+$'
+}
+
+@test "an unknown option exits 2 with usage on stderr" {
+	run sockrepl --frobnicate </dev/null
+	assert_failure 2
+	assert_line --index 0 "sockrepl: unknown option '--frobnicate'"
+}
+
+@test "end of input exits 0; quit and exit stop reading" {
+	run sockrepl --no-echo </dev/null
+	assert_success
+	assert_output ""
+	run sockrepl --no-echo <<<$'quit\nsocket'
+	assert_success
+	refute_output --partial "socket("
+	run sockrepl --no-echo <<<$'exit\nsocket'
+	assert_success
+	refute_output --partial "socket("
+}
+
+@test "a failing call is an outcome: the status stays 0" {
+	run sockrepl --no-echo <<<$'close 9'
+	assert_success
+	assert_line 'close(9) = -1 EBADF (Bad file descriptor)'
+}
+
+@test "a line that cannot be parsed makes the status 1, and the rest still runs" {
+	run sockrepl --no-echo <<<$'nosuch\nsocket'
+	assert_failure 1
+	assert_line 'socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3'
+}
+
+@test "-e ends the run at the first failing call with status 1, closing sockets" {
+	run sockrepl -e --no-echo <<<$'socket\nclose 9\nsay not reached'
+	assert_failure 1
+	assert_line 'close(9) = -1 EBADF (Bad file descriptor)'
+	refute_output --partial 'not reached'
+	assert_line 'close(3) = 0'
+}
+
+@test "at exit every open socket is closed, newest first, each close printed" {
+	run sockrepl --no-echo <<<$'socket\nsocket\nsocket'
+	assert_success
+	assert_line --index 6 'close(5) = 0'
+	assert_line --index 8 'close(4) = 0'
+	assert_line --index 10 'close(3) = 0'
+}
+
+@test "fds inherited above 2 are closed at start, so the first socket is fd 3" {
+	run bash -c 'exec 3</dev/null 4</dev/null 7</dev/null; exec timeout 15 "$1" --no-echo <<<socket' - "$SOCKREPL"
+	assert_success
+	assert_line 'socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3'
+}
+
+@test "SIGPIPE does not kill the REPL when its output pipe has no reader" {
+	# stdout is a pipe whose read end is already closed: every write raises SIGPIPE.
+	run timeout 15 perl -e 'pipe(my $r, my $w) or die; close $r;
+		open(STDOUT, ">&", $w) or die; exec @ARGV' "$SOCKREPL" --no-echo <<<$'socket\nsocket'
+	assert_success
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bats
+# The script language's checks: expect ok|ERRNO|state|tcp|queue
+
+load test_helper
+
+@test "expectations that hold print nothing and leave the status 0" {
+	run sockrepl --no-echo <<<$'socket\nexpect ok\nexpect state CREATED\nexpect tcp 3 CLOSED\nbind 127.0.0.1 0\nlisten\nexpect queue 3 0\nexpect tcp LISTEN\nexpect state 3 listening'
+	assert_success
+	refute_output --regexp '^line '
+}
+
+@test "a failed expect ok names the line, the call and its errno; the script goes on" {
+	run sockrepl --no-echo <<<$'bind 5 127.0.0.1 0\nexpect ok\nsay after'
+	assert_failure 1
+	assert_line "line 2: expected ok, but bind on fd 5 failed with EBADF"
+	assert_line "after"
+}
+
+@test "a failed expect ERRNO says what happened instead" {
+	run sockrepl --no-echo <<<$'socket\nexpect EADDRINUSE'
+	assert_failure 1
+	assert_line "line 2: expected EADDRINUSE, but socket on fd 3 succeeded (returned 3)"
+}
+
+@test "expect EWOULDBLOCK matches EAGAIN, its other name" {
+	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nlisten\nnonblock on\naccept\nexpect EWOULDBLOCK'
+	assert_success
+}
+
+@test "failed state, tcp and queue expectations say what the kernel reports" {
+	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nexpect state 3 LISTENING\nexpect tcp 3 LISTEN\nlisten\nexpect queue 3 1\nexpect queue 9 0\nsocket udp\nexpect tcp 4 CLOSED'
+	assert_failure 1
+	assert_line "line 3: expected fd 3 to be LISTENING, but it is BOUND"
+	assert_line "line 4: expected fd 3 in TCP LISTEN, but it is in CLOSED"
+	assert_line "line 6: expected 1 connection(s) in fd 3's accept queue, but it holds 0 (of 1)"
+	assert_line "line 7: expected 0 connection(s) in fd 9's accept queue, but fd 9 is CLOSED, not listening"
+	assert_line "line 9: expected fd 4 in TCP CLOSED, but it has no TCP state (udp)"
+}
+
+@test "expect before any call, and expect with bad arguments, are errors" {
+	run sockrepl --no-echo <<<$'expect ok\nexpect\nexpect EFOO\nexpect state 3 DANCING\nexpect tcp 3 WAITING\nexpect queue 3 many\nexpect ok extra\nexpect state'
+	assert_failure 1
+	assert_line "line 1: expected ok, but no call has been made yet"
+	assert_line "line 2: expect: missing arguments (usage: expect ok|ERRNO|state|tcp|queue [FD] [VALUE])"
+	assert_line "line 3: expect: 'EFOO' is neither ok, an errno name (EADDRINUSE), state, tcp nor queue"
+	assert_line "line 4: expect state: 'DANCING' is not a state: use CREATED, BOUND, LISTENING, CONNECTING, CONNECTED or CLOSED"
+	assert_line --partial "line 5: expect tcp: 'WAITING' is not a TCP state"
+	assert_line "line 6: queue length 'many': not a decimal number"
+	assert_line "line 7: expect ok: too many arguments (usage: expect ok|ERRNO)"
+	assert_line "line 8: expect state: missing value (usage: expect state [FD] VALUE)"
+}
+
+@test "expect tcp accepts kernel spellings such as syn_sent" {
+	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nlisten 0\nsocket\nconnect @3\nsocket\nnonblock on\nconnect @3\nexpect tcp 5 syn_sent'
+	assert_success
+}
