@@ -5,6 +5,7 @@
  * learner sees here is what they will see when they strace their own code.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -94,6 +95,8 @@ const char *errno_name(int err)
 void print_call(struct session *s, const struct strbuf *args, const char *call,
 		int fd, long ret, int err)
 {
+	if (ret == -1 && err == EINTR && s->interactive)
+		putchar('\n');	/* the terminal echoed ^C on the waiting line */
 	if (ret == -1)
 		printf("%s(%s) = -1 %s (%s)\n", call, args->text, errno_name(err),
 		       strerror(err));
