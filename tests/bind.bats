@@ -3,6 +3,24 @@
 
 load test_helper
 
+teardown() {
+	if [ -n "${PUBLIC_DIR:-}" ]; then rm -rf "$PUBLIC_DIR"; fi
+}
+
+# public_copy: a copy of sockrepl in a world-readable directory, for another
+# user (the checkout may be private).
+public_copy() {
+	PUBLIC_DIR=$(mktemp -d /tmp/sockrepl-test.XXXXXX)
+	chmod 755 "$PUBLIC_DIR"
+	cp "$SOCKREPL" "$PUBLIC_DIR/sockrepl"
+}
+
+# as_nobody ARGS...: run the public copy as uid 65534, without capabilities.
+as_nobody() {
+	timeout 15 "$@" setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		"$PUBLIC_DIR/sockrepl" --no-echo
+}
+
 @test "bind to 127.0.0.1 port 0 gets a port from the kernel" {
 	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nexpect state 3 BOUND'
 	assert_success
@@ -80,12 +98,10 @@ load test_helper
 	printf 'socket\nbind any %s\nexpect EACCES\n' "$port" >"$BATS_TEST_TMPDIR/script"
 	if [ "$(id -u)" != 0 ]; then
 		run sockrepl --no-echo <"$BATS_TEST_TMPDIR/script"
-	elif [ "$start" -gt "$port" ]; then
-		run timeout 15 setpriv --reuid=65534 --regid=65534 --clear-groups \
-			--inh-caps=-all "$SOCKREPL" --no-echo <"$BATS_TEST_TMPDIR/script"
+	elif public_copy && [ "$start" -gt "$port" ]; then
+		run as_nobody <"$BATS_TEST_TMPDIR/script"
 	else	# ports are unprivileged here: a fresh network namespace has the default, 1024
-		run timeout 15 unshare --net setpriv --reuid=65534 --regid=65534 --clear-groups \
-			--inh-caps=-all "$SOCKREPL" --no-echo <"$BATS_TEST_TMPDIR/script"
+		run as_nobody unshare --net <"$BATS_TEST_TMPDIR/script"
 	fi
 	assert_success
 	assert_line 'bind(3, {sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("0.0.0.0")}, 16) = -1 EACCES (Permission denied)'
