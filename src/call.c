@@ -3,6 +3,10 @@
  * meant, and printing the outcome (call line, explanation, state).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/un.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,6 +42,23 @@ bool fits_accept(int fd)
 bool fits_connect(int fd)
 {
 	return in_state(fd, API_CREATED, API_BOUND);
+}
+
+/* send, recv, shutdown: a connected socket, or a datagram socket with an address. */
+bool fits_data(int fd)
+{
+	struct kstate k;
+
+	return kstate_read(fd, &k) && (k.api == API_CONNECTED || k.api == API_HALF_CLOSED ||
+				       (k.type == SOCK_DGRAM && k.api == API_BOUND));
+}
+
+/* sendto: a datagram socket. */
+bool fits_unconnected_dgram(int fd)
+{
+	struct kstate k;
+
+	return kstate_read(fd, &k) && k.type == SOCK_DGRAM;
 }
 
 /*
@@ -104,6 +125,35 @@ enum cmd_status address_call(struct session *s, const struct cmd_args *a,
 	sb_sockaddr(&args, (struct sockaddr *)&addr, len);
 	sb_printf(&args, ", %u", (unsigned)len);
 	return finish_call(s, &args, &c, ret, err);
+}
+
+/* A buffer the size of the socket's own family, as a C program would pass. */
+socklen_t sockaddr_size_of(int fd)
+{
+	switch (socket_family(fd)) {
+	case AF_INET:
+		return sizeof(struct sockaddr_in);
+	case AF_INET6:
+		return sizeof(struct sockaddr_in6);
+	case AF_UNIX:
+		return sizeof(struct sockaddr_un);
+	default:
+		return sizeof(struct sockaddr_storage);
+	}
+}
+
+/*
+ * Before a call that may wait: if fd is blocking and nothing is ready to
+ * read (no connection, no data, no EOF), say so, then flush, so the learner
+ * knows why the prompt does not come back.
+ */
+void announce_wait(int fd, const char *why)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags != -1 && !(flags & O_NONBLOCK) && !(observe_events(fd, POLLIN) & POLLIN))
+		report_note("(%s; Ctrl-C interrupts)", why);
+	fflush(stdout);
 }
 
 /* ---- the outcome -------------------------------------------------------- */

@@ -6,38 +6,12 @@
  * return EINTR instead of waiting on.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 
 #include "sockrepl.h"
 
 /* ---- accept [FD] -------------------------------------------------------- */
-
-/* A buffer the size of the socket's own family, as a C program would pass. */
-static socklen_t peer_buffer_size(int fd)
-{
-	switch (socket_family(fd)) {
-	case AF_INET:
-		return sizeof(struct sockaddr_in);
-	case AF_INET6:
-		return sizeof(struct sockaddr_in6);
-	default:
-		return sizeof(struct sockaddr_storage);
-	}
-}
-
-/* Before a blocking accept on an empty queue, say that the REPL will wait. */
-static void announce_wait(int fd)
-{
-	struct kstate k;
-
-	if (kstate_read(fd, &k) && k.api == API_LISTENING && k.queue_len == 0 &&
-	    !(fcntl(fd, F_GETFL) & O_NONBLOCK))
-		report_note("(no connection is waiting yet: accept blocks until one arrives; "
-			    "Ctrl-C interrupts)");
-	fflush(stdout);
-}
 
 static enum cmd_status cmd_accept_exec(struct session *s, const struct cmd_args *a)
 {
@@ -50,8 +24,8 @@ static enum cmd_status cmd_accept_exec(struct session *s, const struct cmd_args 
 
 	if (!resolve_fd(s, a->argc ? a->argv[0] : NULL, fits_accept, "accept", &c.fd))
 		return CMD_USAGE;
-	size = len = peer_buffer_size(c.fd);
-	announce_wait(c.fd);
+	size = len = sockaddr_size_of(c.fd);
+	announce_wait(c.fd, "no connection is waiting yet: accept blocks until one arrives");
 	fd = accept(c.fd, (struct sockaddr *)&peer, &len);
 	err = errno;
 	sb_init(&args);

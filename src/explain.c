@@ -58,6 +58,23 @@ static int session_fd_on_port(const struct session *s, unsigned port, int except
 	return -1;
 }
 
+/* The session's socket whose local address is exactly `sa`, or -1. */
+static int session_fd_at(const struct session *s, const struct sockaddr *sa)
+{
+	struct kstate k;
+	char want[128], have[128];
+
+	format_endpoint(want, sizeof(want), sa);
+	for (size_t i = 0; i < s->nfds; i++) {
+		if (!kstate_read(s->fds[i], &k) || !k.has_local)
+			continue;
+		format_endpoint(have, sizeof(have), (struct sockaddr *)&k.local);
+		if (strcmp(want, have) == 0)
+			return s->fds[i];
+	}
+	return -1;
+}
+
 static void why_addr_in_use(struct session *s, const struct call_ctx *c)
 {
 	struct kstate k;
@@ -78,6 +95,19 @@ static void why_addr_in_use(struct session *s, const struct call_ctx *c)
 			    "does, or a connection closed less than a minute ago is still in "
 			    "TIME-WAIT (ss -tan 'sport = :%u' shows which).", port, port);
 	}
+}
+
+/* After recvfrom: name the sender when it is a socket of this session. */
+void note_sender(struct session *s, const struct sockaddr *from)
+{
+	char where[64];
+	int fd = session_fd_at(s, from);
+
+	format_endpoint(where, sizeof(where), from);
+	if (fd != -1)
+		report_note("from %s: that is fd %d of this session.", where, fd);
+	else
+		report_note("from %s.", where);
 }
 
 static void why_bad_fd(struct session *s, const struct call_ctx *c)

@@ -33,6 +33,34 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...)
 		sb->len += (size_t)n < room ? (size_t)n : room - 1;
 }
 
+/*
+ * Bytes as strace quotes them: "Hello\n", octal for the rest (\0, \377),
+ * three octal digits when an octal digit follows; at most `max` bytes, then
+ * "..." after the closing quote, as strace -s does.
+ */
+void sb_quoted(struct strbuf *sb, const void *data, size_t len, size_t max)
+{
+	static const char named[] = "\"\"\\\\\ff\nn\rr\tt\vv";
+	const unsigned char *p = data;
+	size_t shown = len < max ? len : max;
+
+	sb_printf(sb, "\"");
+	for (size_t i = 0; i < shown; i++) {
+		const char *name = p[i] ? memchr(named, p[i], sizeof(named) - 1) : NULL;
+		bool octal_next = i + 1 < shown && p[i + 1] >= '0' && p[i + 1] <= '7';
+
+		if (name != NULL && (name - named) % 2 == 0)
+			sb_printf(sb, "\\%c", name[1]);
+		else if (p[i] >= ' ' && p[i] <= 0x7e)
+			sb_printf(sb, "%c", p[i]);
+		else if (octal_next)
+			sb_printf(sb, "\\%03o", p[i]);
+		else
+			sb_printf(sb, "\\%o", p[i]);
+	}
+	sb_printf(sb, "\"%s", len > max ? "..." : "");
+}
+
 /* A sockaddr as strace decodes it: {sa_family=AF_INET, sin_port=htons(80), ...}. */
 void sb_sockaddr(struct strbuf *sb, const struct sockaddr *sa, socklen_t len)
 {

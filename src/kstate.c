@@ -11,6 +11,9 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -47,10 +50,29 @@ static void read_tcp_info(int fd, struct kstate *k)
 	k->queue_max = info.tcpi_sacked;
 }
 
+/*
+ * What only a connection has: bytes waiting in each direction, and which
+ * directions are shut down (after shutdown, or a FIN from the peer).
+ */
+static void read_connection(int fd, struct kstate *k)
+{
+	struct diag_sock d;
+	int bytes;
+
+	if (ioctl(fd, SIOCINQ, &bytes) == 0)
+		k->unread = (unsigned)bytes;
+	if (ioctl(fd, SIOCOUTQ, &bytes) == 0)
+		k->unsent = (unsigned)bytes;
+	if ((k->domain == AF_INET || k->domain == AF_INET6) && diag_lookup(k, &d))
+		k->shutdown = d.shutdown;
+}
+
 static enum api_state derive_api_state(const struct kstate *k, bool accepting)
 {
 	if (accepting)
 		return API_LISTENING;
+	if (k->has_peer && k->shutdown > 0)
+		return API_HALF_CLOSED;
 	if (k->has_peer)
 		return API_CONNECTED;
 	if (k->has_tcp && k->tcp_state == TCP_SYN_SENT)
@@ -80,7 +102,11 @@ bool kstate_read(int fd, struct kstate *k)
 		       has_port(&k->local);
 	len = sizeof(k->peer);
 	k->has_peer = getpeername(fd, (struct sockaddr *)&k->peer, &len) == 0;
+	k->shutdown = -1;
+	if (k->has_peer)
+		read_connection(fd, k);
 	read_tcp_info(fd, k);
+	k->error_pending = observe_events(fd, 0) & POLLERR;
 	k->api = derive_api_state(k, accepting);
 	return true;
 }
@@ -90,7 +116,8 @@ const char *api_state_name(enum api_state st)
 	static const char *const names[] = {
 		[API_CREATED] = "CREATED", [API_BOUND] = "BOUND",
 		[API_LISTENING] = "LISTENING", [API_CONNECTING] = "CONNECTING",
-		[API_CONNECTED] = "CONNECTED", [API_CLOSED] = "CLOSED",
+		[API_CONNECTED] = "CONNECTED", [API_HALF_CLOSED] = "HALF-CLOSED",
+		[API_CLOSED] = "CLOSED",
 	};
 
 	return names[st];
@@ -125,6 +152,27 @@ const char *proto_name(const struct kstate *k)
 	return "?";
 }
 
+/*
+ * What poll would report for fd right now, without waiting or consuming
+ * anything. ppoll rather than poll, so a trace of the learner's own poll
+ * calls (strace -e poll) never shows these observations.
+ */
+short observe_events(int fd, short events)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	struct timespec now = { 0, 0 };
+
+	return ppoll(&p, 1, &now, NULL) == 1 ? p.revents : 0;
+}
+
+/* SOCK_STREAM, SOCK_DGRAM, ... or -1 when fd is no socket. */
+int socket_type(int fd)
+{
+	int type;
+
+	return get_int_opt(fd, SOL_SOCKET, SO_TYPE, &type) == -1 ? -1 : type;
+}
+
 /* The socket's address family, or AF_INET when fd is no socket. */
 int socket_family(int fd)
 {
@@ -153,12 +201,19 @@ static void describe_endpoints(const struct kstate *k, char *out, size_t size)
 		snprintf(out, size, "from %s, waiting for the SYN-ACK", local);
 		break;
 	case API_CONNECTED:
+	case API_HALF_CLOSED:
 		snprintf(out, size, "%s -> %s", local, peer);
 		break;
 	default:
 		snprintf(out, size, "(no address yet)");
 	}
 }
+
+/* sk_shutdown bits in words; receiving is also shut by the peer's FIN. */
+static const char *const shutdown_words[] = {
+	"", "no more receiving (shut down, or the peer sent FIN)",
+	"no more sending (FIN sent)", "both directions shut",
+};
 
 /* One line: `fd 3: LISTENING on 127.0.0.1:6789 · TCP LISTEN · accept queue 0/2`. */
 void print_state_line(int fd)
@@ -179,6 +234,12 @@ void print_state_line(int fd)
 		printf("%s", proto_name(&k));
 	if (k.api == API_LISTENING && k.has_tcp)
 		printf(" · accept queue %u/%u", k.queue_len, k.queue_max);
+	if (k.unread || k.unsent)
+		printf(" · Recv-Q %u · Send-Q %u", k.unread, k.unsent);
+	if (k.shutdown > 0)
+		printf(" · %s", shutdown_words[k.shutdown & 3]);
+	if (k.error_pending)
+		printf(" · error pending (getsockopt SO_ERROR reads it)");
 	flags = fcntl(fd, F_GETFL);
 	if (flags != -1 && (flags & O_NONBLOCK))
 		printf(" · non-blocking");

@@ -65,6 +65,8 @@ bool parse_fd(struct session *s, const char *text, int *fd);
 bool parse_endpoint(struct session *s, int family, int argc, char **argv,
 		    struct sockaddr_storage *addr, socklen_t *len);
 int errno_from_name(const char *name);
+bool parse_text(struct session *s, const char *text, char **out, size_t *len);
+const char *take_word(const char **p, char *word, size_t size);
 
 /* ---- format.c: strace-style call lines and addresses ------------------- */
 
@@ -77,6 +79,7 @@ void sb_init(struct strbuf *sb);
 void sb_printf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void sb_sockaddr(struct strbuf *sb, const struct sockaddr *sa, socklen_t len);
+void sb_quoted(struct strbuf *sb, const void *data, size_t len, size_t max);
 void format_endpoint(char *out, size_t size, const struct sockaddr *sa);
 void print_call(struct session *s, const struct strbuf *args, const char *call,
 		int fd, long ret, int err);
@@ -85,7 +88,7 @@ const char *errno_name(int err);
 /* ---- kstate.c: what the kernel says about a socket ---------------------- */
 
 enum api_state { API_CREATED, API_BOUND, API_LISTENING, API_CONNECTING,
-		 API_CONNECTED, API_CLOSED };
+		 API_CONNECTED, API_HALF_CLOSED, API_CLOSED };
 
 struct kstate {
 	bool is_socket;		/* false: not open, or not a socket */
@@ -96,6 +99,9 @@ struct kstate {
 	bool has_tcp;		/* TCP_INFO answered */
 	int tcp_state;		/* TCP_ESTABLISHED ... from <netinet/tcp.h> */
 	unsigned queue_len, queue_max;	/* accept queue, for a listener */
+	unsigned unread, unsent;	/* bytes in the receive and send queues (SIOCINQ, SIOCOUTQ) */
+	int shutdown;		/* sk_shutdown bits from sock_diag (1 receive, 2 send), -1 unknown */
+	bool error_pending;	/* POLLERR: the next call or SO_ERROR reports an error */
 };
 
 bool kstate_read(int fd, struct kstate *k);
@@ -103,7 +109,24 @@ const char *api_state_name(enum api_state st);
 const char *tcp_state_name(int tcp_state);
 const char *proto_name(const struct kstate *k);
 int socket_family(int fd);
+int socket_type(int fd);
+short observe_events(int fd, short events);
 void print_state_line(int fd);
+
+/* ---- diag.c: the kernel's socket table (NETLINK_SOCK_DIAG) -------------- */
+
+struct diag_sock {
+	int family, protocol;	/* AF_INET/AF_INET6, IPPROTO_TCP/IPPROTO_UDP */
+	int state;		/* TCP_ESTABLISHED ... (UDP: TCP_CLOSE, or ESTABLISHED if connected) */
+	struct sockaddr_storage local, peer;
+	unsigned rqueue, wqueue;	/* Recv-Q, Send-Q, as ss shows them */
+	unsigned inode, uid;	/* inode 0: no process holds it (TIME-WAIT) */
+	int shutdown;		/* sk_shutdown bits (1 receive, 2 send), -1 unknown */
+};
+
+bool diag_each(int family, int protocol, void (*fn)(const struct diag_sock *d, void *arg),
+	       void *arg);
+bool diag_lookup(const struct kstate *k, struct diag_sock *out);
 
 /* ---- explain.c: an errno in plain words, for one call ----------------- */
 
@@ -156,6 +179,8 @@ extern const struct cmd_entry cmd_accept_entry, cmd_connect_entry;
 extern const struct cmd_entry cmd_nonblock_entry, cmd_close_entry;
 extern const struct cmd_entry cmd_sockets_entry, cmd_help_entry, cmd_quit_entry;
 extern const struct cmd_entry cmd_say_entry, cmd_expect_entry;
+extern const struct cmd_entry cmd_send_entry, cmd_recv_entry, cmd_sendto_entry,
+	cmd_recvfrom_entry, cmd_shutdown_entry;
 
 /* cmd_fd.c: also used at exit, so every close is printed the same way. */
 enum cmd_status close_fd(struct session *s, int fd);
@@ -168,8 +193,13 @@ bool fits_unbound(int fd);
 bool fits_listen(int fd);
 bool fits_accept(int fd);
 bool fits_connect(int fd);
+bool fits_data(int fd);
+bool fits_unconnected_dgram(int fd);
+void note_sender(struct session *s, const struct sockaddr *from);
 enum cmd_status finish_call(struct session *s, const struct strbuf *args,
 			    const struct call_ctx *c, long ret, int err);
+socklen_t sockaddr_size_of(int fd);
+void announce_wait(int fd, const char *why);
 enum cmd_status address_call(struct session *s, const struct cmd_args *a,
 			     const char *call, bool (*fits)(int fd),
 			     int (*syscall_fn)(int, const struct sockaddr *, socklen_t));

@@ -1,0 +1,341 @@
+/*
+ * cmd_data.c - moving bytes: send, recv, sendto, recvfrom, shutdown.
+ *
+ * glibc's send and recv are the sendto and recvfrom system calls with no
+ * address, so that is what the call lines show, as strace does. Data is
+ * quoted as strace quotes it (at most 32 bytes); a longer recv also prints
+ * the whole of what arrived (up to a screenful) below the call line.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "sockrepl.h"
+
+#define STRACE_STRING_MAX 32	/* strace's default -s */
+#define SHOW_DATA_MAX 1024	/* what a recv note prints at most */
+#define RECV_MAX (1L << 20)
+
+/* ---- shared ------------------------------------------------------------- */
+
+/* [FD] TEXT: a leading integer is the fd only if text follows it. */
+static bool take_fd_and_text(struct session *s, const struct cmd_args *a, const char *call,
+			     int *fd, char **data, size_t *len)
+{
+	const char *p = a->rest;
+	char first[32];
+
+	if (take_word(&p, first, sizeof(first)) && looks_like_int(first) && *p != '\0') {
+		if (!resolve_fd(s, first, NULL, call, fd))
+			return false;
+	} else {
+		p = a->rest;
+		if (!resolve_fd(s, NULL, fits_data, call, fd))
+			return false;
+	}
+	return parse_text(s, p, data, len);
+}
+
+/* The receive buffer size: N as typed, or 4096 as in the guide. */
+static bool take_fd_and_size(struct session *s, const struct cmd_args *a, const char *call,
+			     int *fd, long *size)
+{
+	const char *size_text = a->argc == 2 ? a->argv[1] : a->argc == 1 ? a->argv[0] : "4096";
+
+	return resolve_fd(s, a->argc == 2 ? a->argv[0] : NULL, fits_data, call, fd) &&
+	       parse_int(s, "buffer size", size_text, 0, RECV_MAX, size);
+}
+
+/* After a recv: EOF in words, and the whole data if strace's 32 bytes cut it. */
+static void note_received(int fd, const char *data, long n)
+{
+	struct strbuf sb;
+
+	if (n == 0 && socket_type(fd) == SOCK_STREAM) {
+		report_note("0 bytes: end of file. The peer has closed (or shut down) its sending "
+			    "side; every further recv returns 0 at once.");
+	} else if (n > STRACE_STRING_MAX) {
+		sb_init(&sb);
+		sb_quoted(&sb, data, (size_t)n, SHOW_DATA_MAX);
+		report_note("all %ld bytes: %s", n, sb.text);
+	}
+}
+
+/* ---- send [FD] TEXT ------------------------------------------------------- */
+
+static enum cmd_status cmd_send_exec(struct session *s, const struct cmd_args *a)
+{
+	struct call_ctx c = { .call = "sendto" };
+	struct strbuf args;
+	size_t len;
+	char *data;
+	long ret;
+	int err;
+
+	if (!take_fd_and_text(s, a, "send", &c.fd, &data, &len))
+		return CMD_USAGE;
+	fflush(stdout);
+	ret = send(c.fd, data, len, 0);
+	err = errno;
+	sb_init(&args);
+	sb_printf(&args, "%d, ", c.fd);
+	sb_quoted(&args, data, len, STRACE_STRING_MAX);
+	sb_printf(&args, ", %zu, 0, NULL, 0", len);
+	free(data);
+	return finish_call(s, &args, &c, ret, err);
+}
+
+const struct cmd_entry cmd_send_entry = {
+	.name = "send",
+	.usage = "[FD] TEXT",
+	.summary = "send bytes on a connected socket",
+	.syscall = "sendto",
+	.about = "Sends TEXT on a connected socket (glibc's send is sendto with no address).\n"
+		"TEXT takes C escapes: \\n, \\r\\n, \\t, \\0, \\xHH. Quote it to keep blanks or\n"
+		"a leading number: send \"4 apples\\n\". \"ab\"*1000 repeats ab 1000 times.\n"
+		"The result is how many bytes the kernel took into its send buffer; that is\n"
+		"not yet delivered. Without FD: the newest connected socket.",
+	.min_args = 1,
+	.max_args = -1,
+	.exec = cmd_send_exec,
+};
+
+/* ---- recv [FD] [N] ---------------------------------------------------------- */
+
+static enum cmd_status cmd_recv_exec(struct session *s, const struct cmd_args *a)
+{
+	struct call_ctx c = { .call = "recvfrom" };
+	struct strbuf args;
+	enum cmd_status status;
+	long size, ret;
+	char *buf;
+	int err;
+
+	if (!take_fd_and_size(s, a, "recv", &c.fd, &size))
+		return CMD_USAGE;
+	buf = malloc((size_t)size + 1);
+	if (buf == NULL) {
+		report_error(s, "out of memory for a %ld-byte buffer", size);
+		return CMD_USAGE;
+	}
+	announce_wait(c.fd, "no data is waiting yet: recv blocks until some arrives");
+	ret = recv(c.fd, buf, (size_t)size, 0);
+	err = errno;
+	sb_init(&args);
+	sb_printf(&args, "%d, ", c.fd);
+	if (ret >= 0)
+		sb_quoted(&args, buf, (size_t)ret, STRACE_STRING_MAX);
+	else
+		sb_printf(&args, "%p", (void *)buf);
+	sb_printf(&args, ", %ld, 0, NULL, NULL", size);
+	status = finish_call(s, &args, &c, ret, err);
+	if (ret >= 0)
+		note_received(c.fd, buf, ret);
+	free(buf);
+	return status;
+}
+
+const struct cmd_entry cmd_recv_entry = {
+	.name = "recv",
+	.usage = "[FD] [N]",
+	.summary = "receive up to N bytes (default 4096)",
+	.syscall = "recvfrom",
+	.about = "Takes up to N bytes (default 4096, the guide's buffer) from the socket's\n"
+		"receive queue. It returns what is there, which may be less than was sent\n"
+		"(a partial read) or more than one send's worth: TCP is a byte stream.\n"
+		"0 means end of file: the peer closed. With nothing to read it waits\n"
+		"(Ctrl-C interrupts), or fails with EAGAIN if non-blocking. One number means\n"
+		"N. Without FD: the newest connected socket.",
+	.min_args = 0,
+	.max_args = 2,
+	.exec = cmd_recv_exec,
+};
+
+/* ---- sendto [FD] ADDR PORT TEXT --------------------------------------------- */
+
+/* Endpoint words: one for ADDR:PORT, [V6]:PORT, @FD or a Unix path, else two. */
+static int endpoint_words(const char *first, int family)
+{
+	const char *colon = strchr(first, ':');
+
+	if (family == AF_UNIX || first[0] == '@' || first[0] == '[' ||
+	    (colon != NULL && strchr(colon + 1, ':') == NULL))
+		return 1;
+	return 2;
+}
+
+static enum cmd_status cmd_sendto_exec(struct session *s, const struct cmd_args *a)
+{
+	struct sockaddr_storage addr;
+	struct call_ctx c = { .call = "sendto", .addr = (struct sockaddr *)&addr };
+	char words[2][256], *argv[2], first[32], *data;
+	const char *p = a->rest, *before = p;
+	struct strbuf args;
+	socklen_t addrlen;
+	size_t len;
+	long ret;
+	int err, n;
+
+	if (!take_word(&p, first, sizeof(first)) || !looks_like_int(first))
+		p = before;
+	if (!resolve_fd(s, p == before ? NULL : first, fits_unconnected_dgram, "sendto", &c.fd))
+		return CMD_USAGE;
+	for (n = 0; n < 2; n++) {
+		if ((argv[n] = (char *)take_word(&p, words[n], sizeof(words[n]))) == NULL)
+			break;
+		if (endpoint_words(words[0], socket_family(c.fd)) == 1 && ++n)
+			break;
+	}
+	if (n == 0 || *p == '\0') {
+		report_error(s, "sendto: missing %s (usage: sendto %s)", n ? "TEXT" : "address",
+			     cmd_sendto_entry.usage);
+		return CMD_USAGE;
+	}
+	if (!parse_endpoint(s, socket_family(c.fd), n, argv, &addr, &addrlen) ||
+	    !parse_text(s, p, &data, &len))
+		return CMD_USAGE;
+	fflush(stdout);
+	ret = sendto(c.fd, data, len, 0, (struct sockaddr *)&addr, addrlen);
+	err = errno;
+	sb_init(&args);
+	sb_printf(&args, "%d, ", c.fd);
+	sb_quoted(&args, data, len, STRACE_STRING_MAX);
+	sb_printf(&args, ", %zu, 0, ", len);
+	sb_sockaddr(&args, (struct sockaddr *)&addr, addrlen);
+	sb_printf(&args, ", %u", (unsigned)addrlen);
+	free(data);
+	return finish_call(s, &args, &c, ret, err);
+}
+
+const struct cmd_entry cmd_sendto_entry = {
+	.name = "sendto",
+	.usage = "[FD] ADDR PORT TEXT",
+	.summary = "send a datagram to an address (UDP)",
+	.syscall = "sendto",
+	.about = "Sends TEXT as one datagram to ADDR PORT (or ADDR:PORT, [V6ADDR]:PORT, @FD,\n"
+		"or a path for a Unix socket), with no connection: each datagram carries\n"
+		"its own destination. An unbound UDP socket gets a port at its first send.\n"
+		"TEXT is as for send. Without FD: the newest datagram socket.",
+	.min_args = 1,
+	.max_args = -1,
+	.exec = cmd_sendto_exec,
+};
+
+/* ---- recvfrom [FD] [N] --------------------------------------------------------- */
+
+/* recvfrom's address argument: the sender, or the buffer's address when none came. */
+static void sb_from(struct strbuf *sb, long ret, const struct sockaddr_storage *from,
+		    socklen_t size, socklen_t len)
+{
+	if (ret >= 0 && len > 0)
+		sb_sockaddr(sb, (const struct sockaddr *)from, len);
+	else
+		sb_printf(sb, "%p", (const void *)from);
+	if (ret >= 0 && len != size)
+		sb_printf(sb, ", [%u => %u]", (unsigned)size, (unsigned)len);
+	else
+		sb_printf(sb, ", [%u]", (unsigned)size);
+}
+
+static enum cmd_status cmd_recvfrom_exec(struct session *s, const struct cmd_args *a)
+{
+	struct call_ctx c = { .call = "recvfrom" };
+	struct sockaddr_storage from;
+	socklen_t fromsize, fromlen;
+	struct strbuf args;
+	enum cmd_status status;
+	long size, ret;
+	char *buf;
+	int err;
+
+	if (!take_fd_and_size(s, a, "recvfrom", &c.fd, &size))
+		return CMD_USAGE;
+	buf = malloc((size_t)size + 1);
+	if (buf == NULL) {
+		report_error(s, "out of memory for a %ld-byte buffer", size);
+		return CMD_USAGE;
+	}
+	fromsize = fromlen = sockaddr_size_of(c.fd);
+	announce_wait(c.fd, "no datagram is waiting yet: recvfrom blocks until one arrives");
+	ret = recvfrom(c.fd, buf, (size_t)size, 0, (struct sockaddr *)&from, &fromlen);
+	err = errno;
+	sb_init(&args);
+	sb_printf(&args, "%d, ", c.fd);
+	if (ret >= 0)
+		sb_quoted(&args, buf, (size_t)ret, STRACE_STRING_MAX);
+	else
+		sb_printf(&args, "%p", (void *)buf);
+	sb_printf(&args, ", %ld, 0, ", size);
+	sb_from(&args, ret, &from, fromsize, fromlen);
+	status = finish_call(s, &args, &c, ret, err);
+	if (ret >= 0)
+		note_received(c.fd, buf, ret);
+	if (ret >= 0 && fromlen > 0)
+		note_sender(s, (struct sockaddr *)&from);
+	free(buf);
+	return status;
+}
+
+const struct cmd_entry cmd_recvfrom_entry = {
+	.name = "recvfrom",
+	.usage = "[FD] [N]",
+	.summary = "receive one datagram and its sender's address",
+	.syscall = "recvfrom",
+	.about = "Takes the next datagram (up to N bytes, default 4096; the rest of a longer\n"
+		"one is lost) and says who sent it. On a stream socket it works like recv.\n"
+		"Without FD: the newest datagram or connected socket.",
+	.min_args = 0,
+	.max_args = 2,
+	.exec = cmd_recvfrom_exec,
+};
+
+/* ---- shutdown [FD] rd|wr|rdwr ------------------------------------------------- */
+
+static const struct {
+	const char *word, *symbol;
+	int how;
+} shutdown_hows[] = {
+	{ "rd", "SHUT_RD", SHUT_RD }, { "wr", "SHUT_WR", SHUT_WR },
+	{ "rdwr", "SHUT_RDWR", SHUT_RDWR },
+};
+
+static enum cmd_status cmd_shutdown_exec(struct session *s, const struct cmd_args *a)
+{
+	struct call_ctx c = { .call = "shutdown" };
+	const char *word = a->argv[a->argc - 1];
+	struct strbuf args;
+	size_t i;
+	int ret, err;
+
+	for (i = 0; i < sizeof(shutdown_hows) / sizeof(shutdown_hows[0]); i++)
+		if (strcmp(word, shutdown_hows[i].word) == 0)
+			break;
+	if (i == sizeof(shutdown_hows) / sizeof(shutdown_hows[0])) {
+		report_error(s, "shutdown: '%.40s' is neither rd, wr nor rdwr", word);
+		return CMD_USAGE;
+	}
+	if (!resolve_fd(s, a->argc == 2 ? a->argv[0] : NULL, fits_data, "shutdown", &c.fd))
+		return CMD_USAGE;
+	ret = shutdown(c.fd, shutdown_hows[i].how);
+	err = errno;
+	sb_init(&args);
+	sb_printf(&args, "%d, %s", c.fd, shutdown_hows[i].symbol);
+	return finish_call(s, &args, &c, ret, err);
+}
+
+const struct cmd_entry cmd_shutdown_entry = {
+	.name = "shutdown",
+	.usage = "[FD] rd|wr|rdwr",
+	.summary = "close one direction of a connection",
+	.syscall = "shutdown",
+	.about = "Ends one direction of a connection without closing the fd. wr sends a\n"
+		"FIN: the peer reads end of file, but can still send to you (a half-closed\n"
+		"connection). rd stops further reading here; rdwr does both. Unlike close,\n"
+		"it acts on the connection, for every fd that shares it. Without FD: the\n"
+		"newest connected socket.",
+	.min_args = 1,
+	.max_args = 2,
+	.exec = cmd_shutdown_exec,
+};
