@@ -120,6 +120,8 @@ enum cmd_status address_call(struct session *s, const struct cmd_args *a,
 	fflush(stdout);
 	ret = syscall_fn(c.fd, (struct sockaddr *)&addr, len);
 	err = errno;
+	if (ret == 0 && strcmp(call, "bind") == 0)
+		unix_path_created(s, (struct sockaddr *)&addr);
 	sb_init(&args);
 	sb_printf(&args, "%d, ", c.fd);
 	sb_sockaddr(&args, (struct sockaddr *)&addr, len);
@@ -166,7 +168,7 @@ void announce_wait(int fd, const char *why)
 enum cmd_status finish_call(struct session *s, const struct strbuf *args,
 			    const struct call_ctx *c, long ret, int err)
 {
-	print_call(s, args, c->call, c->fd, ret, err);
+	print_call(s, args, c, ret, err);
 	if (ret == -1)
 		explain_failure(s, c, err);
 	else if (c->on_success != NULL)

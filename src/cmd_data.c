@@ -7,6 +7,7 @@
  * the whole of what arrived (up to a screenful) below the call line.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,13 +39,24 @@ static bool take_fd_and_text(struct session *s, const struct cmd_args *a, const 
 	return parse_text(s, p, data, len);
 }
 
-/* The receive buffer size: N as typed, or 4096 as in the guide. */
+static bool has_data_waiting(int fd)
+{
+	return observe_events(fd, POLLIN) & POLLIN;
+}
+
+/*
+ * [FD] [N]: one number is the FD. The buffer size is N as typed, or 4096 as
+ * in the guide. Without FD: the newest socket with something to read, else
+ * the newest connected one.
+ */
 static bool take_fd_and_size(struct session *s, const struct cmd_args *a, const char *call,
 			     int *fd, long *size)
 {
-	const char *size_text = a->argc == 2 ? a->argv[1] : a->argc == 1 ? a->argv[0] : "4096";
+	const char *size_text = a->argc == 2 ? a->argv[1] : "4096";
 
-	return resolve_fd(s, a->argc == 2 ? a->argv[0] : NULL, fits_data, call, fd) &&
+	if (a->argc == 0 && (*fd = session_find_fd(s, has_data_waiting)) != -1)
+		return parse_int(s, "buffer size", size_text, 0, RECV_MAX, size);
+	return resolve_fd(s, a->argc ? a->argv[0] : NULL, fits_data, call, fd) &&
 	       parse_int(s, "buffer size", size_text, 0, RECV_MAX, size);
 }
 
@@ -146,8 +158,9 @@ const struct cmd_entry cmd_recv_entry = {
 		"receive queue. It returns what is there, which may be less than was sent\n"
 		"(a partial read) or more than one send's worth: TCP is a byte stream.\n"
 		"0 means end of file: the peer closed. With nothing to read it waits\n"
-		"(Ctrl-C interrupts), or fails with EAGAIN if non-blocking. One number means\n"
-		"N. Without FD: the newest connected socket.",
+		"(Ctrl-C interrupts), or fails with EAGAIN if non-blocking. One number is\n"
+		"the FD. Without FD: the newest socket with data waiting, else the newest\n"
+		"connected socket.",
 	.min_args = 0,
 	.max_args = 2,
 	.exec = cmd_recv_exec,
@@ -285,7 +298,7 @@ const struct cmd_entry cmd_recvfrom_entry = {
 	.syscall = "recvfrom",
 	.about = "Takes the next datagram (up to N bytes, default 4096; the rest of a longer\n"
 		"one is lost) and says who sent it. On a stream socket it works like recv.\n"
-		"Without FD: the newest datagram or connected socket.",
+		"One number is the FD. Without FD: as for recv.",
 	.min_args = 0,
 	.max_args = 2,
 	.exec = cmd_recvfrom_exec,

@@ -24,6 +24,9 @@ static const struct socket_word {
 	{ "udp", false, SOCK_DGRAM, "SOCK_DGRAM" },
 	{ "inet", true, AF_INET, "AF_INET" },
 	{ "inet6", true, AF_INET6, "AF_INET6" },
+	{ "unix", true, AF_UNIX, "AF_UNIX" },
+	{ "stream", false, SOCK_STREAM, "SOCK_STREAM" },
+	{ "dgram", false, SOCK_DGRAM, "SOCK_DGRAM" },
 };
 
 static const struct socket_word *find_socket_word(const char *word)
@@ -45,8 +48,8 @@ static enum cmd_status cmd_socket_exec(struct session *s, const struct cmd_args 
 		const struct socket_word *w = find_socket_word(a->argv[i]);
 
 		if (w == NULL) {
-			report_error(s, "socket: '%.40s' is neither tcp, udp, inet nor inet6",
-				     a->argv[i]);
+			report_error(s, "socket: '%.40s' is not one of tcp, udp, stream, dgram, "
+				     "inet, inet6, unix", a->argv[i]);
 			return CMD_USAGE;
 		}
 		*(w->is_family ? &family : &type) = w;
@@ -59,20 +62,23 @@ static enum cmd_status cmd_socket_exec(struct session *s, const struct cmd_args 
 		return CMD_USAGE;
 	}
 	sb_init(&args);
-	sb_printf(&args, "%s, %s, IPPROTO_IP", family->symbol, type->symbol);
+	/* protocol 0: strace names it IPPROTO_IP for the IP families */
+	sb_printf(&args, "%s, %s, %s", family->symbol, type->symbol,
+		  family->value == AF_UNIX ? "0" : "IPPROTO_IP");
 	c.fd = fd;
 	return finish_call(s, &args, &c, fd, err);
 }
 
 const struct cmd_entry cmd_socket_entry = {
 	.name = "socket",
-	.usage = "[tcp|udp] [inet|inet6]",
+	.usage = "[tcp|udp|stream|dgram] [inet|inet6|unix]",
 	.summary = "create a socket (default: tcp inet)",
 	.syscall = "socket",
 	.about = "Asks the kernel for a new socket and returns its file descriptor: the\n"
 		"lowest free number, so 3 in a fresh session. tcp is a stream socket\n"
-		"(SOCK_STREAM), udp a datagram socket (SOCK_DGRAM); inet is IPv4, inet6\n"
-		"IPv6. The socket has no address yet: bind gives it one.",
+		"(SOCK_STREAM), udp a datagram socket (SOCK_DGRAM); stream and dgram say\n"
+		"the same for unix. inet is IPv4, inet6 IPv6, unix a local socket whose\n"
+		"address is a file path. The socket has no address yet: bind gives it one.",
 	.min_args = 0,
 	.max_args = 2,
 	.exec = cmd_socket_exec,

@@ -58,20 +58,35 @@ static int session_fd_on_port(const struct session *s, unsigned port, int except
 	return -1;
 }
 
-/* The session's socket whose local address is exactly `sa`, or -1. */
+/* Does local address `have` receive what is sent to `want`? (Same port; same address or a wildcard.) */
+static bool receives_at(const struct sockaddr_storage *have, const struct sockaddr *want)
+{
+	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
+
+	if (have->ss_family != want->sa_family || port_of((const struct sockaddr *)have) != port_of(want))
+		return false;
+	if (want->sa_family == AF_INET) {
+		in_addr_t h = ((const struct sockaddr_in *)have)->sin_addr.s_addr;
+
+		return h == INADDR_ANY || h == ((const struct sockaddr_in *)want)->sin_addr.s_addr;
+	}
+	if (want->sa_family == AF_INET6) {
+		const struct in6_addr *h = &((const struct sockaddr_in6 *)have)->sin6_addr;
+
+		return !memcmp(h, &any6, sizeof(*h)) ||
+		       !memcmp(h, &((const struct sockaddr_in6 *)want)->sin6_addr, sizeof(*h));
+	}
+	return false;
+}
+
+/* The session's socket that owns local address `sa`, or -1. */
 static int session_fd_at(const struct session *s, const struct sockaddr *sa)
 {
 	struct kstate k;
-	char want[128], have[128];
 
-	format_endpoint(want, sizeof(want), sa);
-	for (size_t i = 0; i < s->nfds; i++) {
-		if (!kstate_read(s->fds[i], &k) || !k.has_local)
-			continue;
-		format_endpoint(have, sizeof(have), (struct sockaddr *)&k.local);
-		if (strcmp(want, have) == 0)
+	for (size_t i = 0; i < s->nfds; i++)
+		if (kstate_read(s->fds[i], &k) && k.has_local && receives_at(&k.local, sa))
 			return s->fds[i];
-	}
 	return -1;
 }
 

@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/un.h>
 
 #include "sockrepl.h"
 
@@ -83,6 +84,17 @@ void sb_sockaddr(struct strbuf *sb, const struct sockaddr *sa, socklen_t len)
 			sb_printf(sb, "sin6_scope_id=if_nametoindex(\"%s\")}", ifname);
 		else
 			sb_printf(sb, "sin6_scope_id=%u}", in6->sin6_scope_id);
+	} else if (sa->sa_family == AF_UNIX) {
+		const struct sockaddr_un *un = (const struct sockaddr_un *)sa;
+		size_t pathlen = len > sizeof(sa_family_t) ? strnlen(un->sun_path,
+					len - sizeof(sa_family_t)) : 0;
+
+		sb_printf(sb, "{sa_family=AF_UNIX");
+		if (len > sizeof(sa_family_t)) {
+			sb_printf(sb, ", sun_path=");
+			sb_quoted(sb, un->sun_path, pathlen, sizeof(un->sun_path));
+		}
+		sb_printf(sb, "}");
 	} else {
 		sb_printf(sb, "{sa_family=%u}", sa->sa_family);
 	}
@@ -103,6 +115,10 @@ void format_endpoint(char *out, size_t size, const struct sockaddr *sa)
 
 		inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text));
 		snprintf(out, size, "[%s]:%u", text, ntohs(in6->sin6_port));
+	} else if (sa->sa_family == AF_UNIX) {
+		const struct sockaddr_un *un = (const struct sockaddr_un *)sa;
+
+		snprintf(out, size, "%s", un->sun_path[0] ? un->sun_path : "(unnamed)");
 	} else {
 		snprintf(out, size, "-");
 	}
@@ -120,15 +136,18 @@ const char *errno_name(int err)
  * Print `call(args) = ret` or `call(args) = -1 ENAME (message)` and record
  * the outcome for `expect`.
  */
-void print_call(struct session *s, const struct strbuf *args, const char *call,
-		int fd, long ret, int err)
+void print_call(struct session *s, const struct strbuf *args, const struct call_ctx *c,
+		long ret, int err)
 {
+	const char *call = c->call;
+
 	if (ret == -1 && err == EINTR && s->interactive)
 		putchar('\n');	/* the terminal echoed ^C on the waiting line */
 	if (ret == -1)
 		printf("%s(%s) = -1 %s (%s)\n", call, args->text, errno_name(err),
 		       strerror(err));
 	else
-		printf("%s(%s) = %ld\n", call, args->text, ret);
-	session_record(s, call, fd, ret, err);
+		printf("%s(%s) = %ld%s%s\n", call, args->text, ret, c->result ? " " : "",
+		       c->result ? c->result : "");
+	session_record(s, call, c->fd, ret, err);
 }

@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
+#include <sys/un.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,8 +27,11 @@ static int get_int_opt(int fd, int level, int name, int *value)
 	return getsockopt(fd, level, name, value, &len);
 }
 
-static bool has_port(const struct sockaddr_storage *ss)
+/* Bound: an IP socket with a port, or a Unix socket with a path. */
+static bool has_address(const struct sockaddr_storage *ss, socklen_t len)
 {
+	if (ss->ss_family == AF_UNIX)
+		return len > sizeof(sa_family_t) && ((const struct sockaddr_un *)ss)->sun_path[0];
 	if (ss->ss_family == AF_INET)
 		return ((const struct sockaddr_in *)ss)->sin_port != 0;
 	if (ss->ss_family == AF_INET6)
@@ -99,7 +103,7 @@ bool kstate_read(int fd, struct kstate *k)
 	get_int_opt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting);
 	len = sizeof(k->local);
 	k->has_local = getsockname(fd, (struct sockaddr *)&k->local, &len) == 0 &&
-		       has_port(&k->local);
+		       has_address(&k->local, len);
 	len = sizeof(k->peer);
 	k->has_peer = getpeername(fd, (struct sockaddr *)&k->peer, &len) == 0;
 	k->shutdown = -1;
@@ -145,6 +149,8 @@ const char *proto_name(const struct kstate *k)
 {
 	bool v6 = k->domain == AF_INET6;
 
+	if (k->domain == AF_UNIX)
+		return k->type == SOCK_STREAM ? "unix" : "unix-dg";
 	if (k->protocol == IPPROTO_TCP)
 		return v6 ? "tcp6" : "tcp";
 	if (k->protocol == IPPROTO_UDP)

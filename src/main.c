@@ -115,6 +115,7 @@ int main(int argc, char **argv)
 	input_init(&s);
 	run(&s);
 	session_close_all(&s);
+	unix_paths_cleanup(&s);
 	input_done();
 	fflush(stdout);
 	return s.status;

@@ -75,6 +75,12 @@ static bool parse_at_fd(struct session *s, const char *text,
 			     strerror(errno));
 		return false;
 	}
+	if (addr->ss_family == AF_UNIX && *len <= sizeof(sa_family_t)) {
+		report_error(s, "%s: fd %d has no path yet; bind it first", text, fd);
+		return false;
+	}
+	if (addr->ss_family == AF_UNIX)
+		return true;
 	if ((addr->ss_family == AF_INET &&
 	     ((struct sockaddr_in *)addr)->sin_port == 0) ||
 	    (addr->ss_family == AF_INET6 &&
@@ -199,6 +205,13 @@ bool parse_endpoint(struct session *s, int family, int argc, char **argv,
 {
 	if (argc == 1 && argv[0][0] == '@')
 		return parse_at_fd(s, argv[0], addr, len);
+	if (family == AF_UNIX && argc == 1)
+		return unix_path_resolve(s, argv[0], addr, len);
+	if (family == AF_UNIX) {
+		report_error(s, "a Unix socket's address is one path, not '%.40s %.40s'", argv[0],
+			     argv[1]);
+		return false;
+	}
 	if (argc == 1)
 		return parse_host_port(s, family, argv[0], addr, len);
 	if (strlen(argv[0]) > 200) {

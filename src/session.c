@@ -64,6 +64,15 @@ void session_close_all(struct session *s)
 	s->capfds = 0;
 }
 
+/* The newest socket for which fits() holds, or -1. */
+int session_find_fd(const struct session *s, bool (*fits)(int fd))
+{
+	for (size_t i = s->nfds; i-- > 0;)
+		if (fits(s->fds[i]))
+			return s->fds[i];
+	return -1;
+}
+
 /*
  * The fd a command means when the learner leaves it out: the newest socket
  * for which the call makes sense, else the newest socket (so the kernel can
@@ -71,12 +80,11 @@ void session_close_all(struct session *s)
  */
 int session_pick_fd(const struct session *s, bool (*fits)(int fd))
 {
-	if (s->nfds == 0)
-		return -1;
-	for (size_t i = s->nfds; fits != NULL && i-- > 0;)
-		if (fits(s->fds[i]))
-			return s->fds[i];
-	return s->fds[s->nfds - 1];
+	int fd = fits != NULL ? session_find_fd(s, fits) : -1;
+
+	if (fd == -1 && s->nfds > 0)
+		fd = s->fds[s->nfds - 1];
+	return fd;
 }
 
 void session_record(struct session *s, const char *call, int fd, long ret, int err)

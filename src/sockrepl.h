@@ -38,6 +38,9 @@ struct session {
 	bool errexit;		/* -e: the first failing call ends the run */
 	int status;		/* exit status so far: 1 once an expect failed or a line did not parse */
 	bool quit;		/* `quit`, `exit`, -e or end of input: leave the loop */
+	char *unix_dir;		/* private directory for relative Unix paths, or NULL */
+	char **paths;		/* Unix socket files this session's binds created */
+	size_t npaths;
 };
 
 void session_init(struct session *s);
@@ -45,6 +48,7 @@ bool session_add(struct session *s, int fd);
 void session_remove(struct session *s, int fd);
 bool session_has(const struct session *s, int fd);
 void session_close_all(struct session *s);
+int session_find_fd(const struct session *s, bool (*fits)(int fd));
 int session_pick_fd(const struct session *s, bool (*fits)(int fd));
 void session_record(struct session *s, const char *call, int fd, long ret, int err);
 void session_prompt(const struct session *s, char *out, size_t size);
@@ -81,8 +85,9 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...)
 void sb_sockaddr(struct strbuf *sb, const struct sockaddr *sa, socklen_t len);
 void sb_quoted(struct strbuf *sb, const void *data, size_t len, size_t max);
 void format_endpoint(char *out, size_t size, const struct sockaddr *sa);
-void print_call(struct session *s, const struct strbuf *args, const char *call,
-		int fd, long ret, int err);
+struct call_ctx;
+void print_call(struct session *s, const struct strbuf *args, const struct call_ctx *c,
+		long ret, int err);
 const char *errno_name(int err);
 
 /* ---- kstate.c: what the kernel says about a socket ---------------------- */
@@ -137,6 +142,8 @@ struct call_ctx {
 	const struct sockaddr *addr;	/* address passed, or NULL */
 	long arg;		/* a numeric argument: the backlog, a flag */
 	void (*on_success)(const struct call_ctx *c);	/* notes before the state line */
+	const void *extra;	/* what on_success needs besides the above */
+	const char *result;	/* shown after the return value, as strace does for poll */
 };
 
 void explain_failure(struct session *s, const struct call_ctx *ctx, int err);
@@ -181,6 +188,9 @@ extern const struct cmd_entry cmd_sockets_entry, cmd_help_entry, cmd_quit_entry;
 extern const struct cmd_entry cmd_say_entry, cmd_expect_entry;
 extern const struct cmd_entry cmd_send_entry, cmd_recv_entry, cmd_sendto_entry,
 	cmd_recvfrom_entry, cmd_shutdown_entry;
+extern const struct cmd_entry cmd_setsockopt_entry, cmd_getsockopt_entry;
+extern const struct cmd_entry cmd_getsockname_entry, cmd_getpeername_entry, cmd_poll_entry,
+	cmd_socketpair_entry;
 
 /* cmd_fd.c: also used at exit, so every close is printed the same way. */
 enum cmd_status close_fd(struct session *s, int fd);
@@ -203,6 +213,13 @@ void announce_wait(int fd, const char *why);
 enum cmd_status address_call(struct session *s, const struct cmd_args *a,
 			     const char *call, bool (*fits)(int fd),
 			     int (*syscall_fn)(int, const struct sockaddr *, socklen_t));
+
+/* ---- unixpath.c: Unix socket paths and their clean-up ------------------- */
+
+bool unix_path_resolve(struct session *s, const char *typed, struct sockaddr_storage *addr,
+		       socklen_t *len);
+void unix_path_created(struct session *s, const struct sockaddr *sa);
+void unix_paths_cleanup(struct session *s);
 
 /* ---- input.c: one line at a time, from readline or a pipe ------------- */
 

@@ -1,0 +1,284 @@
+/*
+ * cmd_query.c - asking about sockets: getsockname, getpeername, poll; and
+ * socketpair, the one call that makes two connected sockets at once.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "sockrepl.h"
+
+/* ---- getsockname [FD] / getpeername [FD] ------------------------------------- */
+
+/* Both take (fd, addr, &len) and print the same way. */
+static enum cmd_status name_call(struct session *s, const struct cmd_args *a, const char *call,
+				 int (*fn)(int, struct sockaddr *, socklen_t *))
+{
+	struct call_ctx c = { .call = call };
+	struct sockaddr_storage addr;
+	socklen_t size, len;
+	struct strbuf args;
+	int ret, err;
+
+	if (!resolve_fd(s, a->argc ? a->argv[0] : NULL, NULL, call, &c.fd))
+		return CMD_USAGE;
+	size = len = sockaddr_size_of(c.fd);
+	ret = fn(c.fd, (struct sockaddr *)&addr, &len);
+	err = errno;
+	sb_init(&args);
+	sb_printf(&args, "%d, ", c.fd);
+	if (ret == 0)
+		sb_sockaddr(&args, (struct sockaddr *)&addr, len);
+	else
+		sb_printf(&args, "%p", (void *)&addr);
+	if (ret == 0 && len != size)
+		sb_printf(&args, ", [%u => %u]", (unsigned)size, (unsigned)len);
+	else
+		sb_printf(&args, ", [%u]", (unsigned)size);
+	return finish_call(s, &args, &c, ret, err);
+}
+
+static enum cmd_status cmd_getsockname_exec(struct session *s, const struct cmd_args *a)
+{
+	return name_call(s, a, "getsockname", getsockname);
+}
+
+static enum cmd_status cmd_getpeername_exec(struct session *s, const struct cmd_args *a)
+{
+	return name_call(s, a, "getpeername", getpeername);
+}
+
+const struct cmd_entry cmd_getsockname_entry = {
+	.name = "getsockname",
+	.usage = "[FD]",
+	.summary = "ask for a socket's own address",
+	.syscall = "getsockname",
+	.about = "Returns the address the socket is bound to: how a program learns which\n"
+		"port the kernel chose after bind to port 0 or an implicit bind by\n"
+		"connect. Without FD: the current socket.",
+	.min_args = 0,
+	.max_args = 1,
+	.exec = cmd_getsockname_exec,
+};
+
+const struct cmd_entry cmd_getpeername_entry = {
+	.name = "getpeername",
+	.usage = "[FD]",
+	.summary = "ask for the address of a socket's peer",
+	.syscall = "getpeername",
+	.about = "Returns the address of the other end of a connected socket; ENOTCONN if\n"
+		"there is none. Without FD: the current socket.",
+	.min_args = 0,
+	.max_args = 1,
+	.exec = cmd_getpeername_exec,
+};
+
+/* ---- poll [FD[:in|out|inout]...] [TIMEOUT_MS] ---------------------------------- */
+
+#define MAX_POLL 64
+
+static const struct {
+	short bit;
+	const char *name;
+} poll_bits[] = {
+	{ POLLIN, "POLLIN" }, { POLLPRI, "POLLPRI" }, { POLLOUT, "POLLOUT" },
+	{ POLLERR, "POLLERR" }, { POLLHUP, "POLLHUP" }, { POLLNVAL, "POLLNVAL" },
+	{ POLLRDNORM, "POLLRDNORM" }, { POLLRDBAND, "POLLRDBAND" },
+	{ POLLWRNORM, "POLLWRNORM" }, { POLLWRBAND, "POLLWRBAND" }, { POLLRDHUP, "POLLRDHUP" },
+};
+
+static void sb_poll_bits(struct strbuf *sb, short bits)
+{
+	const char *sep = "";
+
+	for (size_t i = 0; i < sizeof(poll_bits) / sizeof(poll_bits[0]); i++) {
+		if (bits & poll_bits[i].bit) {
+			sb_printf(sb, "%s%s", sep, poll_bits[i].name);
+			sep = "|";
+		}
+	}
+	if (*sep == '\0')
+		sb_printf(sb, "0");
+}
+
+/* What a ready event means for this socket, in words. */
+static void note_revents(int fd, short revents)
+{
+	struct kstate k;
+	bool listening = kstate_read(fd, &k) && k.api == API_LISTENING;
+
+	if (revents & POLLNVAL)
+		report_note("fd %d: POLLNVAL: not an open fd.", fd);
+	if (revents & POLLIN)
+		report_note("fd %d: POLLIN: %s", fd, listening ?
+			    "a connection is waiting; accept will not block." :
+			    "data (or end of file) is waiting; recv will not block.");
+	if (revents & POLLOUT)
+		report_note("fd %d: POLLOUT: there is room to send%s.", fd,
+			    k.type == SOCK_STREAM ? " (and a non-blocking connect has finished)" : "");
+	if (revents & POLLERR)
+		report_note("fd %d: POLLERR: an error is pending; getsockopt SO_ERROR reads it.", fd);
+	if (revents & POLLHUP)
+		report_note("fd %d: POLLHUP: the connection is closed in both directions.", fd);
+}
+
+/* FD, FD:in, FD:out or FD:inout; FD alone means POLLIN, or POLLOUT while connecting. */
+static bool parse_poll_fd(struct session *s, const char *word, struct pollfd *p)
+{
+	char number[32];
+	const char *colon = strchr(word, ':');
+	struct kstate k;
+
+	snprintf(number, sizeof(number), "%.*s", colon ? (int)(colon - word) : 31, word);
+	if (!parse_fd(s, number, &p->fd))
+		return false;
+	p->revents = 0;
+	if (colon == NULL)
+		p->events = kstate_read(p->fd, &k) && k.api == API_CONNECTING ? POLLOUT : POLLIN;
+	else if (strcmp(colon + 1, "in") == 0)
+		p->events = POLLIN;
+	else if (strcmp(colon + 1, "out") == 0)
+		p->events = POLLOUT;
+	else if (strcmp(colon + 1, "inout") == 0)
+		p->events = POLLIN | POLLOUT;
+	else {
+		report_error(s, "poll: '%.40s': after the fd write :in, :out or :inout", word);
+		return false;
+	}
+	return true;
+}
+
+static void sb_pollfds(struct strbuf *sb, const struct pollfd *fds, int n, bool results)
+{
+	const char *sep = "";
+
+	sb_printf(sb, "[");
+	for (int i = 0; i < n; i++) {
+		if (results && fds[i].revents == 0)
+			continue;
+		sb_printf(sb, "%s{fd=%d", sep, fds[i].fd);
+		if (fds[i].fd >= 0) {
+			sb_printf(sb, results ? ", revents=" : ", events=");
+			sb_poll_bits(sb, results ? fds[i].revents : fds[i].events);
+		}
+		sb_printf(sb, "}");
+		sep = ", ";
+	}
+	sb_printf(sb, "]");
+}
+
+/* Without FDs: every socket of the session, for reading. */
+static int poll_all(const struct session *s, struct pollfd *fds)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < s->nfds && n < MAX_POLL; i++, n++)
+		fds[n] = (struct pollfd){ .fd = s->fds[i], .events = POLLIN };
+	return n;
+}
+
+static enum cmd_status cmd_poll_exec(struct session *s, const struct cmd_args *a)
+{
+	struct call_ctx c = { .call = "poll", .fd = -1 };
+	struct pollfd fds[MAX_POLL];
+	int nfds = a->argc > 1 ? a->argc - 1 : a->argc, ret, err;
+	struct strbuf args, result;
+	enum cmd_status status;
+	long timeout = 0;
+
+	if (a->argc > 1 &&
+	    !parse_int(s, "timeout", a->argv[a->argc - 1], -1, 2147483647L, &timeout))
+		return CMD_USAGE;
+	for (int i = 0; i < nfds; i++)
+		if (!parse_poll_fd(s, a->argv[i], &fds[i]))
+			return CMD_USAGE;
+	if (nfds == 0 && (nfds = poll_all(s, fds)) == 0) {
+		report_error(s, "poll: no sockets yet; create one with socket");
+		return CMD_USAGE;
+	}
+	sb_init(&args);
+	sb_pollfds(&args, fds, nfds, false);
+	sb_printf(&args, ", %d, %ld", nfds, timeout);
+	fflush(stdout);
+	ret = poll(fds, (nfds_t)nfds, (int)timeout);
+	err = errno;
+	sb_init(&result);	/* strace's "= 1 ([{fd=4, revents=POLLOUT}])" or "= 0 (Timeout)" */
+	if (ret > 0) {
+		sb_printf(&result, "(");
+		sb_pollfds(&result, fds, nfds, true);
+		sb_printf(&result, ")");
+	}
+	c.result = ret > 0 ? result.text : ret == 0 ? "(Timeout)" : NULL;
+	status = finish_call(s, &args, &c, ret, err);
+	for (int i = 0; ret > 0 && i < nfds; i++)
+		if (fds[i].revents)
+			note_revents(fds[i].fd, fds[i].revents);
+	if (ret == 0)
+		report_note("nothing was ready within %ld ms.", timeout);
+	return status;
+}
+
+const struct cmd_entry cmd_poll_entry = {
+	.name = "poll",
+	.usage = "[FD[:in|out|inout]...] [TIMEOUT_MS]",
+	.summary = "wait until sockets are ready (default: look, don't wait)",
+	.syscall = "poll",
+	.about = "Asks which sockets are ready: POLLIN (a connection or data waits, or end\n"
+		"of file), POLLOUT (room to send; a non-blocking connect finished), POLLERR,\n"
+		"POLLHUP. With two or more numbers the last is the timeout in ms (-1: wait\n"
+		"forever, Ctrl-C interrupts); a single number is an FD. FD alone asks for\n"
+		"POLLIN (POLLOUT while connecting). Without FDs: every socket, POLLIN, no wait.",
+	.min_args = 0,
+	.max_args = MAX_POLL + 1,
+	.exec = cmd_poll_exec,
+};
+
+/* ---- socketpair [unix] [stream|dgram] -------------------------------------------- */
+
+static enum cmd_status cmd_socketpair_exec(struct session *s, const struct cmd_args *a)
+{
+	struct call_ctx c = { .call = "socketpair", .fd = -1 };
+	int type = SOCK_STREAM, sv[2] = { -1, -1 }, ret, err;
+	struct strbuf args;
+	enum cmd_status status;
+
+	for (int i = 0; i < a->argc; i++) {
+		if (strcmp(a->argv[i], "stream") == 0 || strcmp(a->argv[i], "dgram") == 0)
+			type = strcmp(a->argv[i], "stream") == 0 ? SOCK_STREAM : SOCK_DGRAM;
+		else if (strcmp(a->argv[i], "unix") != 0) {
+			report_error(s, "socketpair: '%.40s' is not one of unix, stream, dgram",
+				     a->argv[i]);
+			return CMD_USAGE;
+		}
+	}
+	ret = socketpair(AF_UNIX, type, 0, sv);
+	err = errno;
+	sb_init(&args);
+	sb_printf(&args, "AF_UNIX, %s, 0, ", type == SOCK_STREAM ? "SOCK_STREAM" : "SOCK_DGRAM");
+	if (ret == 0)
+		sb_printf(&args, "[%d, %d]", sv[0], sv[1]);
+	else
+		sb_printf(&args, "%p", (void *)sv);
+	for (int i = 0; ret == 0 && i < 2; i++)
+		if (!session_add(s, sv[i]))
+			report_error(s, "out of memory: fd %d is not in the session's list", sv[i]);
+	status = finish_call(s, &args, &c, ret, err);
+	for (int i = 0; ret == 0 && i < 2; i++)
+		print_state_line(sv[i]);
+	return status;
+}
+
+const struct cmd_entry cmd_socketpair_entry = {
+	.name = "socketpair",
+	.usage = "[unix] [stream|dgram]",
+	.summary = "make two Unix sockets already connected to each other",
+	.syscall = "socketpair",
+	.about = "Creates two sockets connected to each other, with no address and no\n"
+		"listen/accept: what one sends, the other receives. The usual way for a\n"
+		"process to talk to a child it forks. Only AF_UNIX is supported on Linux.",
+	.min_args = 0,
+	.max_args = 2,
+	.exec = cmd_socketpair_exec,
+};

@@ -1,0 +1,306 @@
+/*
+ * cmd_sockopt.c - socket options: setsockopt and getsockopt.
+ *
+ * The options are a table: the name a learner types (with or without its
+ * SO_/TCP_/IPV6_ prefix, any case), the level and option number, the names
+ * strace prints, and what kind of value it takes.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+
+#include "sockrepl.h"
+
+enum opt_kind {
+	OPT_BOOL,		/* on|off, an int 0 or 1 */
+	OPT_INT,		/* a number, passed as typed */
+	OPT_LINGER,		/* on SECONDS | off: struct linger */
+	OPT_TIMEVAL,		/* SECONDS (decimals allowed): struct timeval */
+	OPT_ERRNO,		/* read only: an errno */
+};
+
+static const struct sockopt {
+	const char *name;	/* as in <sys/socket.h> */
+	int level, optname;
+	const char *level_name, *strace_name;	/* as strace prints them */
+	enum opt_kind kind;
+	const char *about;
+} sockopts[] = {
+	{ "SO_REUSEADDR", SOL_SOCKET, SO_REUSEADDR, "SOL_SOCKET", "SO_REUSEADDR", OPT_BOOL,
+	  "bind may reuse a port whose old connections are still in TIME-WAIT" },
+	{ "SO_REUSEPORT", SOL_SOCKET, SO_REUSEPORT, "SOL_SOCKET", "SO_REUSEPORT", OPT_BOOL,
+	  "several sockets (all with this option) may bind the same address and port" },
+	{ "SO_KEEPALIVE", SOL_SOCKET, SO_KEEPALIVE, "SOL_SOCKET", "SO_KEEPALIVE", OPT_BOOL,
+	  "probe an idle connection now and then, to notice a peer that vanished" },
+	{ "SO_LINGER", SOL_SOCKET, SO_LINGER, "SOL_SOCKET", "SO_LINGER", OPT_LINGER,
+	  "what close does with unsent data; on 0 makes close reset the connection (RST)" },
+	{ "SO_RCVBUF", SOL_SOCKET, SO_RCVBUF, "SOL_SOCKET", "SO_RCVBUF", OPT_INT,
+	  "receive buffer size; the kernel doubles what you set, for its bookkeeping" },
+	{ "SO_SNDBUF", SOL_SOCKET, SO_SNDBUF, "SOL_SOCKET", "SO_SNDBUF", OPT_INT,
+	  "send buffer size; the kernel doubles what you set, for its bookkeeping" },
+	{ "SO_RCVTIMEO", SOL_SOCKET, SO_RCVTIMEO, "SOL_SOCKET", "SO_RCVTIMEO_OLD", OPT_TIMEVAL,
+	  "a blocking receive gives up with EAGAIN after this long (0: wait forever)" },
+	{ "SO_SNDTIMEO", SOL_SOCKET, SO_SNDTIMEO, "SOL_SOCKET", "SO_SNDTIMEO_OLD", OPT_TIMEVAL,
+	  "a blocking send gives up with EAGAIN after this long (0: wait forever)" },
+	{ "SO_ERROR", SOL_SOCKET, SO_ERROR, "SOL_SOCKET", "SO_ERROR", OPT_ERRNO,
+	  "the pending error, e.g. why a non-blocking connect failed; reading clears it" },
+	{ "SO_TYPE", SOL_SOCKET, SO_TYPE, "SOL_SOCKET", "SO_TYPE", OPT_INT,
+	  "the socket type: 1 SOCK_STREAM, 2 SOCK_DGRAM" },
+	{ "SO_ACCEPTCONN", SOL_SOCKET, SO_ACCEPTCONN, "SOL_SOCKET", "SO_ACCEPTCONN", OPT_BOOL,
+	  "1 when the socket is listening" },
+	{ "TCP_NODELAY", IPPROTO_TCP, TCP_NODELAY, "SOL_TCP", "TCP_NODELAY", OPT_BOOL,
+	  "send small writes at once instead of waiting to coalesce them (Nagle)" },
+	{ "IPV6_V6ONLY", IPPROTO_IPV6, IPV6_V6ONLY, "SOL_IPV6", "IPV6_V6ONLY", OPT_BOOL,
+	  "an IPv6 socket takes IPv6 only, not IPv4 through ::ffff: mapped addresses" },
+};
+
+#define NSOCKOPTS (sizeof(sockopts) / sizeof(sockopts[0]))
+
+/* The value, whatever its kind; `size` is what setsockopt/getsockopt pass. */
+union opt_value {
+	int i;
+	struct linger linger;
+	struct timeval tv;
+};
+
+/* An option and its value, for the notes under a call line. */
+struct opt_call {
+	const struct sockopt *o;
+	union opt_value v;
+};
+
+static socklen_t value_size(enum opt_kind kind)
+{
+	return kind == OPT_LINGER ? sizeof(struct linger) :
+	       kind == OPT_TIMEVAL ? sizeof(struct timeval) : sizeof(int);
+}
+
+/* SO_REUSEADDR, so_reuseaddr, reuseaddr: the option's name, its prefix optional. */
+static const struct sockopt *find_sockopt(struct session *s, const char *typed)
+{
+	for (size_t i = 0; i < NSOCKOPTS; i++) {
+		const char *bare = strchr(sockopts[i].name, '_') + 1;
+
+		if (strcasecmp(typed, sockopts[i].name) == 0 || strcasecmp(typed, bare) == 0)
+			return &sockopts[i];
+	}
+	report_error(s, "unknown socket option '%.40s' (help setsockopt lists them)", typed);
+	return NULL;
+}
+
+/* Parse VALUE words for the option's kind. */
+static bool parse_value(struct session *s, const struct sockopt *o, int argc, char **argv,
+			union opt_value *v)
+{
+	bool on = argc > 0 && (strcasecmp(argv[0], "on") == 0 || strcmp(argv[0], "1") == 0);
+	bool off = argc > 0 && (strcasecmp(argv[0], "off") == 0 || strcmp(argv[0], "0") == 0);
+	long n = 0;
+	char *end;
+	double secs;
+
+	memset(v, 0, sizeof(*v));
+	switch (o->kind) {
+	case OPT_BOOL:
+		if (argc == 1 && (on || off)) {
+			v->i = on;
+			return true;
+		}
+		report_error(s, "%s takes on or off", o->name);
+		return false;
+	case OPT_INT:
+	case OPT_ERRNO:		/* read only: the kernel says so (ENOPROTOOPT) */
+		if (argc == 1 && parse_int(s, o->name, argv[0], -2147483648L, 2147483647L, &n)) {
+			v->i = (int)n;
+			return true;
+		}
+		if (argc != 1)
+			report_error(s, "%s takes one number", o->name);
+		return false;
+	case OPT_LINGER:
+		if ((argc == 1 && off) ||
+		    (argc == 2 && (on || off) &&
+		     parse_int(s, "linger seconds", argv[1], 0, 2147483647L, &n))) {
+			v->linger.l_onoff = on;
+			v->linger.l_linger = (int)n;
+			return true;
+		}
+		if (argc < 1 || argc > 2 || !(on || off))
+			report_error(s, "SO_LINGER takes on SECONDS, or off");
+		else if (argc == 1)
+			report_error(s, "SO_LINGER on needs SECONDS (on 0 makes close send a reset)");
+		return false;
+	case OPT_TIMEVAL:
+		secs = argc == 1 ? strtod(argv[0], &end) : -1;
+		if (argc == 1 && *end == '\0' && end != argv[0] && secs >= 0 && secs < 1e9) {
+			v->tv.tv_sec = (time_t)secs;
+			v->tv.tv_usec = (suseconds_t)((secs - (double)v->tv.tv_sec) * 1e6 + 0.5);
+			return true;
+		}
+		report_error(s, "%s takes SECONDS, such as 2 or 0.5 (0: wait forever)", o->name);
+		return false;
+	}
+	return false;
+}
+
+/* The value as strace prints it: [1], {l_onoff=1, l_linger=0}, "\2\0..." */
+static void sb_value(struct strbuf *sb, const struct sockopt *o, const union opt_value *v)
+{
+	switch (o->kind) {
+	case OPT_LINGER:
+		sb_printf(sb, "{l_onoff=%d, l_linger=%d}", v->linger.l_onoff, v->linger.l_linger);
+		break;
+	case OPT_TIMEVAL:	/* this strace shows SO_*TIMEO_OLD's struct as raw bytes */
+		sb_quoted(sb, &v->tv, sizeof(v->tv), sizeof(v->tv));
+		break;
+	case OPT_ERRNO:
+		if (v->i != 0)
+			sb_printf(sb, "[%s]", errno_name(v->i));
+		else
+			sb_printf(sb, "[0]");
+		break;
+	default:
+		sb_printf(sb, "[%d]", v->i);
+	}
+}
+
+/* A line under a successful call saying what the value means. */
+static void note_value(const struct call_ctx *c)
+{
+	const struct opt_call *oc = c->extra;
+	const struct sockopt *o = oc->o;
+	const union opt_value *v = &oc->v;
+
+	if (o->kind == OPT_TIMEVAL)
+		report_note("%s = %ld.%06ld s%s", o->name, (long)v->tv.tv_sec, (long)v->tv.tv_usec,
+			    v->tv.tv_sec || v->tv.tv_usec ? "" : " (wait forever)");
+	else if (o->kind == OPT_ERRNO && v->i != 0)
+		report_note("%s = %s (%s); reading it cleared it.", o->name, errno_name(v->i),
+			    strerror(v->i));
+	else if (o->kind == OPT_ERRNO)
+		report_note("%s = 0: no error is pending.", o->name);
+	else if (o->kind == OPT_LINGER)
+		report_note("%s: %s", o->name, !v->linger.l_onoff ? "off: close returns at once, "
+			    "the kernel sends what is left and then FIN" : v->linger.l_linger == 0 ?
+			    "on 0: close discards unsent data and resets the connection (RST)" :
+			    "on: close waits (up to the timeout) until the data is sent");
+}
+
+/* ---- setsockopt [FD] NAME VALUE ------------------------------------------ */
+
+/* After setsockopt: the meaning, and what the kernel really keeps (RCVBUF doubles). */
+static void note_set(const struct call_ctx *c)
+{
+	const struct opt_call *oc = c->extra;
+	union opt_value now;
+	socklen_t len = value_size(oc->o->kind);
+
+	note_value(c);
+	if (oc->o->kind != OPT_INT ||
+	    getsockopt(c->fd, oc->o->level, oc->o->optname, &now, &len) == -1)
+		return;
+	if (now.i != oc->v.i)
+		report_note("the kernel now reports %s = %d, not %d: %s.", oc->o->name, now.i,
+			    oc->v.i, oc->o->about);
+}
+
+/* After getsockopt: the value in words, and what the option is for. */
+static void note_get(const struct call_ctx *c)
+{
+	const struct opt_call *oc = c->extra;
+
+	note_value(c);
+	if (oc->o->kind == OPT_BOOL || oc->o->kind == OPT_INT)
+		report_note("%s: %s.", oc->o->name, oc->o->about);
+}
+
+static enum cmd_status cmd_setsockopt_exec(struct session *s, const struct cmd_args *a)
+{
+	struct opt_call oc;
+	struct call_ctx c = { .call = "setsockopt", .on_success = note_set, .extra = &oc };
+	bool fd_typed = looks_like_int(a->argv[0]);
+	struct strbuf args;
+	int ret, err;
+
+	if (fd_typed && a->argc < 3) {
+		report_error(s, "setsockopt: missing VALUE (usage: setsockopt %s)",
+			     cmd_setsockopt_entry.usage);
+		return CMD_USAGE;
+	}
+	oc.o = find_sockopt(s, a->argv[fd_typed]);
+	if (oc.o == NULL ||
+	    !resolve_fd(s, fd_typed ? a->argv[0] : NULL, NULL, "setsockopt", &c.fd) ||
+	    !parse_value(s, oc.o, a->argc - fd_typed - 1, a->argv + fd_typed + 1, &oc.v))
+		return CMD_USAGE;
+	ret = setsockopt(c.fd, oc.o->level, oc.o->optname, &oc.v, value_size(oc.o->kind));
+	err = errno;
+	sb_init(&args);
+	sb_printf(&args, "%d, %s, %s, ", c.fd, oc.o->level_name, oc.o->strace_name);
+	sb_value(&args, oc.o, &oc.v);
+	sb_printf(&args, ", %u", (unsigned)value_size(oc.o->kind));
+	return finish_call(s, &args, &c, ret, err);
+}
+
+const struct cmd_entry cmd_setsockopt_entry = {
+	.name = "setsockopt",
+	.usage = "[FD] NAME VALUE",
+	.summary = "set a socket option (help setsockopt lists them)",
+	.syscall = "setsockopt",
+	.about = "Sets an option. NAME with or without its prefix, any case (reuseaddr,\n"
+		"SO_REUSEADDR). VALUE: on|off, a number, SECONDS for the timeouts (0.5),\n"
+		"on SECONDS|off for linger. Options:\n"
+		"  SO_REUSEADDR SO_REUSEPORT SO_KEEPALIVE SO_LINGER SO_RCVBUF SO_SNDBUF\n"
+		"  SO_RCVTIMEO SO_SNDTIMEO TCP_NODELAY IPV6_V6ONLY, and to read only:\n"
+		"  SO_ERROR SO_TYPE SO_ACCEPTCONN. Without FD: the current socket.",
+	.min_args = 2,
+	.max_args = 4,
+	.exec = cmd_setsockopt_exec,
+};
+
+/* ---- getsockopt [FD] NAME ---------------------------------------------------- */
+
+static enum cmd_status cmd_getsockopt_exec(struct session *s, const struct cmd_args *a)
+{
+	struct opt_call oc;
+	struct call_ctx c = { .call = "getsockopt", .on_success = note_get, .extra = &oc };
+	socklen_t size, len;
+	struct strbuf args;
+	int ret, err;
+
+	oc.o = find_sockopt(s, a->argv[a->argc - 1]);
+	if (oc.o == NULL ||
+	    !resolve_fd(s, a->argc == 2 ? a->argv[0] : NULL, NULL, "getsockopt", &c.fd))
+		return CMD_USAGE;
+	memset(&oc.v, 0, sizeof(oc.v));
+	size = len = value_size(oc.o->kind);
+	ret = getsockopt(c.fd, oc.o->level, oc.o->optname, &oc.v, &len);
+	err = errno;
+	sb_init(&args);
+	sb_printf(&args, "%d, %s, %s, ", c.fd, oc.o->level_name, oc.o->strace_name);
+	if (ret == 0)
+		sb_value(&args, oc.o, &oc.v);
+	else
+		sb_printf(&args, "%p", (void *)&oc.v);
+	if (ret == 0 && len != size)
+		sb_printf(&args, ", [%u => %u]", (unsigned)size, (unsigned)len);
+	else
+		sb_printf(&args, ", [%u]", (unsigned)size);
+	return finish_call(s, &args, &c, ret, err);
+}
+
+const struct cmd_entry cmd_getsockopt_entry = {
+	.name = "getsockopt",
+	.usage = "[FD] NAME",
+	.summary = "read a socket option",
+	.syscall = "getsockopt",
+	.about = "Reads an option's current value, as the kernel keeps it. NAME as for\n"
+		"setsockopt. Reading SO_ERROR also clears the pending error. Without FD:\n"
+		"the current socket.",
+	.min_args = 1,
+	.max_args = 2,
+	.exec = cmd_getsockopt_exec,
+};
