@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -80,6 +81,27 @@ static void note_queue_lost(int fd)
 			    k.queue_len == 1 ? " was" : "s were", k.queue_len == 1 ? "it" : "them");
 }
 
+/*
+ * A connected socket closed with SO_LINGER on 0 resets its connection (RST):
+ * remember its addresses, so that the peer's ECONNRESET can name the cause.
+ */
+static void remember_reset(struct session *s, int fd)
+{
+	struct linger lg = { 0, 0 };
+	socklen_t len = sizeof(lg);
+	struct reset_close *grown;
+	struct kstate k;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, &len) == -1 || !lg.l_onoff ||
+	    lg.l_linger != 0 || !kstate_read(fd, &k) || !k.has_peer)
+		return;
+	grown = realloc(s->resets, (s->nresets + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return;		/* only an explanation is lost */
+	s->resets = grown;
+	s->resets[s->nresets++] = (struct reset_close){ .fd = fd, .local = k.local, .peer = k.peer };
+}
+
 /* close(2) on fd, printed like any call; at exit too. */
 enum cmd_status close_fd(struct session *s, int fd)
 {
@@ -88,6 +110,7 @@ enum cmd_status close_fd(struct session *s, int fd)
 	int ret, err;
 
 	note_queue_lost(fd);
+	remember_reset(s, fd);
 	ret = close(fd);
 	err = errno;
 	/* On Linux the fd is released even when close reports an error. */

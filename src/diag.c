@@ -4,6 +4,7 @@
  * side of a connection, another process's socket) and details no getsockopt
  * gives without side effects (a connection's shutdown state).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
@@ -157,4 +158,46 @@ bool diag_lookup(const struct kstate *k, struct diag_sock *out)
 	}
 	out->family = -1;
 	return diag_query(&rq, false, copy_one, out) && out->family != -1;
+}
+
+/*
+ * Which process holds the socket with this inode, as "nc (pid 1234)": the
+ * /proc/PID/fd links that ss -p reads too. False when none can be seen.
+ */
+bool inode_owner(unsigned inode, char *out, size_t size)
+{
+	char want[32], path[64], link[64], comm[32] = "?";
+	struct dirent *proc, *fd;
+	DIR *procs = opendir("/proc"), *fds;
+	bool found = false;
+	FILE *f;
+
+	snprintf(want, sizeof(want), "socket:[%u]", inode);
+	while (procs != NULL && !found && (proc = readdir(procs)) != NULL) {
+		if (proc->d_name[0] < '1' || proc->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.16s/fd", proc->d_name);
+		if ((fds = opendir(path)) == NULL)
+			continue;
+		while (!found && (fd = readdir(fds)) != NULL) {
+			ssize_t n;
+
+			snprintf(path, sizeof(path), "/proc/%.16s/fd/%.16s", proc->d_name, fd->d_name);
+			n = readlink(path, link, sizeof(link) - 1);
+			found = n > 0 && (link[n] = '\0', strcmp(link, want) == 0);
+		}
+		closedir(fds);
+		if (!found)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.16s/comm", proc->d_name);
+		if ((f = fopen(path, "r")) != NULL) {
+			if (fgets(comm, sizeof(comm), f))
+				comm[strcspn(comm, "\n")] = '\0';
+			fclose(f);
+		}
+		snprintf(out, size, "%s (pid %s)", comm, proc->d_name);
+	}
+	if (procs != NULL)
+		closedir(procs);
+	return found;
 }

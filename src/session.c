@@ -62,6 +62,9 @@ void session_close_all(struct session *s)
 	free(s->fds);
 	s->fds = NULL;
 	s->capfds = 0;
+	free(s->resets);
+	s->resets = NULL;
+	s->nresets = 0;
 }
 
 /* The newest socket for which fits() holds, or -1. */

@@ -41,6 +41,11 @@ struct session {
 	char *unix_dir;		/* private directory for relative Unix paths, or NULL */
 	char **paths;		/* Unix socket files this session's binds created */
 	size_t npaths;
+	struct reset_close {	/* connections closed with SO_LINGER on 0 (they sent RST) */
+		int fd;
+		struct sockaddr_storage local, peer;
+	} *resets;
+	size_t nresets;
 };
 
 void session_init(struct session *s);
@@ -132,6 +137,7 @@ struct diag_sock {
 bool diag_each(int family, int protocol, void (*fn)(const struct diag_sock *d, void *arg),
 	       void *arg);
 bool diag_lookup(const struct kstate *k, struct diag_sock *out);
+bool inode_owner(unsigned inode, char *out, size_t size);
 
 /* ---- explain.c: an errno in plain words, for one call ----------------- */
 
@@ -148,6 +154,10 @@ struct call_ctx {
 
 void explain_failure(struct session *s, const struct call_ctx *ctx, int err);
 void explain_errnos_of(const char *call);
+
+/* ---- causes.c: why a call failed here ----------------------------------- */
+
+void explain_cause(struct session *s, const struct call_ctx *c, int err);
 
 /* ---- cmd.c: the command table ------------------------------------------ */
 

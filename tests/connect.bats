@@ -15,7 +15,7 @@ load test_helper
 	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nsocket\nconnect @3\nexpect ECONNREFUSED'
 	assert_success
 	assert_line --partial '16) = -1 ECONNREFUSED (Connection refused)'
-	assert_line --regexp '^  here: fd 3 of this session is bound to port [0-9]+ but is BOUND, not listening: call listen 3\.$'
+	assert_line --regexp '^  here: fd 3 of this session is bound to 127\.0\.0\.1:[0-9]+ but is BOUND, not listening: call listen 3\.$'
 }
 
 @test "a non-blocking connect returns EINPROGRESS and the state shows the handshake" {

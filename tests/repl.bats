@@ -38,7 +38,7 @@ load test_helper
 @test "a unique prefix runs the command; an ambiguous one lists the candidates" {
 	run sockrepl --no-echo <<<$'sock tcp\nc'
 	assert_failure 1
-	assert_line --partial "line 1: ambiguous command 'sock': could be socket, sockets"
+	assert_line --partial "line 1: ambiguous command 'sock': could be socket, socketpair, sockets"
 	assert_line "line 2: ambiguous command 'c': could be connect, close"
 	run sockrepl --no-echo <<<$'socket\nlis'
 	assert_success

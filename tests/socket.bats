@@ -32,7 +32,7 @@ load test_helper
 @test "socket with an unknown word is a usage error that changes nothing" {
 	run sockrepl --no-echo <<<$'socket sctp\nsockets'
 	assert_failure 1
-	assert_line "line 1: socket: 'sctp' is neither tcp, udp, inet nor inet6"
+	assert_line "line 1: socket: 'sctp' is not one of tcp, udp, stream, dgram, inet, inet6, unix"
 	assert_line "no sockets yet: create one with socket"
 	refute_output --partial "socket("
 }
@@ -40,7 +40,7 @@ load test_helper
 @test "socket with surplus arguments is a usage error" {
 	run sockrepl --no-echo <<<"socket tcp inet extra"
 	assert_failure 1
-	assert_output "line 1: socket: too many arguments (usage: socket [tcp|udp] [inet|inet6])"
+	assert_output "line 1: socket: too many arguments (usage: socket [tcp|udp|stream|dgram] [inet|inet6|unix])"
 }
 
 @test "EMFILE from socket is explained with the current fd limit" {

@@ -26,10 +26,11 @@ repl() {
 }
 
 # start_repl FILE : run sockrepl in the background on FILE's lines, output to
-# $OUT; sets $REPL_PID (the timeout process, which passes signals on).
+# $OUT; sets $REPL_PID (the timeout process, which passes signals on to
+# sockrepl alone: --foreground keeps it from signalling the test's own group).
 start_repl() {
 	OUT="$BATS_TEST_TMPDIR/out"
-	timeout 15 "$SOCKREPL" --no-echo <"$1" >"$OUT" 2>&1 &
+	timeout --foreground 15 "$SOCKREPL" --no-echo <"$1" >"$OUT" 2>&1 &
 	REPL_PID=$!
 }
 
