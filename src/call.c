@@ -158,6 +158,20 @@ void announce_wait(int fd, const char *why)
 	fflush(stdout);
 }
 
+/* The ports a call touched, so that `ss` can show what the kernel keeps of them. */
+static void note_ports(struct session *s, const struct call_ctx *c)
+{
+	struct kstate k;
+
+	if (c->addr != NULL)
+		session_note_port(s, c->addr);
+	if (c->fd >= 0 && kstate_read(c->fd, &k)) {
+		session_note_port(s, (struct sockaddr *)&k.local);
+		if (k.has_peer)
+			session_note_port(s, (struct sockaddr *)&k.peer);
+	}
+}
+
 /* ---- the outcome -------------------------------------------------------- */
 
 /*
@@ -175,6 +189,7 @@ enum cmd_status finish_call(struct session *s, const struct strbuf *args,
 		c->on_success(c);
 	if (c->fd != -1)
 		print_state_line(c->fd);
+	note_ports(s, c);
 	if (session_has(s, c->fd))
 		s->current_fd = c->fd;
 	return ret == -1 ? CMD_FAILED_CALL : CMD_OK;

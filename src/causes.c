@@ -139,11 +139,13 @@ static void why_addr_in_use(struct session *s, const struct call_ctx *c)
 	if (pc.other_inode != 0 && inode_owner(pc.other_inode, owner, sizeof(owner)))
 		report_note("here: %s holds port %u.", owner, port_of(c->addr));
 	else if (pc.timewait > 0)
-		report_note("here: %d connection%s on port %u %s in TIME-WAIT (ss shows %s); "
-			    "SO_REUSEADDR is %s on fd %d%s.", pc.timewait, pc.timewait == 1 ? "" : "s",
-			    port_of(c->addr), pc.timewait == 1 ? "is" : "are",
-			    pc.timewait == 1 ? "it" : "them", reuseaddr_on(c->fd) ? "on" : "off",
-			    c->fd, reuseaddr_on(c->fd) ? "" : ": setsockopt reuseaddr on, then bind");
+		report_note("here: %d connection%s on port %u %s in TIME-WAIT (ss shows %s). %s",
+			    pc.timewait, pc.timewait == 1 ? "" : "s", port_of(c->addr),
+			    pc.timewait == 1 ? "is" : "are", pc.timewait == 1 ? "it" : "them",
+			    reuseaddr_on(c->fd) ? "SO_REUSEADDR is on here, but Linux also wants it "
+			    "on the socket whose connection is in TIME-WAIT: set it on a server "
+			    "before every bind." : "With SO_REUSEADDR on (before bind, here and on "
+			    "the old server) the port can be bound again.");
 	else
 		report_note("here: another process holds port %u.", port_of(c->addr));
 }

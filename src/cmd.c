@@ -17,8 +17,9 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_connect_entry, &cmd_send_entry, &cmd_recv_entry, &cmd_sendto_entry,
 	&cmd_recvfrom_entry, &cmd_shutdown_entry, &cmd_setsockopt_entry, &cmd_getsockopt_entry,
 	&cmd_getsockname_entry, &cmd_getpeername_entry, &cmd_poll_entry, &cmd_socketpair_entry,
-	&cmd_nonblock_entry, &cmd_close_entry,
-	&cmd_sockets_entry, &cmd_say_entry, &cmd_expect_entry, &cmd_help_entry,
+	&cmd_nonblock_entry, &cmd_close_entry, &cmd_unlink_entry,
+	&cmd_sockets_entry, &cmd_ss_entry, &cmd_explain_entry, &cmd_say_entry, &cmd_expect_entry,
+	&cmd_help_entry,
 	&cmd_quit_entry,
 };
 

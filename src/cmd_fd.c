@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "sockrepl.h"
@@ -111,6 +112,7 @@ enum cmd_status close_fd(struct session *s, int fd)
 
 	note_queue_lost(fd);
 	remember_reset(s, fd);
+	session_remember_address(s, fd);
 	ret = close(fd);
 	err = errno;
 	/* On Linux the fd is released even when close reports an error. */
@@ -142,4 +144,38 @@ const struct cmd_entry cmd_close_entry = {
 	.min_args = 0,
 	.max_args = 1,
 	.exec = cmd_close_exec,
+};
+
+/* ---- unlink PATH ------------------------------------------------------------ */
+
+static enum cmd_status cmd_unlink_exec(struct session *s, const struct cmd_args *a)
+{
+	struct sockaddr_storage addr;
+	struct call_ctx c = { .call = "unlink", .fd = -1, .addr = (struct sockaddr *)&addr };
+	const char *path = ((struct sockaddr_un *)&addr)->sun_path;
+	struct strbuf args;
+	socklen_t len;
+	int ret, err;
+
+	if (!unix_path_resolve(s, a->argv[0], &addr, &len))
+		return CMD_USAGE;
+	ret = unlink(path);
+	err = errno;
+	sb_init(&args);
+	sb_quoted(&args, path, strlen(path), 4096);
+	return finish_call(s, &args, &c, ret, err);
+}
+
+const struct cmd_entry cmd_unlink_entry = {
+	.name = "unlink",
+	.usage = "PATH",
+	.summary = "remove a Unix socket's file (to bind its path again)",
+	.syscall = "unlink",
+	.about = "Removes a file. A Unix socket's file stays after the socket is closed,\n"
+		"and binding the path again fails with EADDRINUSE until it is removed:\n"
+		"servers unlink their path before bind. Relative paths are in sockrepl's\n"
+		"private directory, as for bind.",
+	.min_args = 1,
+	.max_args = 1,
+	.exec = cmd_unlink_exec,
 };

@@ -223,7 +223,7 @@ static enum cmd_status cmd_poll_exec(struct session *s, const struct cmd_args *a
 const struct cmd_entry cmd_poll_entry = {
 	.name = "poll",
 	.usage = "[FD[:in|out|inout]...] [TIMEOUT_MS]",
-	.summary = "wait until sockets are ready (default: look, don't wait)",
+	.summary = "wait until sockets are ready (default: just look)",
 	.syscall = "poll",
 	.about = "Asks which sockets are ready: POLLIN (a connection or data waits, or end\n"
 		"of file), POLLOUT (room to send; a non-blocking connect finished), POLLERR,\n"
@@ -273,7 +273,7 @@ static enum cmd_status cmd_socketpair_exec(struct session *s, const struct cmd_a
 const struct cmd_entry cmd_socketpair_entry = {
 	.name = "socketpair",
 	.usage = "[unix] [stream|dgram]",
-	.summary = "make two Unix sockets already connected to each other",
+	.summary = "two Unix sockets connected to each other",
 	.syscall = "socketpair",
 	.about = "Creates two sockets connected to each other, with no address and no\n"
 		"listen/accept: what one sends, the other receives. The usual way for a\n"

@@ -76,6 +76,32 @@ const struct cmd_entry cmd_help_entry = {
 	.exec = cmd_help_exec,
 };
 
+/* ---- explain ERRNO --------------------------------------------------------- */
+
+static enum cmd_status cmd_explain_exec(struct session *s, const struct cmd_args *a)
+{
+	int err = errno_from_name(a->argv[0]);
+
+	if (err == 0) {
+		report_error(s, "explain: '%.40s' is not an errno name (such as ECONNREFUSED)",
+			     a->argv[0]);
+		return CMD_USAGE;
+	}
+	explain_errno(err);
+	return CMD_OK;
+}
+
+const struct cmd_entry cmd_explain_entry = {
+	.name = "explain",
+	.usage = "ERRNO",
+	.summary = "what an errno means, for each call that returns it",
+	.about = "Explains an errno name (ECONNREFUSED, EADDRINUSE, any case): for each\n"
+		"call that can return it, what it means there and what to try.",
+	.min_args = 1,
+	.max_args = 1,
+	.exec = cmd_explain_exec,
+};
+
 /* ---- quit (exit) ---------------------------------------------------------- */
 
 static enum cmd_status cmd_quit_exec(struct session *s, const struct cmd_args *a)

@@ -98,8 +98,10 @@ const struct cmd_entry cmd_bind_entry = {
 	.syscall = "bind",
 	.about = "Gives the socket a local address: where it can be reached. ADDR PORT may\n"
 		"also be written ADDR:PORT, [V6ADDR]:PORT, or @FD (the address socket FD is\n"
-		"bound to). ADDR is numeric, localhost or any; port 0 lets the kernel pick\n"
-		"a free port. Without FD: the newest socket that is not bound yet.",
+		"bound to, or had when it was closed; 0.0.0.0 and :: become loopback);\n"
+		"PORT may be @FD too (that socket's port).\n"
+		"ADDR is numeric, localhost or any; port 0 lets the kernel pick a free\n"
+		"port. A unix socket takes a path. Without FD: the newest unbound socket.",
 	.min_args = 1,
 	.max_args = 3,
 	.exec = cmd_bind_exec,

@@ -75,3 +75,22 @@ void explain_errnos_of(const char *call)
 	if (column)
 		putchar('\n');
 }
+
+/* `explain ERRNO`: what it means for each call that can return it, and what to try. */
+bool explain_errno(int err)
+{
+	bool any = false;
+
+	printf("%s (%d): %s\n", errno_name(err), err, strerror(err));
+	for (size_t i = 0; i < COUNT(errno_texts); i++) {
+		if (errno_texts[i].err != err)
+			continue;
+		printf("  from %s: %s\n", errno_texts[i].call, errno_texts[i].meaning);
+		if (errno_texts[i].try[0] != '\0')
+			printf("    try: %s\n", errno_texts[i].try);
+		any = true;
+	}
+	if (!any)
+		printf("  None of the calls sockrepl makes is documented to return it.\n");
+	return any;
+}

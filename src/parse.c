@@ -61,7 +61,26 @@ bool parse_fd(struct session *s, const char *text, int *fd)
 	return true;
 }
 
-/* `@FD`: the local address of socket FD, so scripts need no fixed port. */
+/*
+ * A socket bound to 0.0.0.0 or :: is reached at this machine's loopback
+ * address; @FD uses that, so it always works as a destination.
+ */
+static void wildcard_to_loopback(struct sockaddr_storage *addr)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)addr;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)addr;
+
+	if (addr->ss_family == AF_INET && in->sin_addr.s_addr == htonl(INADDR_ANY))
+		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	else if (addr->ss_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr))
+		in6->sin6_addr = in6addr_loopback;
+}
+
+/*
+ * `@FD`: the local address of socket FD, so scripts need no fixed port. For
+ * an fd this session closed, the address it had (so a lesson can bind where
+ * a closed server was); a new socket on that fd number replaces it.
+ */
 static bool parse_at_fd(struct session *s, const char *text,
 			struct sockaddr_storage *addr, socklen_t *len)
 {
@@ -70,7 +89,8 @@ static bool parse_at_fd(struct session *s, const char *text,
 	if (!parse_fd(s, text + 1, &fd))
 		return false;
 	*len = sizeof(*addr);
-	if (getsockname(fd, (struct sockaddr *)addr, len) == -1) {
+	if (getsockname(fd, (struct sockaddr *)addr, len) == -1 &&
+	    !(errno == EBADF && session_former_address(s, fd, addr, len))) {
 		report_error(s, "%s: fd %d has no local address (%s)", text, fd,
 			     strerror(errno));
 		return false;
@@ -81,17 +101,16 @@ static bool parse_at_fd(struct session *s, const char *text,
 	}
 	if (addr->ss_family == AF_UNIX)
 		return true;
-	if ((addr->ss_family == AF_INET &&
-	     ((struct sockaddr_in *)addr)->sin_port == 0) ||
-	    (addr->ss_family == AF_INET6 &&
-	     ((struct sockaddr_in6 *)addr)->sin6_port == 0)) {
-		report_error(s, "%s: fd %d is not bound to a port yet; bind it first", text, fd);
-		return false;
-	}
 	if (addr->ss_family != AF_INET && addr->ss_family != AF_INET6) {
 		report_error(s, "%s: fd %d is not an IPv4 or IPv6 socket", text, fd);
 		return false;
 	}
+	if ((addr->ss_family == AF_INET && ((struct sockaddr_in *)addr)->sin_port == 0) ||
+	    (addr->ss_family == AF_INET6 && ((struct sockaddr_in6 *)addr)->sin6_port == 0)) {
+		report_error(s, "%s: fd %d is not bound to a port yet; bind it first", text, fd);
+		return false;
+	}
+	wildcard_to_loopback(addr);
 	return true;
 }
 
@@ -141,13 +160,22 @@ bad:
 	return false;
 }
 
+/* PORT: a number, or @FD for the port socket FD is bound to. */
 static bool set_port(struct session *s, const char *text,
 		     struct sockaddr_storage *addr)
 {
+	struct sockaddr_storage other;
+	socklen_t len;
 	long port;
 
-	if (!parse_int(s, "port", text, 0, 65535, &port))
+	if (text[0] == '@') {
+		if (!parse_at_fd(s, text, &other, &len))
+			return false;
+		port = ntohs(other.ss_family == AF_INET ? ((struct sockaddr_in *)&other)->sin_port :
+			     ((struct sockaddr_in6 *)&other)->sin6_port);
+	} else if (!parse_int(s, "port", text, 0, 65535, &port)) {
 		return false;
+	}
 	if (addr->ss_family == AF_INET)
 		((struct sockaddr_in *)addr)->sin_port = htons((uint16_t)port);
 	else

@@ -29,7 +29,45 @@ bool session_add(struct session *s, int fd)
 	}
 	s->fds[s->nfds++] = fd;
 	s->current_fd = fd;
+	for (size_t i = 0; i < s->nformers; i++)	/* the number means the new socket now */
+		if (s->formers[i].fd == fd)
+			s->formers[i] = s->formers[--s->nformers];
 	return true;
+}
+
+/* Before closing fd: keep its address, for @FD after the close. */
+void session_remember_address(struct session *s, int fd)
+{
+	struct former f = { .fd = fd, .len = sizeof(f.addr) };
+	struct former *grown;
+
+	if (getsockname(fd, (struct sockaddr *)&f.addr, &f.len) == -1)
+		return;
+	for (size_t i = 0; i < s->nformers; i++) {
+		if (s->formers[i].fd == fd) {
+			s->formers[i] = f;
+			return;
+		}
+	}
+	grown = realloc(s->formers, (s->nformers + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return;		/* only @FD of a closed fd is lost */
+	s->formers = grown;
+	s->formers[s->nformers++] = f;
+}
+
+/* The address fd had when this session closed it. */
+bool session_former_address(const struct session *s, int fd, struct sockaddr_storage *addr,
+			    socklen_t *len)
+{
+	for (size_t i = 0; i < s->nformers; i++) {
+		if (s->formers[i].fd == fd) {
+			*addr = s->formers[i].addr;
+			*len = s->formers[i].len;
+			return true;
+		}
+	}
+	return false;
 }
 
 bool session_has(const struct session *s, int fd)
@@ -65,6 +103,9 @@ void session_close_all(struct session *s)
 	free(s->resets);
 	s->resets = NULL;
 	s->nresets = 0;
+	free(s->formers);
+	s->formers = NULL;
+	s->nformers = 0;
 }
 
 /* The newest socket for which fits() holds, or -1. */

@@ -46,6 +46,14 @@ struct session {
 		struct sockaddr_storage local, peer;
 	} *resets;
 	size_t nresets;
+	struct former {		/* the address each closed fd had, for @FD after a close */
+		int fd;
+		struct sockaddr_storage addr;
+		socklen_t len;
+	} *formers;
+	size_t nformers;
+	unsigned ports[256];	/* ports this session bound or connected to, for `ss` */
+	size_t nports;
 };
 
 void session_init(struct session *s);
@@ -53,11 +61,15 @@ bool session_add(struct session *s, int fd);
 void session_remove(struct session *s, int fd);
 bool session_has(const struct session *s, int fd);
 void session_close_all(struct session *s);
+void session_remember_address(struct session *s, int fd);
+bool session_former_address(const struct session *s, int fd, struct sockaddr_storage *addr,
+			    socklen_t *len);
 int session_find_fd(const struct session *s, bool (*fits)(int fd));
 int session_pick_fd(const struct session *s, bool (*fits)(int fd));
 void session_record(struct session *s, const char *call, int fd, long ret, int err);
 void session_prompt(const struct session *s, char *out, size_t size);
 void echo_line(const struct session *s, const char *line);
+void session_note_port(struct session *s, const struct sockaddr *sa);
 
 /* ---- report.c: the three kinds of output ------------------------------ */
 
@@ -154,6 +166,7 @@ struct call_ctx {
 
 void explain_failure(struct session *s, const struct call_ctx *ctx, int err);
 void explain_errnos_of(const char *call);
+bool explain_errno(int err);
 
 /* ---- causes.c: why a call failed here ----------------------------------- */
 
@@ -201,6 +214,7 @@ extern const struct cmd_entry cmd_send_entry, cmd_recv_entry, cmd_sendto_entry,
 extern const struct cmd_entry cmd_setsockopt_entry, cmd_getsockopt_entry;
 extern const struct cmd_entry cmd_getsockname_entry, cmd_getpeername_entry, cmd_poll_entry,
 	cmd_socketpair_entry;
+extern const struct cmd_entry cmd_ss_entry, cmd_explain_entry, cmd_unlink_entry;
 
 /* cmd_fd.c: also used at exit, so every close is printed the same way. */
 enum cmd_status close_fd(struct session *s, int fd);
