@@ -88,6 +88,7 @@ static enum cmd_status cmd_send_exec(struct session *s, const struct cmd_args *a
 
 	if (!take_fd_and_text(s, a, "send", &c.fd, &data, &len))
 		return CMD_USAGE;
+	c.arg = (long)len;
 	fflush(stdout);
 	ret = send(c.fd, data, len, 0);
 	err = errno;
@@ -209,6 +210,7 @@ static enum cmd_status cmd_sendto_exec(struct session *s, const struct cmd_args 
 	if (!parse_endpoint(s, socket_family(c.fd), n, argv, &addr, &addrlen) ||
 	    !parse_text(s, p, &data, &len))
 		return CMD_USAGE;
+	c.arg = (long)len;
 	fflush(stdout);
 	ret = sendto(c.fd, data, len, 0, (struct sockaddr *)&addr, addrlen);
 	err = errno;
