@@ -4,7 +4,7 @@
 load test_helper
 
 # The calls sockrepl makes on the learner's behalf, and what strace calls them.
-CALLS='socket|bind|listen|accept|connect|fcntl|close|sendto|recvfrom|shutdown|setsockopt|getsockopt|getsockname|getpeername|poll|socketpair'
+CALLS='socket|bind|listen|accept|connect|fcntl|close|sendto|recvfrom|shutdown|setsockopt|getsockopt|getsockname|getpeername|poll|socketpair|unlink'
 
 # trace_and_compare SCRIPT: run SCRIPT under strace; every call line sockrepl
 # prints must appear, character for character and in the same order, in
@@ -60,4 +60,79 @@ trace_and_compare() {
 		assert_line --regexp "= -1 $err "
 	done
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/our-lines")" -ge 25 ]
+}
+
+@test "call lines of data, option, query and Unix calls match strace too" {
+	cat >"$BATS_TEST_TMPDIR/script" <<-'SCRIPT'
+		socket
+		bind 127.0.0.1 0
+		listen
+		socket
+		connect @3
+		accept
+		send 4 Hello Joe!\r\n\x00\x01\x7f\xff "quoted"
+		recv 5
+		send 4 "0123456789"*5
+		recv 5 8
+		recv 5
+		nonblock 5 on
+		recv 5
+		getsockname 4
+		getpeername 4
+		getpeername 3
+		poll 5 4:inout 3 10
+		poll 5 0
+		setsockopt 4 reuseaddr on
+		setsockopt 4 linger on 0
+		setsockopt 4 rcvtimeo 2.5
+		getsockopt 4 rcvtimeo
+		getsockopt 4 linger
+		getsockopt 4 rcvbuf
+		getsockopt 4 error
+		getsockopt 99 rcvbuf
+		setsockopt 4 nodelay on
+		shutdown 4 wr
+		recv 5
+		send 4 late
+		shutdown 99 rd
+		socket udp
+		bind 127.0.0.1 0
+		socket udp
+		sendto @6 datagram
+		recvfrom 6
+		send 7 lost
+		nonblock 6 on
+		recvfrom 6
+		getsockopt 6 nodelay
+		socketpair
+		socketpair dgram
+		socket unix
+		bind server.sock
+		listen
+		socket unix
+		connect @12
+		accept 12
+		getsockname 14
+		unlink server.sock
+		unlink server.sock
+		socket unix dgram
+		bind d.sock
+		socket unix dgram
+		sendto @15 hi
+		recvfrom 15
+		close 4
+		recv 5
+	SCRIPT
+	run trace_and_compare "$BATS_TEST_TMPDIR/script"
+	assert_success
+	run cat "$BATS_TEST_TMPDIR/our-lines"
+	for call in sendto recvfrom shutdown setsockopt getsockopt getsockname getpeername poll socketpair unlink; do
+		assert_line --regexp "^$call\(.*\) = [0-9]+"
+	done
+	assert_line --regexp '^accept\(12, \{sa_family=AF_UNIX\}, \[110 => 2\]\) = 14$'
+	assert_line --regexp '^recvfrom\(15, "hi", 4096, 0, 0x[0-9a-f]+, \[110 => 0\]\) = 2$' 
+	for err in EAGAIN ENOTCONN EPIPE EBADF EDESTADDRREQ EOPNOTSUPP ENOENT; do
+		assert_line --regexp "= -1 $err "
+	done
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/our-lines")" -ge 60 ]
 }

@@ -1,0 +1,77 @@
+#!/usr/bin/env bats
+# Unix sockets: paths, the private directory, clean-up.
+
+load test_helper
+
+setup() {
+	export HOME="$BATS_TEST_TMPDIR/home"
+	export TMPDIR="$BATS_TEST_TMPDIR/tmp"	# where the private directory goes
+	mkdir -p "$HOME" "$TMPDIR"
+}
+
+@test "a Unix stream socket: bind to a relative path, listen, connect, accept, talk" {
+	run sockrepl --no-echo <<<$'socket unix\nbind server.sock\nlisten\nsocket unix\nconnect server.sock\naccept 3\nsend 4 hi\nrecv 5'
+	assert_success
+	assert_line 'socket(AF_UNIX, SOCK_STREAM, 0) = 3'
+	assert_line --regexp "^bind\(3, \{sa_family=AF_UNIX, sun_path=\"$TMPDIR/sockrepl\.[A-Za-z0-9]{6}/server\.sock\"\}, [0-9]+\) = 0$"
+	assert_line 'accept(3, {sa_family=AF_UNIX}, [110 => 2]) = 5'
+	assert_line 'recvfrom(5, "hi", 4096, 0, NULL, NULL) = 2'
+}
+
+@test "no socket file or private directory is left behind at exit" {
+	run sockrepl --no-echo <<<$'socket unix\nbind a.sock\nsocket unix dgram\nbind b.sock\nlisten 3 1'
+	assert_success
+	run find "$TMPDIR" -mindepth 1
+	assert_output ""
+}
+
+@test "an absolute path the session bound is removed at exit too" {
+	run sockrepl --no-echo <<<"socket unix"$'\n'"bind $BATS_TEST_TMPDIR/abs.sock"
+	assert_success
+	[ ! -e "$BATS_TEST_TMPDIR/abs.sock" ]
+}
+
+@test "the private directory is mode 0700" {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	start_repl "$BATS_TEST_TMPDIR/in"
+	exec 8>"$BATS_TEST_TMPDIR/in"
+	printf 'socket unix\nbind x.sock\n' >&8
+	wait_for "^fd 3: BOUND"
+	[ "$(stat -c %a "$TMPDIR"/sockrepl.*)" = 700 ]
+	exec 8>&-
+	wait "$REPL_PID"
+}
+
+@test "the file outlives the socket: rebinding fails with EADDRINUSE until unlink" {
+	run sockrepl --no-echo <<<$'socket unix\nbind s.sock\nclose\nsocket unix\nbind s.sock\nexpect EADDRINUSE\nunlink s.sock\nbind s.sock\nexpect ok\nunlink missing.sock\nexpect ENOENT'
+	assert_success
+	assert_line --partial 'already exists (a socket file stays after close until someone unlinks it)'
+	assert_line --regexp '^unlink\(".*/s\.sock"\) = 0$'
+}
+
+@test "connecting to a missing path gives ENOENT; to a path nobody listens on, ECONNREFUSED" {
+	run sockrepl --no-echo <<<$'socket unix\nconnect nobody.sock\nexpect ENOENT\nsocket unix\nbind old.sock\nclose 4\nconnect 3 old.sock\nexpect ECONNREFUSED'
+	assert_success
+	assert_line --regexp '^  here: .*/nobody\.sock does not exist'
+	assert_line --partial 'exists, but no socket listens on it'
+}
+
+@test "Unix datagram sockets send to a path" {
+	run sockrepl --no-echo <<<$'socket unix dgram\nbind server.sock\nsocket unix dgram\nsendto @3 hello\nrecvfrom 3'
+	assert_success
+	assert_line --regexp '^sendto\(4, "hello", 5, 0, \{sa_family=AF_UNIX, sun_path=".*/server\.sock"\}, [0-9]+\) = 5$'
+	assert_line --regexp '^recvfrom\(3, "hello", 4096, 0, 0x[0-9a-f]+, \[110 => 0\]\) = 5$'
+}
+
+@test "a path longer than sun_path is a usage error" {
+	run sockrepl --no-echo <<<"socket unix"$'\n'"bind /$(printf 'x%.0s' $(seq 120))"
+	assert_failure 1
+	assert_line --partial "sun_path holds at most 107"
+}
+
+@test "the Unix lesson leaves no file behind" {
+	run sockrepl <"$REPO_ROOT/lessons/11-unix.txt"
+	assert_success
+	run find "$TMPDIR" -mindepth 1
+	assert_output ""
+}
