@@ -30,15 +30,11 @@ static enum cmd_status cmd_accept_exec(struct session *s, const struct cmd_args 
 	err = errno;
 	sb_init(&args);
 	sb_printf(&args, "%d, ", c.fd);
-	if (fd >= 0) {
+	if (fd >= 0)
 		sb_sockaddr(&args, (struct sockaddr *)&peer, len);
-		if (len == size)
-			sb_printf(&args, ", [%u]", (unsigned)len);
-		else
-			sb_printf(&args, ", [%u => %u]", (unsigned)size, (unsigned)len);
-	} else {
-		sb_printf(&args, "%p, [%u]", (void *)&peer, (unsigned)size);
-	}
+	else
+		sb_printf(&args, "%p", (void *)&peer);
+	sb_socklen(&args, size, len, fd >= 0);
 	if (fd >= 0 && !session_add(s, fd))
 		report_error(s, "out of memory: fd %d is not in the session's list", fd);
 	status = finish_call(s, &args, &c, fd, err);

@@ -115,26 +115,36 @@ const struct cmd_entry cmd_send_entry = {
 	.exec = cmd_send_exec,
 };
 
-/* ---- recv [FD] [N] ---------------------------------------------------------- */
+/* ---- recv [FD] [N] and recvfrom [FD] [N] ------------------------------------ */
 
-static enum cmd_status cmd_recv_exec(struct session *s, const struct cmd_args *a)
+/*
+ * Both are the recvfrom system call: recv passes no address buffer (glibc's
+ * recv is recvfrom(fd, buf, n, 0, NULL, NULL)); recvfrom asks who sent it.
+ */
+static enum cmd_status receive(struct session *s, const struct cmd_args *a, const char *name,
+			       bool want_sender)
 {
 	struct call_ctx c = { .call = "recvfrom" };
+	struct sockaddr_storage from;
+	socklen_t fromsize = 0, fromlen = 0;
 	struct strbuf args;
 	enum cmd_status status;
 	long size, ret;
 	char *buf;
 	int err;
 
-	if (!take_fd_and_size(s, a, "recv", &c.fd, &size))
+	if (!take_fd_and_size(s, a, name, &c.fd, &size))
 		return CMD_USAGE;
 	buf = malloc((size_t)size + 1);
 	if (buf == NULL) {
 		report_error(s, "out of memory for a %ld-byte buffer", size);
 		return CMD_USAGE;
 	}
-	announce_wait(c.fd, "no data is waiting yet: recv blocks until some arrives");
-	ret = recv(c.fd, buf, (size_t)size, 0);
+	if (want_sender)
+		fromsize = fromlen = sockaddr_size_of(c.fd);
+	announce_wait(c.fd, "nothing is waiting to be read yet: the call blocks until data arrives");
+	ret = recvfrom(c.fd, buf, (size_t)size, 0, want_sender ? (struct sockaddr *)&from : NULL,
+		       want_sender ? &fromlen : NULL);
 	err = errno;
 	sb_init(&args);
 	sb_printf(&args, "%d, ", c.fd);
@@ -142,12 +152,27 @@ static enum cmd_status cmd_recv_exec(struct session *s, const struct cmd_args *a
 		sb_quoted(&args, buf, (size_t)ret, STRACE_STRING_MAX);
 	else
 		sb_printf(&args, "%p", (void *)buf);
-	sb_printf(&args, ", %ld, 0, NULL, NULL", size);
+	sb_printf(&args, ", %ld, 0, ", size);
+	if (!want_sender)
+		sb_printf(&args, "NULL, NULL");
+	else if (ret >= 0 && fromlen > 0)
+		sb_sockaddr(&args, (struct sockaddr *)&from, fromlen);
+	else
+		sb_printf(&args, "%p", (void *)&from);
+	if (want_sender)
+		sb_socklen(&args, fromsize, fromlen, ret >= 0);
 	status = finish_call(s, &args, &c, ret, err);
 	if (ret >= 0)
 		note_received(c.fd, buf, ret);
+	if (ret >= 0 && fromlen > 0)
+		note_sender(s, (struct sockaddr *)&from);
 	free(buf);
 	return status;
+}
+
+static enum cmd_status cmd_recv_exec(struct session *s, const struct cmd_args *a)
+{
+	return receive(s, a, "recv", false);
 }
 
 const struct cmd_entry cmd_recv_entry = {
@@ -238,59 +263,9 @@ const struct cmd_entry cmd_sendto_entry = {
 	.exec = cmd_sendto_exec,
 };
 
-/* ---- recvfrom [FD] [N] --------------------------------------------------------- */
-
-/* recvfrom's address argument: the sender, or the buffer's address when none came. */
-static void sb_from(struct strbuf *sb, long ret, const struct sockaddr_storage *from,
-		    socklen_t size, socklen_t len)
-{
-	if (ret >= 0 && len > 0)
-		sb_sockaddr(sb, (const struct sockaddr *)from, len);
-	else
-		sb_printf(sb, "%p", (const void *)from);
-	if (ret >= 0 && len != size)
-		sb_printf(sb, ", [%u => %u]", (unsigned)size, (unsigned)len);
-	else
-		sb_printf(sb, ", [%u]", (unsigned)size);
-}
-
 static enum cmd_status cmd_recvfrom_exec(struct session *s, const struct cmd_args *a)
 {
-	struct call_ctx c = { .call = "recvfrom" };
-	struct sockaddr_storage from;
-	socklen_t fromsize, fromlen;
-	struct strbuf args;
-	enum cmd_status status;
-	long size, ret;
-	char *buf;
-	int err;
-
-	if (!take_fd_and_size(s, a, "recvfrom", &c.fd, &size))
-		return CMD_USAGE;
-	buf = malloc((size_t)size + 1);
-	if (buf == NULL) {
-		report_error(s, "out of memory for a %ld-byte buffer", size);
-		return CMD_USAGE;
-	}
-	fromsize = fromlen = sockaddr_size_of(c.fd);
-	announce_wait(c.fd, "no datagram is waiting yet: recvfrom blocks until one arrives");
-	ret = recvfrom(c.fd, buf, (size_t)size, 0, (struct sockaddr *)&from, &fromlen);
-	err = errno;
-	sb_init(&args);
-	sb_printf(&args, "%d, ", c.fd);
-	if (ret >= 0)
-		sb_quoted(&args, buf, (size_t)ret, STRACE_STRING_MAX);
-	else
-		sb_printf(&args, "%p", (void *)buf);
-	sb_printf(&args, ", %ld, 0, ", size);
-	sb_from(&args, ret, &from, fromsize, fromlen);
-	status = finish_call(s, &args, &c, ret, err);
-	if (ret >= 0)
-		note_received(c.fd, buf, ret);
-	if (ret >= 0 && fromlen > 0)
-		note_sender(s, (struct sockaddr *)&from);
-	free(buf);
-	return status;
+	return receive(s, a, "recvfrom", true);
 }
 
 const struct cmd_entry cmd_recvfrom_entry = {

@@ -33,10 +33,7 @@ static enum cmd_status name_call(struct session *s, const struct cmd_args *a, co
 		sb_sockaddr(&args, (struct sockaddr *)&addr, len);
 	else
 		sb_printf(&args, "%p", (void *)&addr);
-	if (ret == 0 && len != size)
-		sb_printf(&args, ", [%u => %u]", (unsigned)size, (unsigned)len);
-	else
-		sb_printf(&args, ", [%u]", (unsigned)size);
+	sb_socklen(&args, size, len, ret == 0);
 	return finish_call(s, &args, &c, ret, err);
 }
 

@@ -285,10 +285,7 @@ static enum cmd_status cmd_getsockopt_exec(struct session *s, const struct cmd_a
 		sb_value(&args, oc.o, &oc.v);
 	else
 		sb_printf(&args, "%p", (void *)&oc.v);
-	if (ret == 0 && len != size)
-		sb_printf(&args, ", [%u => %u]", (unsigned)size, (unsigned)len);
-	else
-		sb_printf(&args, ", [%u]", (unsigned)size);
+	sb_socklen(&args, size, len, ret == 0);
 	return finish_call(s, &args, &c, ret, err);
 }
 

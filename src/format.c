@@ -100,6 +100,18 @@ void sb_sockaddr(struct strbuf *sb, const struct sockaddr *sa, socklen_t len)
 	}
 }
 
+/*
+ * A value-result length as strace shows it: [16] when the kernel left it as
+ * passed (or the call failed), [128 => 16] when it changed it.
+ */
+void sb_socklen(struct strbuf *sb, socklen_t passed, socklen_t returned, bool ok)
+{
+	if (ok && returned != passed)
+		sb_printf(sb, ", [%u => %u]", (unsigned)passed, (unsigned)returned);
+	else
+		sb_printf(sb, ", [%u]", (unsigned)passed);
+}
+
 /* An address the way ss(8) shows it: 127.0.0.1:6789, [::1]:6789. */
 void format_endpoint(char *out, size_t size, const struct sockaddr *sa)
 {

@@ -101,6 +101,7 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void sb_sockaddr(struct strbuf *sb, const struct sockaddr *sa, socklen_t len);
 void sb_quoted(struct strbuf *sb, const void *data, size_t len, size_t max);
+void sb_socklen(struct strbuf *sb, socklen_t passed, socklen_t returned, bool ok);
 void format_endpoint(char *out, size_t size, const struct sockaddr *sa);
 struct call_ctx;
 void print_call(struct session *s, const struct strbuf *args, const struct call_ctx *c,

@@ -142,7 +142,7 @@ CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
 	start_repl "$BATS_TEST_TMPDIR/in"
 	exec 8>"$BATS_TEST_TMPDIR/in"
 	printf '%s\nrecv 5\n' "$CONNECTED" >&8
-	wait_for "recv blocks until some arrives"
+	wait_for "the call blocks until data arrives"
 	sleep 0.3
 	kill -INT "$REPL_PID"
 	wait_for "^recvfrom(5"
