@@ -166,6 +166,8 @@ static void note_ports(struct session *s, const struct call_ctx *c)
 	if (c->addr != NULL)
 		session_note_port(s, c->addr);
 	if (c->fd >= 0 && kstate_read(c->fd, &k)) {
+		if (k.has_tcp && session_has(s, c->fd))
+			watch_note_state(s, c->fd, k.tcp_state);
 		session_note_port(s, (struct sockaddr *)&k.local);
 		if (k.has_peer)
 			session_note_port(s, (struct sockaddr *)&k.peer);

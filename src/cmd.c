@@ -18,8 +18,10 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_recvfrom_entry, &cmd_shutdown_entry, &cmd_setsockopt_entry, &cmd_getsockopt_entry,
 	&cmd_getsockname_entry, &cmd_getpeername_entry, &cmd_poll_entry, &cmd_socketpair_entry,
 	&cmd_nonblock_entry, &cmd_close_entry, &cmd_unlink_entry,
-	&cmd_sockets_entry, &cmd_ss_entry, &cmd_explain_entry, &cmd_say_entry, &cmd_expect_entry,
-	&cmd_help_entry,
+	&cmd_sockets_entry, &cmd_ss_entry, &cmd_wait_entry, &cmd_diagram_entry,
+	&cmd_explain_entry, &cmd_say_entry, &cmd_expect_entry, &cmd_lessons_entry,
+	&cmd_lesson_entry, &cmd_next_entry, &cmd_back_entry, &cmd_again_entry, &cmd_leave_entry,
+	&cmd_record_entry, &cmd_help_entry,
 	&cmd_quit_entry,
 };
 
@@ -125,6 +127,24 @@ const struct cmd_entry *cmd_find(struct session *s, const char *name)
 	return cmd;
 }
 
+/* The command `name` means, or NULL; no message (for completion). */
+const struct cmd_entry *cmd_lookup_quiet(const char *name)
+{
+	size_t matches;
+
+	return cmd_lookup(name, &matches);
+}
+
+/* Every command name and alias, for completion. */
+void cmd_add_names(void (*add)(const char *name))
+{
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		add(commands[i]->name);
+		if (commands[i]->alias)
+			add(commands[i]->alias);
+	}
+}
+
 /* `help`: one line per command; a long synopsis puts its summary below. */
 void cmd_print_list(void)
 {
@@ -215,6 +235,8 @@ enum cmd_status cmd_run_line(struct session *s, char *line)
 		echo_line(s, line);
 	if (cmd == NULL)
 		return cmd_find(s, name), CMD_USAGE;
+	if (cmd != &cmd_record_entry)
+		record_line(s, line);
 	args.rest = skip_blanks(after);
 	if (cmd->max_args < 0) {	/* takes the line's text as it is */
 		nargs = *args.rest != '\0';

@@ -64,6 +64,29 @@ static int find_tcp_state(const char *typed)
 	return -1;
 }
 
+/* What a learner probably skipped, when a socket is in one state and not another. */
+static const struct {
+	enum api_state have, want;
+	const char *hint;
+} state_hints[] = {
+	{ API_CREATED, API_BOUND, "did you call bind?" },
+	{ API_CREATED, API_LISTENING, "did you call bind and listen?" },
+	{ API_BOUND, API_LISTENING, "did you call listen?" },
+	{ API_CREATED, API_CONNECTED, "did you call connect?" },
+	{ API_BOUND, API_CONNECTED, "did you call connect?" },
+	{ API_LISTENING, API_CONNECTED, "a listener never connects: the connection is the fd accept returned" },
+	{ API_CLOSED, API_LISTENING, "that fd is closed; sockets lists the open ones" },
+	{ API_CLOSED, API_CONNECTED, "that fd is closed; sockets lists the open ones" },
+};
+
+static const char *state_hint(enum api_state have, long want)
+{
+	for (size_t i = 0; i < sizeof(state_hints) / sizeof(state_hints[0]); i++)
+		if (state_hints[i].have == have && (long)state_hints[i].want == want)
+			return state_hints[i].hint;
+	return NULL;
+}
+
 /* expect ok / expect ERRNO: the last system call's outcome. */
 static enum cmd_status expect_result(struct session *s, const char *word)
 {
@@ -76,18 +99,20 @@ static enum cmd_status expect_result(struct session *s, const char *word)
 		return CMD_USAGE;
 	}
 	if (!s->have_last) {
-		report_error(s, "expected %s, but no call has been made yet", word);
+		report_expectation(s, NULL, "expected %s, but no call has been made yet", word);
 		return CMD_OK;
 	}
 	if (last->err == want)
 		return CMD_OK;
 	if (last->err == 0)
-		report_error(s, "expected %s, but %s on fd %d succeeded (returned %ld)",
-			     errno_name(want), last->call, last->fd, last->ret);
+		report_expectation(s, "again offers the step once more",
+				   "expected %s, but %s on fd %d succeeded (returned %ld)",
+				   errno_name(want), last->call, last->fd, last->ret);
 	else
-		report_error(s, "expected %s, but %s on fd %d failed with %s",
-			     want ? errno_name(want) : "ok", last->call, last->fd,
-			     errno_name(last->err));
+		report_expectation(s, "explain shows what the error means",
+				   "expected %s, but %s on fd %d failed with %s",
+				   want ? errno_name(want) : "ok", last->call, last->fd,
+				   errno_name(last->err));
 	return CMD_OK;
 }
 
@@ -126,23 +151,28 @@ static enum cmd_status expect_kernel(struct session *s, const struct cmd_args *a
 
 	kstate_read(fd, &k);
 	if (strcasecmp(what, "state") == 0) {
-		if (k.api != want)
-			report_error(s, "expected fd %d to be %s, but it is %s", fd,
-				     api_state_name(want), api_state_name(k.api));
+		if (k.api != want && s->friendly)
+			report_expectation(s, state_hint(k.api, want), "fd %d is %s, not %s", fd,
+					   api_state_name(k.api), api_state_name(want));
+		else if (k.api != want)
+			report_expectation(s, NULL, "expected fd %d to be %s, but it is %s", fd,
+					   api_state_name(want), api_state_name(k.api));
 	} else if (strcasecmp(what, "tcp") == 0) {
 		if (!k.has_tcp)
-			report_error(s, "expected fd %d in TCP %s, but it has no TCP state (%s)",
-				     fd, tcp_state_name(want), k.is_socket ? proto_name(&k) :
-				     api_state_name(k.api));
+			report_expectation(s, NULL, "expected fd %d in TCP %s, but it has no TCP "
+					   "state (%s)", fd, tcp_state_name(want), k.is_socket ?
+					   proto_name(&k) : api_state_name(k.api));
 		else if (k.tcp_state != want)
-			report_error(s, "expected fd %d in TCP %s, but it is in %s", fd,
-				     tcp_state_name(want), tcp_state_name(k.tcp_state));
+			report_expectation(s, "diagram shows where it is", "expected fd %d in TCP "
+					   "%s, but it is in %s", fd, tcp_state_name(want),
+					   tcp_state_name(k.tcp_state));
 	} else if (k.api != API_LISTENING) {
-		report_error(s, "expected %ld connection(s) in fd %d's accept queue, but fd %d "
-			     "is %s, not listening", want, fd, fd, api_state_name(k.api));
+		report_expectation(s, state_hint(k.api, API_LISTENING), "expected %ld "
+				   "connection(s) in fd %d's accept queue, but fd %d is %s, not "
+				   "listening", want, fd, fd, api_state_name(k.api));
 	} else if (k.queue_len != want) {
-		report_error(s, "expected %ld connection(s) in fd %d's accept queue, but it "
-			     "holds %u (of %u)", want, fd, k.queue_len, k.queue_max);
+		report_expectation(s, NULL, "expected %ld connection(s) in fd %d's accept queue, "
+				   "but it holds %u (of %u)", want, fd, k.queue_len, k.queue_max);
 	}
 	return CMD_OK;
 }

@@ -80,6 +80,13 @@ static socklen_t value_size(enum opt_kind kind)
 	       kind == OPT_TIMEVAL ? sizeof(struct timeval) : sizeof(int);
 }
 
+/* Every option's full name, for completion. */
+void sockopt_add_names(void (*add)(const char *name))
+{
+	for (size_t i = 0; i < NSOCKOPTS; i++)
+		add(sockopts[i].name);
+}
+
 /* SO_REUSEADDR, so_reuseaddr, reuseaddr: the option's name, its prefix optional. */
 static const struct sockopt *find_sockopt(struct session *s, const char *typed)
 {

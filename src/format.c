@@ -156,10 +156,10 @@ void print_call(struct session *s, const struct strbuf *args, const struct call_
 	if (ret == -1 && err == EINTR && s->interactive)
 		putchar('\n');	/* the terminal echoed ^C on the waiting line */
 	if (ret == -1)
-		printf("%s(%s) = -1 %s (%s)\n", call, args->text, errno_name(err),
-		       strerror(err));
+		printf("%s%s(%s) = %s-1 %s (%s)%s\n", color(COLOR_CALL), call, args->text,
+		       color(COLOR_ERROR), errno_name(err), strerror(err), color(COLOR_OFF));
 	else
-		printf("%s(%s) = %ld%s%s\n", call, args->text, ret, c->result ? " " : "",
-		       c->result ? c->result : "");
+		printf("%s%s(%s) = %ld%s%s%s\n", color(COLOR_CALL), call, args->text, ret,
+		       c->result ? " " : "", c->result ? c->result : "", color(COLOR_OFF));
 	session_record(s, call, c->fd, ret, err);
 }

@@ -2,59 +2,117 @@
  * input.c - one line at a time: GNU Readline at a terminal, getline from a
  * pipe or file. Everything after this goes through cmd_run_line, so typed
  * lines, piped scripts and lessons run the same way.
+ *
+ * At a terminal Readline runs in callback mode: poll(2) waits on stdin with
+ * a short tick, and between keystrokes watch.c looks at the sockets. A notice
+ * ("a connection is waiting") is printed above the prompt, and the line being
+ * typed is redrawn intact below it.
  */
-#include <signal.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <readline/history.h>
 #include <readline/readline.h>
 
 #include "sockrepl.h"
 
-/* Ctrl-C at the prompt: drop the line being typed and start afresh, as bash does. */
-static int on_readline_signal(void)
+#define WATCH_TICK_MS 200	/* how often the sockets are looked at while idle */
+
+static char *completed_line;	/* set by on_line: the line Readline finished */
+static bool line_done;
+
+static void on_line(char *line)
 {
-	if (interrupted) {
-		interrupted = 0;
-		rl_replace_line("", 0);
-		rl_point = 0;
-		fputc('\n', rl_outstream ? rl_outstream : stdout);
-		rl_on_new_line();
+	completed_line = line;
+	line_done = true;
+	rl_callback_handler_remove();
+}
+
+/* Print one notice above the prompt, then redraw the prompt and the typed line. */
+static void notice_above_prompt(const char *line, void *arg)
+{
+	(void)arg;
+	rl_clear_visible_line();
+	printf("%s[event] %s%s\n", color(COLOR_EVENT), line, color(COLOR_OFF));
+	fflush(stdout);
+	rl_on_new_line();
+	rl_redisplay();
+}
+
+/* Ctrl-C at the prompt: drop the line being typed and start afresh, as bash does. */
+static void drop_typed_line(void)
+{
+	rl_replace_line("", 0);
+	rl_point = 0;
+	fputs("^C\n", stdout);
+	rl_on_new_line();
+	rl_redisplay();
+}
+
+static char *read_interactive(struct session *s, const char *prompt, const char *pretyped)
+{
+	struct pollfd in = { .fd = STDIN_FILENO, .events = POLLIN };
+
+	line_done = false;
+	completed_line = NULL;
+	rl_callback_handler_install(prompt, on_line);
+	if (pretyped != NULL) {
+		rl_insert_text(pretyped);
 		rl_redisplay();
 	}
-	return 0;
+	while (!line_done) {
+		int ready = poll(&in, 1, s->nfds ? WATCH_TICK_MS : -1);
+
+		if (ready == -1 && errno == EINTR && interrupted) {
+			interrupted = 0;
+			drop_typed_line();
+		} else if (ready > 0) {
+			rl_callback_read_char();
+		}
+		if (!line_done)
+			watch_check(s, -1, notice_above_prompt, NULL);
+	}
+	if (completed_line != NULL && *completed_line != '\0')
+		history_remember(completed_line);
+	return completed_line;
 }
 
 void input_init(struct session *s)
 {
 	if (!s->interactive)
 		return;
-	rl_readline_name = "sockrepl";
-	rl_signal_event_hook = on_readline_signal;
-	using_history();
+	rl_readline_name = "sockrepl";	/* for $if sockrepl in ~/.inputrc */
+	rl_catch_signals = 0;		/* sockrepl's SIGINT handler decides */
+	completion_init(s);
+	history_load();
 }
 
-/* The next line (malloc'd; the caller frees it), or NULL at end of input. */
-char *input_read(struct session *s, const char *prompt)
+/*
+ * The next line (malloc'd; the caller frees it), or NULL at end of input.
+ * pretyped: text already on the line when the prompt appears (guided lessons).
+ */
+char *input_read(struct session *s, const char *prompt, const char *pretyped)
 {
 	char *line = NULL;
 	size_t size = 0;
 
-	if (s->interactive) {
-		line = readline(prompt);
-		if (line != NULL && *line != '\0')
-			add_history(line);
-		return line;
-	}
-	if (getline(&line, &size, stdin) == -1) {
+	if (s->interactive)
+		return read_interactive(s, prompt, pretyped);
+	if (getline(&line, &size, s->script) == -1) {
 		free(line);
 		return NULL;
 	}
 	return line;
 }
 
-void input_done(void)
+void input_done(struct session *s)
 {
-	clear_history();
+	if (s->interactive) {
+		rl_callback_handler_remove();
+		history_save();
+	}
 }

@@ -233,7 +233,8 @@ void print_state_line(int fd)
 		return;
 	}
 	describe_endpoints(&k, where, sizeof(where));
-	printf("fd %d: %s %s · ", fd, api_state_name(k.api), where);
+	printf("fd %d: %s%s%s %s · ", fd, color(COLOR_STATE), api_state_name(k.api),
+	       color(COLOR_OFF), where);
 	if (k.has_tcp)
 		printf("TCP %s", tcp_state_name(k.tcp_state));
 	else

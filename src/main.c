@@ -13,7 +13,8 @@
 #define MAX_LINE 65536
 
 static const char usage_text[] =
-	"usage: sockrepl [-e] [--no-echo] [--help] [--version]\n"
+	"usage: sockrepl [-e] [--no-echo] [--no-color] [--lesson NAME | --replay FILE]\n"
+	"                [--help] [--version]\n"
 	"\n"
 	"A teaching REPL for the BSD sockets API: every command makes one system\n"
 	"call, prints it as strace would, explains a failure and shows the socket's\n"
@@ -22,22 +23,48 @@ static const char usage_text[] =
 	"Reads commands from the terminal (with line editing) or, when stdin is not a\n"
 	"terminal, runs them as a script: sockrepl < lessons/01-creating-a-socket.txt\n"
 	"\n"
-	"  -e         stop at the first failing call, with exit status 1\n"
-	"  --no-echo  in a script, do not echo each line after the prompt\n"
-	"  --help     show this help\n"
-	"  --version  show the version\n"
+	"  -e             stop at the first failing call, with exit status 1\n"
+	"  --no-echo      in a script, do not echo each line after the prompt\n"
+	"  --no-color     no colour, even at a terminal (so does NO_COLOR=1)\n"
+	"  --lesson NAME  step through a lesson, each command typed for you\n"
+	"  --replay FILE  run FILE as a script, with its checks (as sockrepl < FILE)\n"
+	"  --help         show this help\n"
+	"  --version      show the version\n"
 	"\n"
 	"Exit status: 0 at end of input or quit; 1 if an expect failed, a line could\n"
 	"not be parsed, or (with -e) a call failed; 2 for a bad option.\n";
 
+/* What the command line asked for, beyond the session's own flags. */
+struct options {
+	const char *lesson, *replay;
+	bool no_color;
+};
+
+/* The value after an option that takes one; NULL (reported) when missing. */
+static const char *option_value(int argc, char **argv, int *i)
+{
+	if (*i + 1 < argc)
+		return argv[++*i];
+	fprintf(stderr, "sockrepl: %s needs a value\n%s", argv[*i], usage_text);
+	return NULL;
+}
+
 /* Returns -1 to go on, or the exit status when the options end the run. */
-static int parse_options(struct session *s, int argc, char **argv)
+static int parse_options(struct session *s, struct options *o, int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-e") == 0) {
 			s->errexit = true;
 		} else if (strcmp(argv[i], "--no-echo") == 0) {
 			s->echo = false;
+		} else if (strcmp(argv[i], "--no-color") == 0) {
+			o->no_color = true;
+		} else if (strcmp(argv[i], "--lesson") == 0) {
+			if ((o->lesson = option_value(argc, argv, &i)) == NULL)
+				return 2;
+		} else if (strcmp(argv[i], "--replay") == 0) {
+			if ((o->replay = option_value(argc, argv, &i)) == NULL)
+				return 2;
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			fputs(usage_text, stdout);
 			return 0;
@@ -48,6 +75,10 @@ static int parse_options(struct session *s, int argc, char **argv)
 			fprintf(stderr, "sockrepl: unknown option '%s'\n%s", argv[i], usage_text);
 			return 2;
 		}
+	}
+	if (o->lesson && o->replay) {
+		fprintf(stderr, "sockrepl: --lesson and --replay exclude each other\n");
+		return 2;
 	}
 	return -1;
 }
@@ -75,13 +106,19 @@ static void close_inherited_fds(void)
 	closedir(dir);
 }
 
-static void run(struct session *s)
+/*
+ * Read and run lines until quit or end of input: typed ones, a script's, or
+ * a guided lesson's (whose next step is typed at the prompt).
+ */
+void repl_run(struct session *s)
 {
-	char prompt[64], *line;
+	char prompt[96], *line;
 
 	while (!s->quit) {
+		const char *pretyped = s->lesson ? lesson_next_step(s) : NULL;
+
 		session_prompt(s, prompt, sizeof(prompt));
-		line = input_read(s, prompt);
+		line = input_read(s, prompt, pretyped);
 		if (line == NULL) {
 			if (s->interactive)
 				putchar('\n');	/* Ctrl-D: end the prompt's line */
@@ -94,13 +131,34 @@ static void run(struct session *s)
 		else
 			cmd_run_line(s, line);
 		free(line);
+		if (s->lesson)
+			lesson_after_line(s);
 		interrupted = 0;
 		fflush(stdout);
 	}
 }
 
+/* --replay FILE: the file as the script, read whole so it holds no fd. */
+static bool replay_from(struct session *s, const char *path)
+{
+	size_t len;
+	char *text = read_whole_file(s, path, &len);
+
+	if (text == NULL)
+		return false;
+	s->script = fmemopen(text, len ? len : 1, "r");
+	if (s->script == NULL) {
+		free(text);
+		return false;
+	}
+	s->script_text = text;
+	s->interactive = false;
+	return true;
+}
+
 int main(int argc, char **argv)
 {
+	struct options o = { 0 };
 	struct session s;
 	int status;
 
@@ -108,15 +166,23 @@ int main(int argc, char **argv)
 	session_init(&s);
 	s.interactive = isatty(STDIN_FILENO);
 	s.echo = !s.interactive;
-	status = parse_options(&s, argc, argv);
+	s.script = stdin;
+	status = parse_options(&s, &o, argc, argv);
 	if (status != -1)
 		return status;
+	color_init(o.no_color);
 	signals_init();
+	if (o.replay && !replay_from(&s, o.replay))
+		return 1;
+	s.echo = s.echo && !s.interactive;
 	input_init(&s);
-	run(&s);
+	if (o.lesson && !lesson_start(&s, o.lesson))
+		s.quit = true;
+	repl_run(&s);
 	session_close_all(&s);
 	unix_paths_cleanup(&s);
-	input_done();
+	session_end(&s);
+	input_done(&s);
 	fflush(stdout);
 	return s.status;
 }

@@ -9,6 +9,19 @@
 
 #include "sockrepl.h"
 
+static void report_verror(struct session *s, const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fputs(color(COLOR_ERROR), stderr);
+	if (s->interactive)
+		fputs("error: ", stderr);
+	else
+		fprintf(stderr, "line %lu: ", s->lineno);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "%s\n", color(COLOR_OFF));
+	s->status = 1;
+}
+
 /*
  * A line that went wrong: the learner typed something that cannot become a
  * call (nothing changed), or an `expect` did not hold. Either makes the exit
@@ -18,16 +31,28 @@ void report_error(struct session *s, const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	if (s->interactive)
-		fputs("error: ", stderr);
-	else
-		fprintf(stderr, "line %lu: ", s->lineno);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	report_verror(s, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	s->status = 1;
+}
+
+/*
+ * An `expect` that did not hold. In a guided lesson it is a hint for the
+ * learner (with a suggestion, when there is one), not a failure.
+ */
+void report_expectation(struct session *s, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (!s->friendly) {
+		report_verror(s, fmt, ap);
+	} else {
+		printf("%s  hint: ", color(COLOR_NOTE));
+		vprintf(fmt, ap);
+		printf("%s%s%s\n", hint ? " - " : "", hint ? hint : "", color(COLOR_OFF));
+	}
+	va_end(ap);
 }
 
 /* An indented remark under a call line: an explanation or a kernel fact. */

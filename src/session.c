@@ -90,6 +90,7 @@ void session_remove(struct session *s, int fd)
 	}
 	if (s->current_fd == fd)
 		s->current_fd = s->nfds ? s->fds[s->nfds - 1] : -1;
+	watch_forget(s, fd);
 }
 
 /* At exit, close what is still open, newest first, each close printed. */
@@ -106,6 +107,9 @@ void session_close_all(struct session *s)
 	free(s->formers);
 	s->formers = NULL;
 	s->nformers = 0;
+	free(s->watched);
+	s->watched = NULL;
+	s->nwatched = 0;
 }
 
 /* The newest socket for which fits() holds, or -1. */
@@ -144,17 +148,19 @@ void session_record(struct session *s, const char *call, int fd, long ret, int e
 	}
 }
 
-/* "sockrepl [3 LISTENING]> ", or "sockrepl> " with no socket. */
+/* "sockrepl [3 LISTENING]> ", "sockrepl> " with no socket; a lesson adds "step 3/9". */
 void session_prompt(const struct session *s, char *out, size_t size)
 {
+	char progress[32];
 	struct kstate k;
 
+	lesson_progress(s, progress, sizeof(progress));
 	if (s->current_fd == -1) {
-		snprintf(out, size, "sockrepl> ");
+		snprintf(out, size, "sockrepl%s> ", progress);
 		return;
 	}
 	kstate_read(s->current_fd, &k);
-	snprintf(out, size, "sockrepl [%d %s]> ", s->current_fd, api_state_name(k.api));
+	snprintf(out, size, "sockrepl [%d %s]%s> ", s->current_fd, api_state_name(k.api), progress);
 }
 
 /* Script mode: the prompt and the line, as if typed. */
@@ -164,4 +170,17 @@ void echo_line(const struct session *s, const char *line)
 
 	session_prompt(s, prompt, sizeof(prompt));
 	printf("%s%s\n", prompt, line);
+}
+
+/* At exit: what the session still holds besides sockets. */
+void session_end(struct session *s)
+{
+	if (s->record != NULL)
+		fclose(s->record);
+	s->record = NULL;
+	if (s->script != NULL && s->script != stdin)
+		fclose(s->script);
+	s->script = NULL;
+	free(s->script_text);
+	s->script_text = NULL;
 }

@@ -12,11 +12,19 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #define SOCKREPL_VERSION "0.1.0"
 
 /* ---- session.c: the state every command receives ---------------------- */
+
+/* What watch.c last saw of a socket: an event is a change from this. */
+struct snapshot {
+	int api, tcp_state;	/* enum api_state; TCP_* or -1 */
+	unsigned queue, unread;	/* accept queue; unread bytes */
+	bool eof, error, readable;
+};
 
 /* The outcome of the last system call a command made; `expect` checks it. */
 struct call_result {
@@ -38,6 +46,11 @@ struct session {
 	bool errexit;		/* -e: the first failing call ends the run */
 	int status;		/* exit status so far: 1 once an expect failed or a line did not parse */
 	bool quit;		/* `quit`, `exit`, -e or end of input: leave the loop */
+	FILE *script;		/* script input: stdin, or a --replay file read into memory */
+	char *script_text;	/* the memory behind a --replay script, or NULL */
+	FILE *record;		/* `record FILE`: lines typed from now on go here, or NULL */
+	struct lesson *lesson;	/* the guided lesson being stepped through, or NULL */
+	bool friendly;		/* in a guided lesson: a failed expect is a hint, not an error */
 	char *unix_dir;		/* private directory for relative Unix paths, or NULL */
 	char **paths;		/* Unix socket files this session's binds created */
 	size_t npaths;
@@ -52,11 +65,20 @@ struct session {
 		socklen_t len;
 	} *formers;
 	size_t nformers;
+	struct watched {	/* per socket, what was last reported (watch.c) */
+		int fd;
+		struct snapshot seen;
+		int path[16];	/* the TCP states it went through, for `diagram` */
+		int npath;
+	} *watched;
+	size_t nwatched;
 	unsigned ports[256];	/* ports this session bound or connected to, for `ss` */
 	size_t nports;
 };
 
 void session_init(struct session *s);
+void session_end(struct session *s);
+void repl_run(struct session *s);	/* main.c */
 bool session_add(struct session *s, int fd);
 void session_remove(struct session *s, int fd);
 bool session_has(const struct session *s, int fd);
@@ -76,6 +98,8 @@ void session_note_port(struct session *s, const struct sockaddr *sa);
 void report_error(struct session *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void report_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void report_expectation(struct session *s, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* ---- parse.c: arguments, with bounds and a reason ---------------------- */
 
@@ -200,6 +224,10 @@ struct cmd_entry {
 };
 
 const struct cmd_entry *cmd_find(struct session *s, const char *name);
+const struct cmd_entry *cmd_lookup_quiet(const char *name);
+void cmd_add_names(void (*add)(const char *name));
+void sockopt_add_names(void (*add)(const char *name));
+void lessons_add_names(void (*add)(const char *name));
 void cmd_print_list(void);
 bool cmd_print_help(struct session *s, const char *name);
 enum cmd_status cmd_run_line(struct session *s, char *line);
@@ -246,11 +274,54 @@ bool unix_path_resolve(struct session *s, const char *typed, struct sockaddr_sto
 void unix_path_created(struct session *s, const struct sockaddr *sa);
 void unix_paths_cleanup(struct session *s);
 
+/* ---- lesson.c: lessons, guided or as scripts ---------------------------- */
+
+char *read_whole_file(struct session *s, const char *path, size_t *len);
+bool lesson_start(struct session *s, const char *name);
+const char *lesson_next_step(struct session *s);
+void lesson_after_line(struct session *s);
+void lesson_progress(const struct session *s, char *out, size_t size);
+bool run_script_file(struct session *s, const char *path);
+extern const struct cmd_entry cmd_lessons_entry, cmd_lesson_entry, cmd_next_entry,
+	cmd_back_entry, cmd_again_entry, cmd_leave_entry;
+
+/* ---- record.c: a session saved as a script ------------------------------ */
+
+void record_line(struct session *s, const char *line);
+extern const struct cmd_entry cmd_record_entry;
+
+/* ---- watch.c: events, noticed without consuming anything --------------- */
+
+int watch_check(struct session *s, int only_fd, void (*say)(const char *line, void *arg),
+		void *arg);
+void watch_forget(struct session *s, int fd);
+struct watched *watch_find(struct session *s, int fd);
+void watch_note_state(struct session *s, int fd, int tcp_state);
+extern const struct cmd_entry cmd_diagram_entry;
+extern const struct cmd_entry cmd_wait_entry;
+
 /* ---- input.c: one line at a time, from readline or a pipe ------------- */
 
 void input_init(struct session *s);
-char *input_read(struct session *s, const char *prompt);
-void input_done(void);
+char *input_read(struct session *s, const char *prompt, const char *pretyped);
+void input_done(struct session *s);
+
+/* ---- history.c: Readline history across sessions ------------------------ */
+
+void history_load(void);
+void history_remember(const char *line);
+void history_save(void);
+
+/* ---- complete.c: Tab completion ------------------------------------------ */
+
+void completion_init(struct session *s);
+
+/* ---- color.c: colour at a terminal ---------------------------------------- */
+
+enum color_role { COLOR_OFF, COLOR_CALL, COLOR_ERROR, COLOR_STATE, COLOR_EVENT, COLOR_NOTE };
+
+void color_init(bool refused);
+const char *color(enum color_role role);
 
 /* ---- signals.c: Ctrl-C interrupts a blocking call --------------------- */
 

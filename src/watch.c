@@ -1,0 +1,185 @@
+/*
+ * watch.c - events on the session's sockets, noticed without touching them.
+ *
+ * A snapshot of what the kernel reports for a socket (accept-queue length,
+ * unread bytes, end of file, pending error, TCP state) is kept per fd. An
+ * event is a change since the snapshot last reported: a connection waiting,
+ * data arriving, the peer closing or resetting, a non-blocking connect
+ * finishing. Reading state this way consumes nothing: no accept, no recv, no
+ * SO_ERROR.
+ */
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sockrepl.h"
+
+static void take_snapshot(int fd, struct snapshot *snap)
+{
+	struct kstate k;
+
+	memset(snap, 0, sizeof(*snap));
+	if (!kstate_read(fd, &k))
+		return;
+	snap->api = k.api;
+	snap->tcp_state = k.has_tcp ? k.tcp_state : -1;
+	snap->queue = k.api == API_LISTENING ? k.queue_len : 0;
+	snap->unread = k.unread;
+	snap->eof = k.shutdown > 0 && (k.shutdown & 1);
+	snap->error = k.error_pending;
+	snap->readable = observe_events(fd, POLLIN) & POLLIN;
+}
+
+/* The watch record of fd, made on first use; NULL only when memory is out. */
+struct watched *watch_find(struct session *s, int fd)
+{
+	struct watched *grown;
+
+	for (size_t i = 0; i < s->nwatched; i++)
+		if (s->watched[i].fd == fd)
+			return &s->watched[i];
+	grown = realloc(s->watched, (s->nwatched + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return NULL;
+	s->watched = grown;
+	memset(&s->watched[s->nwatched], 0, sizeof(s->watched[0]));
+	s->watched[s->nwatched].fd = fd;
+	s->watched[s->nwatched].seen.tcp_state = -1;
+	return &s->watched[s->nwatched++];
+}
+
+/* A TCP state the socket was seen in: the path `diagram` shows. */
+void watch_note_state(struct session *s, int fd, int tcp_state)
+{
+	struct watched *w = watch_find(s, fd);
+
+	if (w == NULL || (w->npath > 0 && w->path[w->npath - 1] == tcp_state))
+		return;
+	if (w->npath == (int)(sizeof(w->path) / sizeof(w->path[0])))
+		memmove(w->path, w->path + 1, sizeof(w->path) - sizeof(w->path[0])), w->npath--;
+	w->path[w->npath++] = tcp_state;
+}
+
+/* Forget a closed fd, so a new socket on the same number starts afresh. */
+void watch_forget(struct session *s, int fd)
+{
+	for (size_t i = 0; i < s->nwatched; i++)
+		if (s->watched[i].fd == fd)
+			s->watched[i] = s->watched[--s->nwatched];
+}
+
+/* Describe what changed between two snapshots; returns how many events. */
+static int describe_events(int fd, const struct snapshot *was, const struct snapshot *now,
+			   void (*say)(const char *line, void *arg), void *arg)
+{
+	char line[256];
+	int n = 0;
+
+	if (now->queue > was->queue) {
+		snprintf(line, sizeof(line), "fd %d: a connection is waiting in the accept queue "
+			 "(%u waiting): accept takes it", fd, now->queue);
+		say(line, arg), n++;
+	}
+	if (was->api == API_CONNECTING && now->api != API_CONNECTING) {
+		snprintf(line, sizeof(line), "fd %d: the non-blocking connect %s", fd,
+			 now->error ? "failed: getsockopt SO_ERROR says why" :
+			 "finished: the connection is established");
+		say(line, arg), n++;
+	} else if (now->error && !was->error) {
+		snprintf(line, sizeof(line), "fd %d: an error is pending (the peer reset the "
+			 "connection?): the next call, or getsockopt SO_ERROR, reports it", fd);
+		say(line, arg), n++;
+	}
+	if (now->unread > was->unread) {
+		snprintf(line, sizeof(line), "fd %d: %u byte%s arrived (%u unread): recv reads "
+			 "them", fd, now->unread - was->unread,
+			 now->unread - was->unread == 1 ? "" : "s", now->unread);
+		say(line, arg), n++;
+	}
+	if (now->eof && !was->eof && now->tcp_state == TCP_CLOSE_WAIT) {
+		snprintf(line, sizeof(line), "fd %d: the peer closed its side (FIN): recv "
+			 "returns 0, end of file", fd);
+		say(line, arg), n++;
+	}
+	return n;
+}
+
+/*
+ * Report what changed on the session's sockets (on fd only, unless fd is
+ * -1) since it was last reported; returns how many events were reported.
+ */
+int watch_check(struct session *s, int only_fd, void (*say)(const char *line, void *arg),
+		void *arg)
+{
+	int events = 0;
+
+	for (size_t i = 0; i < s->nfds; i++) {
+		struct watched *w = watch_find(s, s->fds[i]);
+		struct snapshot now;
+
+		if (w == NULL)
+			continue;
+		take_snapshot(s->fds[i], &now);
+		if (now.tcp_state >= 0)
+			watch_note_state(s, s->fds[i], now.tcp_state);
+		if (only_fd == -1 || only_fd == s->fds[i])
+			events += describe_events(s->fds[i], &w->seen, &now, say, arg);
+		w->seen = now;
+	}
+	return events;
+}
+
+/* ---- wait [FD] [TIMEOUT_MS] --------------------------------------------- */
+
+static void print_event(const char *line, void *arg)
+{
+	(void)arg;
+	printf("  event: %s\n", line);
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static enum cmd_status cmd_wait_exec(struct session *s, const struct cmd_args *a)
+{
+	const char *timeout_text = a->argc == 2 ? a->argv[1] : a->argc == 1 ? a->argv[0] : "1000";
+	long timeout, deadline;
+	int fd = -1;
+
+	if (a->argc == 2 && !parse_fd(s, a->argv[0], &fd))
+		return CMD_USAGE;
+	if (!parse_int(s, "timeout", timeout_text, 0, 3600000L, &timeout))
+		return CMD_USAGE;
+	fflush(stdout);
+	deadline = now_ms() + timeout;
+	while (watch_check(s, fd, print_event, NULL) == 0) {
+		if (interrupted || now_ms() >= deadline) {
+			printf("  no event within %ld ms%s\n", timeout, interrupted ? " (interrupted)" : "");
+			return CMD_OK;
+		}
+		poll(NULL, 0, 10);	/* a short nap: the snapshot is the whole test */
+	}
+	return CMD_OK;
+}
+
+const struct cmd_entry cmd_wait_entry = {
+	.name = "wait",
+	.usage = "[FD] [TIMEOUT_MS]",
+	.summary = "wait for an event on the sockets and say what happened",
+	.about = "Waits (default 1000 ms) until something happens on a socket (on FD, if\n"
+		"given) and says what: a connection waiting, data arriving, the peer\n"
+		"closing or resetting, a non-blocking connect finishing. Nothing is\n"
+		"accepted or read. At the prompt the same events appear by themselves;\n"
+		"scripts use wait to show them. One number is the timeout.",
+	.min_args = 0,
+	.max_args = 2,
+	.exec = cmd_wait_exec,
+};
