@@ -39,8 +39,12 @@ static enum cmd_status cmd_accept_exec(struct session *s, const struct cmd_args 
 		report_error(s, "out of memory: fd %d is not in the session's list", fd);
 	status = finish_call(s, &args, &c, fd, err);
 	if (fd >= 0) {
+		struct kstate k;
+
 		print_state_line(fd);	/* the new connection, below its listener */
 		s->current_fd = fd;
+		if (kstate_read(fd, &k) && k.has_tcp)
+			watch_note_state(s, fd, k.tcp_state);
 	}
 	return status;
 }

@@ -6,9 +6,21 @@ load test_helper
 
 setup() {
 	export HOME="$BATS_TEST_TMPDIR/home"
+	export XDG_STATE_HOME="$BATS_TEST_TMPDIR/state"
 	mkdir -p "$HOME"
 	TMUX_SOCKET="$BATS_TEST_TMPDIR/tmux"
-	tmux -S "$TMUX_SOCKET" new-session -d -x 160 -y 40 "$SOCKREPL; echo exited \$?; sleep 30"
+	start_terminal
+}
+
+# start_terminal [ARGS...]: sockrepl in a fresh tmux window, 160x40, with
+# the environment in $TERMINAL_ENV (such as NO_COLOR=1).
+start_terminal() {
+	if [ -S "$TMUX_SOCKET" ]; then
+		tmux -S "$TMUX_SOCKET" kill-server 2>/dev/null || true
+		rm -f "$TMUX_SOCKET"
+	fi
+	tmux -S "$TMUX_SOCKET" new-session -d -x 160 -y 40 \
+		"env XDG_STATE_HOME='$XDG_STATE_HOME' ${TERMINAL_ENV:-} $SOCKREPL $*; echo exited \$?; sleep 30"
 }
 
 teardown() {
@@ -66,4 +78,90 @@ wait_screen() {
 	wait_screen '^sockrepl> *$'
 	keys 'ocket' C-a 's' Enter
 	wait_screen '^socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3$'
+}
+
+@test "a notice of an incoming connection appears while a half-typed line stays intact" {
+	wait_screen '^sockrepl> *$'
+	keys 'socket' Enter 'bind 127.0.0.1 0' Enter 'listen' Enter
+	wait_screen '^fd 3: LISTENING on 127\.0\.0\.1:'
+	port=$(screen | sed -n 's/^fd 3: LISTENING on 127\.0\.0\.1:\([0-9]*\).*/\1/p' | head -n 1)
+	keys 'accep'
+	wait_screen 'sockrepl \[3 LISTENING\]> accep$'
+	timeout 5 nc -z 127.0.0.1 "$port"
+	wait_screen '^\[event\] fd 3: a connection is waiting in the accept queue (1 waiting)'
+	wait_screen '^sockrepl \[3 LISTENING\]> accep$'
+	keys 't' Enter
+	wait_screen '^accept(3, {sa_family=AF_INET, .*) = 4$'
+}
+
+@test "Tab completes a command name, then an fd (listed with its state)" {
+	wait_screen '^sockrepl> *$'
+	keys 'sock' Tab
+	wait_screen '^sockrepl> socket$'
+	keys Enter
+	wait_screen '^sockrepl \[3 CREATED\]> *$'
+	keys 'bi' Tab
+	wait_screen '^sockrepl \[3 CREATED\]> bind *$'
+	keys C-u 'nonblock ' Tab
+	wait_screen '^sockrepl \[3 CREATED\]> nonblock 3 *$'
+	keys 'on' Enter 'socket' Enter
+	wait_screen '^sockrepl \[4 CREATED\]> *$'
+	keys 'close ' Tab Tab
+	wait_screen '^fd 3: CREATED (no address yet) · TCP CLOSED · non-blocking$'
+	wait_screen '^fd 4: CREATED (no address yet) · TCP CLOSED$'
+}
+
+@test "Tab completes socket option names and errno names" {
+	wait_screen '^sockrepl> *$'
+	keys 'setsockopt SO_REUSEA' Tab
+	wait_screen '^sockrepl> setsockopt SO_REUSEADDR *$'
+	keys C-u 'explain ECONNREF' Tab
+	wait_screen '^sockrepl> explain ECONNREFUSED *$'
+	keys Enter
+	wait_screen '^ECONNREFUSED (111): Connection refused$'
+}
+
+@test "history survives a restart, in XDG_STATE_HOME with mode 0600" {
+	wait_screen '^sockrepl> *$'
+	keys 'say remembered line' Enter
+	wait_screen '^remembered line$'
+	keys C-d
+	wait_screen '^exited 0$'
+	[ "$(stat -c %a "$XDG_STATE_HOME/sockrepl/history")" = 600 ]
+	start_terminal
+	wait_screen '^sockrepl> *$'
+	keys Up
+	wait_screen '^sockrepl> say remembered line$'
+}
+
+@test "a guided lesson types its next step at the prompt; Enter runs it" {
+	start_terminal --lesson 01
+	wait_screen '^sockrepl step 1/10> socket tcp$'
+	keys Enter
+	wait_screen '^socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3$'
+	wait_screen '^sockrepl \[3 CREATED\] step 2/10> bind 127\.0\.0\.1 6789$'
+	keys C-u 'socket' Enter
+	wait_screen '^  hint: fd 3 is CREATED, not BOUND - did you call bind?$'
+	keys C-u 'leave' Enter
+	wait_screen '^left lesson 01-creating-a-socket.txt; the sockets stay open\.$'
+}
+
+@test "colour at a terminal; none with NO_COLOR or --no-color" {
+	wait_screen '^sockrepl> *$'
+	keys 'socket' Enter
+	wait_screen '^fd 3: CREATED'
+	run tmux -S "$TMUX_SOCKET" capture-pane -p -e
+	assert_output --partial $'\e[32mCREATED'
+	TERMINAL_ENV=NO_COLOR=1 start_terminal
+	wait_screen '^sockrepl> *$'
+	keys 'socket' Enter
+	wait_screen '^fd 3: CREATED'
+	run tmux -S "$TMUX_SOCKET" capture-pane -p -e
+	refute_output --partial $'\e[32m'
+	start_terminal --no-color
+	wait_screen '^sockrepl> *$'
+	keys 'socket' Enter
+	wait_screen '^fd 3: CREATED'
+	run tmux -S "$TMUX_SOCKET" capture-pane -p -e
+	refute_output --partial $'\e[32m'
 }

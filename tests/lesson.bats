@@ -1,0 +1,99 @@
+#!/usr/bin/env bats
+# lessons, lesson NAME, --lesson, --replay, record, diagram
+
+load test_helper
+
+@test "lessons lists every lesson with its title" {
+	run sockrepl --no-echo <<<'lessons'
+	assert_success
+	assert_line --regexp '^  01-creating-a-socket +Creating a socket$'
+	assert_line --regexp '^  12-ipv6 +IPv6$'
+	[ "$(grep -c '^  [0-9][0-9]-' <<<"$output")" -eq "$(ls "$REPO_ROOT"/lessons/*.txt | wc -l)" ]
+}
+
+@test "lesson NAME in a script runs the lesson, checks and all" {
+	run sockrepl --no-echo <<<$'lesson 02\nsockets'
+	assert_success
+	assert_line '== Lesson 2: The backlog =='
+	assert_line --regexp '^accept\(3, .*\) = 9$'
+}
+
+@test "lesson with an unknown or ambiguous name is a usage error" {
+	run sockrepl --no-echo <<<$'lesson 99\nlesson 1'
+	assert_failure 1
+	assert_line "line 1: lesson '99': no such lesson (lessons lists them)"
+	assert_line "line 2: lesson '1': more than one lesson starts so (lessons lists them)"
+}
+
+@test "--lesson without a terminal runs the lesson as a script" {
+	run sockrepl --no-echo --lesson 03-writing </dev/null
+	assert_success
+	assert_line 'sendto(5, "Hello Joe!\r\n", 12, 0, NULL, 0) = 12'
+}
+
+@test "--replay FILE replays with checks: status 0, or 1 on a failed check" {
+	run sockrepl --replay "$REPO_ROOT/lessons/01-creating-a-socket.txt" </dev/null
+	assert_success
+	assert_line 'sockrepl [3 CREATED]> bind 127.0.0.1 6789'
+	sed 's/^expect queue 3 1$/expect queue 3 5/' "$REPO_ROOT/lessons/01-creating-a-socket.txt" >"$BATS_TEST_TMPDIR/bad.txt"
+	run sockrepl --replay "$BATS_TEST_TMPDIR/bad.txt" </dev/null
+	assert_failure 1
+	assert_line --regexp "^line [0-9]+: expected 5 connection\(s\) in fd 3's accept queue, but it holds 1 \(of 1\)$"
+}
+
+@test "--replay keeps the first socket at fd 3, and a missing file exits 1" {
+	printf 'socket\n' >"$BATS_TEST_TMPDIR/one.txt"
+	run sockrepl --no-echo --replay "$BATS_TEST_TMPDIR/one.txt" </dev/null
+	assert_line 'socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3'
+	run sockrepl --replay "$BATS_TEST_TMPDIR/missing.txt" </dev/null
+	assert_failure 1
+	assert_output --partial "cannot read $BATS_TEST_TMPDIR/missing.txt"
+	run sockrepl --replay </dev/null
+	assert_failure 2
+}
+
+@test "next, back, again and leave outside a lesson are usage errors" {
+	run sockrepl --no-echo <<<$'next\nback\nagain\nleave'
+	assert_failure 1
+	assert_line "line 1: next: no lesson is running (lesson NAME starts one)"
+	assert_line "line 4: leave: no lesson is running (lesson NAME starts one)"
+}
+
+@test "record saves the typed lines; the recording replays to the same result" {
+	rec="$BATS_TEST_TMPDIR/session.txt"
+	run sockrepl --no-echo <<<"record $rec"$'\nsocket\nbind 127.0.0.1 0\nlisten 2\nsocket\nconnect @3\nexpect queue 3 1\naccept 3\nrecord stop\nsay not recorded'
+	assert_success
+	first="$output"
+	[ "$(stat -c %a "$rec")" = 600 ]
+	run grep -c 'not recorded' "$rec"
+	assert_output 0
+	run sockrepl --no-echo --replay "$rec" </dev/null
+	assert_success
+	# the same calls and states, ports aside
+	diff <(grep -E '^(socket|bind|listen|connect|accept)\(' <<<"$first" | sed -E 's/[0-9]{4,5}/P/g') \
+		<(grep -E '^(socket|bind|listen|connect|accept)\(' <<<"$output" | sed -E 's/[0-9]{4,5}/P/g')
+}
+
+@test "record refuses a symlink planted in its place" {
+	ln -s "$BATS_TEST_TMPDIR/target" "$BATS_TEST_TMPDIR/link"
+	run sockrepl --no-echo <<<"record $BATS_TEST_TMPDIR/link"
+	assert_failure 1
+	assert_output --partial "record: cannot write $BATS_TEST_TMPDIR/link"
+	[ ! -e "$BATS_TEST_TMPDIR/target" ]
+}
+
+@test "diagram marks the current TCP state and the path the socket took" {
+	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\ndiagram 4\nclose 4\naccept 3\nrecv 5\nclose 5\ndiagram 3'
+	assert_success
+	assert_line 'TCP states of fd 4: >ESTABLISHED< now, [marked] on its way here'
+	assert_line '                       >ESTABLISHED<'
+	assert_line '  path of fd 4: CLOSED -> ESTABLISHED'
+	assert_line '                  >LISTEN<          SYN-SENT '
+	assert_line '  path of fd 3: CLOSED -> LISTEN'
+}
+
+@test "diagram on a UDP socket is a usage error" {
+	run sockrepl --no-echo <<<$'socket udp\ndiagram'
+	assert_failure 1
+	assert_line "line 2: diagram: fd 3 is udp; the diagram is for TCP sockets"
+}
