@@ -8,6 +8,7 @@
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/sockrepl
+MANDIR  ?= $(PREFIX)/share/man
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -38,13 +39,15 @@ check: sockrepl
 	@tests/need-tools check
 	bats tests
 
+# The binary finds its lessons in ../share/sockrepl/lessons beside its bin/.
 install: sockrepl
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/lessons
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/lessons $(DESTDIR)$(MANDIR)/man1
 	install -m 755 sockrepl $(DESTDIR)$(BINDIR)/sockrepl
 	install -m 644 lessons/*.txt $(DESTDIR)$(DATADIR)/lessons/
+	install -m 644 sockrepl.1 $(DESTDIR)$(MANDIR)/man1/sockrepl.1
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/sockrepl
+	rm -f $(DESTDIR)$(BINDIR)/sockrepl $(DESTDIR)$(MANDIR)/man1/sockrepl.1
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:

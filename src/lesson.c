@@ -18,10 +18,6 @@
 
 #include "sockrepl.h"
 
-#ifndef LESSONS_DIR
-#define LESSONS_DIR "/usr/local/share/sockrepl/lessons"
-#endif
-
 struct lesson {
 	char name[64];
 	char **lines;
@@ -34,22 +30,29 @@ struct lesson {
 
 /* ---- finding lessons ------------------------------------------------------- */
 
-/* The source tree's lessons/ next to the binary, else the installed ones. */
+/*
+ * The source tree's lessons/ next to the binary, else the installed ones in
+ * ../share/sockrepl/lessons beside bin/: both found from where the binary
+ * is, so any PREFIX works without rebuilding.
+ */
 static const char *lessons_dir(void)
 {
+	static const char *const places[] = { "lessons", "../share/sockrepl/lessons" };
 	static char dir[PATH_MAX];
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	struct stat st;
 
-	if (n > 0) {
-		exe[n] = '\0';
-		*strrchr(exe, '/') = '\0';
-		snprintf(dir, sizeof(dir), "%.*s/lessons", (int)(sizeof(dir) - 9), exe);
+	if (n <= 0)
+		return "lessons";
+	exe[n] = '\0';
+	*strrchr(exe, '/') = '\0';
+	for (size_t i = 0; i < sizeof(places) / sizeof(places[0]); i++) {
+		snprintf(dir, sizeof(dir), "%.*s/%s", PATH_MAX - 64, exe, places[i]);
 		if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
 			return dir;
 	}
-	return LESSONS_DIR;
+	return "lessons";
 }
 
 static int by_name(const struct dirent **a, const struct dirent **b)
