@@ -3,12 +3,12 @@
  * pipe or file. Everything after this goes through cmd_run_line, so typed
  * lines, piped scripts and lessons run the same way.
  *
- * At a terminal Readline runs in callback mode: poll(2) waits on stdin with
- * a short tick, and between keystrokes watch.c looks at the sockets. A notice
+ * At a terminal Readline runs in callback mode: poll(2) waits on stdin and
+ * on every socket of the session (with a short tick for changes poll cannot
+ * signal), and between keystrokes watch.c looks at the sockets. A notice
  * ("a connection is waiting") is printed above the prompt, and the line being
  * typed is redrawn intact below it.
  */
-#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +55,7 @@ static void drop_typed_line(void)
 
 static char *read_interactive(struct session *s, const char *prompt, const char *pretyped)
 {
-	struct pollfd in = { .fd = STDIN_FILENO, .events = POLLIN };
+	struct pollfd fds[256];
 
 	line_done = false;
 	completed_line = NULL;
@@ -65,12 +65,13 @@ static char *read_interactive(struct session *s, const char *prompt, const char 
 		rl_redisplay();
 	}
 	while (!line_done) {
-		int ready = poll(&in, 1, s->nfds ? WATCH_TICK_MS : -1);
+		int nfds = watch_pollfds(s, fds, 256);
+		int ready = poll(fds, (nfds_t)nfds, s->nfds ? WATCH_TICK_MS : -1);
 
-		if (ready == -1 && errno == EINTR && interrupted) {
+		if (interrupted) {
 			interrupted = 0;
 			drop_typed_line();
-		} else if (ready > 0) {
+		} else if (ready > 0 && fds[0].revents) {
 			rl_callback_read_char();
 		}
 		if (!line_done)

@@ -296,6 +296,8 @@ int watch_check(struct session *s, int only_fd, void (*say)(const char *line, vo
 		void *arg);
 void watch_forget(struct session *s, int fd);
 struct watched *watch_find(struct session *s, int fd);
+struct pollfd;
+int watch_pollfds(struct session *s, struct pollfd *fds, int max);
 void watch_note_state(struct session *s, int fd, int tcp_state);
 extern const struct cmd_entry cmd_diagram_entry;
 extern const struct cmd_entry cmd_wait_entry;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sockrepl.h"
 
@@ -130,6 +131,28 @@ int watch_check(struct session *s, int only_fd, void (*say)(const char *line, vo
 		w->seen = now;
 	}
 	return events;
+}
+
+/*
+ * The poll set that wakes the prompt when a socket changes: stdin first,
+ * then each socket. A socket poll would report right now (readable, hung
+ * up, an error pending, an unconnected TCP socket's POLLHUP) would wake it
+ * at once and for ever; those are left out (fd -1), and the caller's tick
+ * catches their further changes.
+ */
+int watch_pollfds(struct session *s, struct pollfd *fds, int max)
+{
+	const short events = POLLIN | POLLRDHUP;
+	int n = 0;
+
+	fds[n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+	for (size_t i = 0; i < s->nfds && n < max; i++) {
+		int fd = s->fds[i];
+
+		fds[n++] = (struct pollfd){ .fd = observe_events(fd, events) ? -1 : fd,
+					    .events = events };
+	}
+	return n;
 }
 
 /* ---- wait [FD] [TIMEOUT_MS] --------------------------------------------- */
