@@ -286,8 +286,12 @@ static void why_interrupted(struct session *s, const struct call_ctx *c)
 {
 	(void)s;
 	(void)c;
-	report_note("here: SIGINT (Ctrl-C) arrived during the call; sockrepl's handler "
-		    "does not ask for restarts (no SA_RESTART), so the call returned EINTR.");
+	if (terminating)
+		report_note("here: %s arrived during the call: sockrepl is ending, after it "
+			    "closes its sockets and removes its files.", strsignal(terminating));
+	else
+		report_note("here: SIGINT (Ctrl-C) arrived during the call; sockrepl's handler "
+			    "does not ask for restarts (no SA_RESTART), so the call returned EINTR.");
 }
 
 static void why_broken_pipe(struct session *s, const struct call_ctx *c)

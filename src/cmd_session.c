@@ -102,6 +102,28 @@ const struct cmd_entry cmd_explain_entry = {
 	.exec = cmd_explain_exec,
 };
 
+/* ---- reset ------------------------------------------------------------------ */
+
+static enum cmd_status cmd_reset_exec(struct session *s, const struct cmd_args *a)
+{
+	(void)a;
+	session_close_sockets(s);
+	s->have_last = false;
+	printf("the session starts afresh: no sockets are open\n");
+	return CMD_OK;
+}
+
+const struct cmd_entry cmd_reset_entry = {
+	.name = "reset",
+	.usage = "",
+	.summary = "close every socket and start afresh",
+	.about = "Closes every socket of the session, each close printed, as at exit, and\n"
+		"forgets the last call's result; the session goes on.",
+	.min_args = 0,
+	.max_args = 0,
+	.exec = cmd_reset_exec,
+};
+
 /* ---- quit (exit) ---------------------------------------------------------- */
 
 static enum cmd_status cmd_quit_exec(struct session *s, const struct cmd_args *a)

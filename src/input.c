@@ -64,11 +64,11 @@ static char *read_interactive(struct session *s, const char *prompt, const char 
 		rl_insert_text(pretyped);
 		rl_redisplay();
 	}
-	while (!line_done) {
+	while (!line_done && !terminating) {
 		int nfds = watch_pollfds(s, fds, 256);
 		int ready = poll(fds, (nfds_t)nfds, s->nfds ? WATCH_TICK_MS : -1);
 
-		if (interrupted) {
+		if (interrupted && !terminating) {
 			interrupted = 0;
 			drop_typed_line();
 		} else if (ready > 0 && fds[0].revents) {
@@ -77,6 +77,8 @@ static char *read_interactive(struct session *s, const char *prompt, const char 
 		if (!line_done)
 			watch_check(s, -1, notice_above_prompt, NULL);
 	}
+	if (terminating)
+		rl_callback_handler_remove();
 	if (completed_line != NULL && *completed_line != '\0')
 		history_remember(completed_line);
 	return completed_line;

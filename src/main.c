@@ -114,7 +114,7 @@ void repl_run(struct session *s)
 {
 	char prompt[96], *line;
 
-	while (!s->quit) {
+	while (!s->quit && !terminating) {
 		const char *pretyped = s->lesson ? lesson_next_step(s) : NULL;
 
 		session_prompt(s, prompt, sizeof(prompt));
@@ -179,10 +179,13 @@ int main(int argc, char **argv)
 	if (o.lesson && !lesson_start(&s, o.lesson))
 		s.quit = true;
 	repl_run(&s);
+	if (terminating)
+		printf("%s received: closing the session's sockets and files\n",
+		       strsignal(terminating));
 	session_close_all(&s);
 	unix_paths_cleanup(&s);
 	session_end(&s);
 	input_done(&s);
 	fflush(stdout);
-	return s.status;
+	return terminating ? 128 + terminating : s.status;
 }

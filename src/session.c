@@ -93,11 +93,17 @@ void session_remove(struct session *s, int fd)
 	watch_forget(s, fd);
 }
 
-/* At exit, close what is still open, newest first, each close printed. */
-void session_close_all(struct session *s)
+/* Close what is still open, newest first, each close printed (reset, exit). */
+void session_close_sockets(struct session *s)
 {
 	while (s->nfds > 0)
 		close_fd(s, s->fds[s->nfds - 1]);
+}
+
+/* At exit: close the sockets, and free what the session kept about them. */
+void session_close_all(struct session *s)
+{
+	session_close_sockets(s);
 	free(s->fds);
 	s->fds = NULL;
 	s->capfds = 0;

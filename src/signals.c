@@ -11,12 +11,18 @@
 
 #include "sockrepl.h"
 
-volatile sig_atomic_t interrupted;
+volatile sig_atomic_t interrupted;	/* the signal that interrupted a call (SIGINT...) */
+volatile sig_atomic_t terminating;	/* SIGTERM or SIGHUP: finish up and exit */
 
 static void on_sigint(int sig)
 {
-	(void)sig;
-	interrupted = 1;
+	interrupted = sig;
+}
+
+static void on_terminate(int sig)
+{
+	interrupted = sig;
+	terminating = sig;
 }
 
 void signals_init(void)
@@ -28,6 +34,13 @@ void signals_init(void)
 	sa.sa_handler = on_sigint;
 	sa.sa_flags = 0;	/* no SA_RESTART: that is what makes EINTR visible */
 	sigaction(SIGINT, &sa, NULL);
+	/*
+	 * SIGTERM and SIGHUP (the terminal went away) end the session, but only
+	 * after its sockets are closed and its Unix socket files removed.
+	 */
+	sa.sa_handler = on_terminate;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 }

@@ -82,6 +82,7 @@ void repl_run(struct session *s);	/* main.c */
 bool session_add(struct session *s, int fd);
 void session_remove(struct session *s, int fd);
 bool session_has(const struct session *s, int fd);
+void session_close_sockets(struct session *s);
 void session_close_all(struct session *s);
 void session_remember_address(struct session *s, int fd);
 bool session_former_address(const struct session *s, int fd, struct sockaddr_storage *addr,
@@ -236,7 +237,8 @@ enum cmd_status cmd_run_line(struct session *s, char *line);
 extern const struct cmd_entry cmd_socket_entry, cmd_bind_entry, cmd_listen_entry;
 extern const struct cmd_entry cmd_accept_entry, cmd_connect_entry;
 extern const struct cmd_entry cmd_nonblock_entry, cmd_close_entry;
-extern const struct cmd_entry cmd_sockets_entry, cmd_help_entry, cmd_quit_entry;
+extern const struct cmd_entry cmd_sockets_entry, cmd_help_entry, cmd_quit_entry,
+	cmd_reset_entry;
 extern const struct cmd_entry cmd_say_entry, cmd_expect_entry;
 extern const struct cmd_entry cmd_send_entry, cmd_recv_entry, cmd_sendto_entry,
 	cmd_recvfrom_entry, cmd_shutdown_entry;
@@ -327,7 +329,8 @@ const char *color(enum color_role role);
 
 /* ---- signals.c: Ctrl-C interrupts a blocking call --------------------- */
 
-extern volatile sig_atomic_t interrupted;	/* set by SIGINT; the only global */
+extern volatile sig_atomic_t interrupted;	/* set by SIGINT (or SIGTERM/SIGHUP) */
+extern volatile sig_atomic_t terminating;	/* set by SIGTERM/SIGHUP: end the session */
 void signals_init(void);
 
 #endif

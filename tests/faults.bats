@@ -1,0 +1,112 @@
+#!/usr/bin/env bats
+# Faults: signals, resets, limits, files that cannot be written. Never die, never leak.
+
+load test_helper
+
+setup() {
+	export HOME="$BATS_TEST_TMPDIR/home"
+	export TMPDIR="$BATS_TEST_TMPDIR/tmp"
+	mkdir -p "$HOME" "$TMPDIR"
+}
+
+# terminate_during_accept SIGNAL: sockrepl blocked in accept with a Unix socket
+# file, then SIGNAL; sets $status and $output.
+terminate_during_accept() {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	start_repl "$BATS_TEST_TMPDIR/in"
+	exec 8>"$BATS_TEST_TMPDIR/in"
+	printf 'socket unix\nbind kept.sock\nsocket\nbind 127.0.0.1 0\nlisten\naccept\n' >&8
+	wait_for "accept blocks until one arrives"
+	ls "$TMPDIR"/sockrepl.*/kept.sock
+	sleep 0.3
+	kill -"$1" "$REPL_PID"
+	set +e
+	wait "$REPL_PID"
+	status=$?
+	set -e
+	exec 8>&-
+	output=$(cat "$OUT")
+}
+
+@test "SIGTERM during a blocking accept closes the sockets and removes the files, exit 143" {
+	terminate_during_accept TERM
+	[ "$status" -eq 143 ]
+	run echo "$output"
+	assert_line --partial 'here: Terminated arrived during the call: sockrepl is ending'
+	assert_line 'Terminated received: closing the session'"'"'s sockets and files'
+	assert_line 'close(4) = 0'
+	assert_line 'close(3) = 0'
+	run find "$TMPDIR" -mindepth 1
+	assert_output ""
+}
+
+@test "SIGHUP (the terminal went away) ends the session the same way, exit 129" {
+	terminate_during_accept HUP
+	[ "$status" -eq 129 ]
+	run echo "$output"
+	assert_line 'close(3) = 0'
+	run find "$TMPDIR" -mindepth 1
+	assert_output ""
+}
+
+@test "the peer resetting the connection during a blocking recv: ECONNRESET, and the REPL goes on" {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	start_repl "$BATS_TEST_TMPDIR/in"
+	exec 8>"$BATS_TEST_TMPDIR/in"
+	printf 'socket\nbind 127.0.0.1 0\nlisten\naccept\n' >&8
+	wait_for "^fd 3: LISTENING"
+	port=$(port_of 3)
+	# another sockrepl is the peer: it connects, then closes with SO_LINGER 0 (RST)
+	printf 'socket\nconnect 127.0.0.1 %s\nsetsockopt linger on 0\nsay connected\n' "$port" >"$BATS_TEST_TMPDIR/peer"
+	mkfifo "$BATS_TEST_TMPDIR/peer-in"
+	timeout --foreground 15 "$SOCKREPL" --no-echo <"$BATS_TEST_TMPDIR/peer-in" >"$BATS_TEST_TMPDIR/peer-out" 2>&1 &
+	peer=$!
+	exec 9>"$BATS_TEST_TMPDIR/peer-in"
+	cat "$BATS_TEST_TMPDIR/peer" >&9
+	wait_for "^accept(3"
+	printf 'recv 4\nexpect ECONNRESET\nsay still here\n' >&8
+	wait_for "the call blocks until data arrives"
+	sleep 0.3
+	printf 'close 3\n' >&9
+	exec 9>&-
+	wait "$peer"
+	exec 8>&-
+	wait "$REPL_PID"
+	run cat "$OUT"
+	assert_line --regexp '^recvfrom\(4, 0x[0-9a-f]+, 4096, 0, NULL, NULL\) = -1 ECONNRESET'
+	assert_line 'still here'
+	refute_output --regexp '^line [0-9]+:'
+}
+
+@test "EMFILE under ulimit -n 16 is explained, and the REPL goes on" {
+	{ for _ in $(seq 14); do echo socket; done; echo 'expect EMFILE'; echo 'close 3'; echo 'socket'; echo 'expect ok'; } >"$BATS_TEST_TMPDIR/script"
+	run timeout 15 bash -c 'exec <"$2" && ulimit -n 16 && exec "$1" --no-echo' - "$SOCKREPL" "$BATS_TEST_TMPDIR/script"
+	assert_success
+	assert_line '  here: the limit is 16 open fds; this session holds 13 sockets.'
+}
+
+@test "no fd leaks: /proc/PID/fd is the same before and after a lesson and reset" {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	start_repl "$BATS_TEST_TMPDIR/in"
+	exec 8>"$BATS_TEST_TMPDIR/in"
+	printf 'say ready\n' >&8
+	wait_for '^ready'
+	pid=$(pgrep -P "$REPL_PID" sockrepl)
+	before=$(ls /proc/"$pid"/fd | sort | tr '\n' ' ')
+	printf 'lesson 05\nreset\nlesson 11\nreset\nlesson 09\nreset\nsay done\n' >&8
+	wait_for '^done'
+	after=$(ls /proc/"$pid"/fd | sort | tr '\n' ' ')
+	exec 8>&-
+	wait "$REPL_PID"
+	[ "$before" = "$after" ]
+	[ "$before" = "0 1 2 " ]
+}
+
+@test "reset closes every socket, printed, and the session goes on" {
+	run sockrepl --no-echo <<<$'socket\nsocket\nreset\nsockets\nsocket'
+	assert_success
+	assert_line 'close(4) = 0'
+	assert_line 'the session starts afresh: no sockets are open'
+	assert_line 'no sockets yet: create one with socket'
+	assert_line 'socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3'
+}
