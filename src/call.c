@@ -101,6 +101,19 @@ static bool take_endpoint(struct session *s, const struct cmd_args *a, bool (*fi
 			      addr, len);
 }
 
+/* After a bind to 0.0.0.0 or ::, say that the port is open to the network. */
+static void warn_if_wildcard(const struct call_ctx *c)
+{
+	const struct sockaddr_in *in = (const struct sockaddr_in *)c->addr;
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)c->addr;
+
+	if ((c->addr->sa_family == AF_INET && in->sin_addr.s_addr == htonl(INADDR_ANY)) ||
+	    (c->addr->sa_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr)))
+		report_note("%swarning: bound to every interface: once it listens, this port "
+			    "can be reached from the network, not just this machine; 127.0.0.1 "
+			    "or ::1 keep it local.%s", color(COLOR_ERROR), color(COLOR_OFF));
+}
+
 /*
  * bind and connect take the same arguments and print the same way:
  * call(fd, {sockaddr}, len). connect may block, so stdout is flushed first.
@@ -118,6 +131,8 @@ enum cmd_status address_call(struct session *s, const struct cmd_args *a,
 	if (!take_endpoint(s, a, fits, call, &c.fd, &addr, &len))
 		return CMD_USAGE;
 	fflush(stdout);
+	if (strcmp(call, "bind") == 0)
+		c.on_success = warn_if_wildcard;
 	ret = syscall_fn(c.fd, (struct sockaddr *)&addr, len);
 	err = errno;
 	if (ret == 0 && strcmp(call, "bind") == 0)

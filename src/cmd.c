@@ -9,7 +9,6 @@
 
 #include "sockrepl.h"
 
-#define MAX_ARGS 80	/* poll takes up to 64 fds */
 
 /* In the order `help` lists them: the chapter's order, then the tools. */
 static const struct cmd_entry *const commands[] = {
@@ -212,41 +211,57 @@ static bool arity_ok(struct session *s, const struct cmd_entry *cmd, int nargs)
 }
 
 /*
- * Run one line of input: a comment, a blank, or a command and its arguments.
- * In a script the line is echoed after the prompt first, so the output reads
- * as a transcript; narration (say) is not, since its output is the line.
+ * Turn one line into a command and its arguments, without running it: NULL
+ * for a comment or a blank line (*status CMD_OK) or a line that does not
+ * parse (*status CMD_USAGE, reported). The line is cut up in place. In a
+ * script the line is echoed after the prompt first, so the output reads as
+ * a transcript; narration (say) is not, since its output is the line.
  */
-enum cmd_status cmd_run_line(struct session *s, char *line)
+const struct cmd_entry *cmd_parse_line(struct session *s, char *line, struct cmd_args *args,
+				       char **words, enum cmd_status *status)
 {
 	const struct cmd_entry *cmd;
-	struct cmd_args args;
-	char *words[MAX_ARGS], *start, *after, name[32];
+	char *start, *after, name[32];
 	size_t matches;
 	int nargs;
 
+	*status = CMD_OK;
 	line[strcspn(line, "\r\n")] = '\0';	/* CRLF scripts run as well */
 	start = skip_blanks(line);
 	if (*start == '\0' || *start == '#')
-		return CMD_OK;
+		return NULL;
 	after = start + strcspn(start, " \t");
 	snprintf(name, sizeof(name), "%.*s", (int)(after - start), start);
 	cmd = cmd_lookup(name, &matches);
 	if (s->echo && (cmd == NULL || !cmd->narrates))
 		echo_line(s, line);
+	*status = CMD_USAGE;
 	if (cmd == NULL)
-		return cmd_find(s, name), CMD_USAGE;
+		return cmd_find(s, name);
 	if (cmd != &cmd_record_entry)
 		record_line(s, line);
-	args.rest = skip_blanks(after);
+	args->rest = skip_blanks(after);
 	if (cmd->max_args < 0) {	/* takes the line's text as it is */
-		nargs = *args.rest != '\0';
-		args.argc = 0;
+		nargs = *args->rest != '\0';
+		args->argc = 0;
 	} else {
 		nargs = split_words(after, words);
-		args.argc = nargs < MAX_ARGS ? nargs : MAX_ARGS;
+		args->argc = nargs < MAX_ARGS ? nargs : MAX_ARGS;
 	}
-	args.argv = words;
+	args->argv = words;
 	if (!arity_ok(s, cmd, nargs))
-		return CMD_USAGE;
-	return cmd->exec(s, &args);
+		return NULL;
+	*status = CMD_OK;
+	return cmd;
+}
+
+/* Run one line of input: a comment, a blank, or a command and its arguments. */
+enum cmd_status cmd_run_line(struct session *s, char *line)
+{
+	char *words[MAX_ARGS];
+	struct cmd_args args;
+	enum cmd_status status;
+	const struct cmd_entry *cmd = cmd_parse_line(s, line, &args, words, &status);
+
+	return cmd != NULL ? cmd->exec(s, &args) : status;
 }

@@ -28,6 +28,8 @@ struct lesson {
 	bool moved;		/* a navigation command chose the next step */
 };
 
+static void free_lines(struct lesson *l);
+
 /* ---- finding lessons ------------------------------------------------------- */
 
 /*
@@ -270,32 +272,75 @@ static void free_lesson(struct session *s)
 {
 	if (s->lesson == NULL)
 		return;
-	for (size_t i = 0; i < s->lesson->nlines; i++)
-		free(s->lesson->lines[i]);
-	free(s->lesson->lines);
+	free_lines(s->lesson);
 	free(s->lesson);
 	s->lesson = NULL;
 	s->friendly = false;
 }
 
-/* Split a lesson's text into lines it owns. */
+/* Split a lesson's text (cut up in place) into lines the lesson owns. */
+static bool lesson_from_text(char *text, struct lesson *l)
+{
+	char *save = NULL;
+
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char **grown = realloc(l->lines, (l->nlines + 1) * sizeof(*grown));
+		char *copy = strdup(line);
+
+		if (grown != NULL)
+			l->lines = grown;
+		if (grown == NULL || copy == NULL) {
+			free(copy);
+			return false;
+		}
+		l->lines[l->nlines++] = copy;
+	}
+	return true;
+}
+
+static void free_lines(struct lesson *l)
+{
+	for (size_t i = 0; i < l->nlines; i++)
+		free(l->lines[i]);
+	free(l->lines);
+	l->lines = NULL;
+	l->nlines = 0;
+}
+
+/*
+ * For the fuzzer: read a lesson from memory as `lesson` would, and count its
+ * steps. Returns the number of steps, or -1 when out of memory.
+ */
+int lesson_count_steps(const char *text, size_t len)
+{
+	struct lesson l = { .nlines = 0 };
+	char *copy = malloc(len + 1);
+	int step, steps = -1;
+
+	if (copy == NULL)
+		return -1;
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	if (lesson_from_text(copy, &l))
+		step_numbers(&l, l.nlines, &step, &steps);
+	free_lines(&l);
+	free(copy);
+	return steps;
+}
+
 static bool load_lesson(struct session *s, const char *path, struct lesson *l)
 {
 	size_t len;
-	char *text = read_whole_file(s, path, &len), *save = NULL;
+	char *text = read_whole_file(s, path, &len);
+	bool ok;
 
 	if (text == NULL)
 		return false;
-	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char **grown = realloc(l->lines, (l->nlines + 1) * sizeof(*grown));
-
-		if (grown == NULL)
-			break;
-		l->lines = grown;
-		l->lines[l->nlines++] = strdup(line);
-	}
+	ok = lesson_from_text(text, l);
+	if (!ok)
+		free_lines(l);
 	free(text);
-	return true;
+	return ok;
 }
 
 /*

@@ -9,9 +9,6 @@
 
 #include "sockrepl.h"
 
-/* No command needs more; a longer line is a paste gone wrong. */
-#define MAX_LINE 65536
-
 static const char usage_text[] =
 	"usage: sockrepl [-e] [--no-echo] [--no-color] [--lesson NAME | --replay FILE]\n"
 	"                [--help] [--version]\n"
@@ -104,38 +101,6 @@ static void close_inherited_fds(void)
 			close(fd);
 	}
 	closedir(dir);
-}
-
-/*
- * Read and run lines until quit or end of input: typed ones, a script's, or
- * a guided lesson's (whose next step is typed at the prompt).
- */
-void repl_run(struct session *s)
-{
-	char prompt[96], *line;
-
-	while (!s->quit && !terminating) {
-		const char *pretyped = s->lesson ? lesson_next_step(s) : NULL;
-
-		session_prompt(s, prompt, sizeof(prompt));
-		line = input_read(s, prompt, pretyped);
-		if (line == NULL) {
-			if (s->interactive)
-				putchar('\n');	/* Ctrl-D: end the prompt's line */
-			break;
-		}
-		s->lineno++;
-		if (strlen(line) > MAX_LINE)
-			report_error(s, "line too long (%zu bytes; the limit is %d): ignored",
-				     strlen(line) - (strchr(line, '\n') != NULL), MAX_LINE);
-		else
-			cmd_run_line(s, line);
-		free(line);
-		if (s->lesson)
-			lesson_after_line(s);
-		interrupted = 0;
-		fflush(stdout);
-	}
 }
 
 /* --replay FILE: the file as the script, read whole so it holds no fd. */

@@ -231,6 +231,9 @@ void sockopt_add_names(void (*add)(const char *name));
 void lessons_add_names(void (*add)(const char *name));
 void cmd_print_list(void);
 bool cmd_print_help(struct session *s, const char *name);
+#define MAX_ARGS 80	/* poll takes up to 64 fds */
+const struct cmd_entry *cmd_parse_line(struct session *s, char *line, struct cmd_args *args,
+				       char **words, enum cmd_status *status);
 enum cmd_status cmd_run_line(struct session *s, char *line);
 
 /* Command entries, one file per concern. */
@@ -284,6 +287,7 @@ const char *lesson_next_step(struct session *s);
 void lesson_after_line(struct session *s);
 void lesson_progress(const struct session *s, char *out, size_t size);
 bool run_script_file(struct session *s, const char *path);
+int lesson_count_steps(const char *text, size_t len);
 extern const struct cmd_entry cmd_lessons_entry, cmd_lesson_entry, cmd_next_entry,
 	cmd_back_entry, cmd_again_entry, cmd_leave_entry;
 

@@ -1,0 +1,45 @@
+/*
+ * repl.c - the read-run loop: typed lines, a script's, or a guided lesson's
+ * (whose next step is typed at the prompt), all through cmd_run_line.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sockrepl.h"
+
+/* No command needs more; a longer line is a paste gone wrong. */
+#define MAX_LINE 65536
+
+/*
+ * Read and run lines until quit or end of input: typed ones, a script's, or
+ * a guided lesson's (whose next step is typed at the prompt).
+ */
+void repl_run(struct session *s)
+{
+	char prompt[96], *line;
+
+	while (!s->quit && !terminating) {
+		const char *pretyped = s->lesson ? lesson_next_step(s) : NULL;
+
+		session_prompt(s, prompt, sizeof(prompt));
+		line = input_read(s, prompt, pretyped);
+		if (line == NULL) {
+			if (s->interactive)
+				putchar('\n');	/* Ctrl-D: end the prompt's line */
+			break;
+		}
+		s->lineno++;
+		if (strlen(line) > MAX_LINE)
+			report_error(s, "line too long (%zu bytes; the limit is %d): ignored",
+				     strlen(line) - (strchr(line, '\n') != NULL), MAX_LINE);
+		else
+			cmd_run_line(s, line);
+		free(line);
+		if (s->lesson)
+			lesson_after_line(s);
+		interrupted = 0;
+		fflush(stdout);
+	}
+}
+
