@@ -50,7 +50,52 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/sockrepl $(DESTDIR)$(MANDIR)/man1/sockrepl.1
 	rm -rf $(DESTDIR)$(DATADIR)
 
-clean:
-	rm -f sockrepl $(OBJS) $(DEPS)
+# ---- hardening: make lint, asan, valgrind, fuzz ---------------------------
 
-.PHONY: run check install uninstall clean build-deps
+# Stricter warnings than the build's, and cppcheck, both as errors.
+lint:
+	@tests/need-tools harden
+	$(CC) $(WARN) -Wformat=2 -Wshadow -Werror -fsyntax-only $(SRCS)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--std=c11 -D_GNU_SOURCE --inline-suppr --suppress=missingIncludeSystem src/
+
+# The whole Bats suite against a build with AddressSanitizer and UBSan.
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+build/asan/sockrepl: $(SRCS) src/sockrepl.h src/errnos.def | build-deps
+	@mkdir -p build/asan
+	$(CC) $(WARN) $(ASAN_FLAGS) -o $@ $(SRCS) $(LDLIBS)
+
+asan: build/asan/sockrepl
+	@tests/need-tools check
+	SOCKREPL=$(CURDIR)/build/asan/sockrepl ASAN_OPTIONS=abort_on_error=0:detect_leaks=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 bats tests
+
+# Every lesson under valgrind: no invalid access, no definite leak.
+valgrind: sockrepl
+	@tests/need-tools harden
+	@for lesson in lessons/*.txt; do \
+		echo "valgrind: $$lesson"; \
+		valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
+			--error-exitcode=1 ./sockrepl --no-echo < $$lesson > /dev/null || exit 1; \
+	done
+
+# libFuzzer on the command parser and on the script reader, FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_SRCS := $(filter-out src/main.c,$(SRCS))
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) src/sockrepl.h | build-deps
+	@mkdir -p build/fuzz
+	clang -std=c11 -D_GNU_SOURCE $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRCS) $(LDLIBS)
+
+fuzz: build/fuzz/fuzz_parse build/fuzz/fuzz_script
+	@tests/need-tools harden
+	@mkdir -p build/fuzz/found-parse build/fuzz/found-script
+	build/fuzz/fuzz_parse -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		-artifact_prefix=build/fuzz/ build/fuzz/found-parse tests/fuzz/corpus-parse
+	build/fuzz/fuzz_script -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+		-artifact_prefix=build/fuzz/ build/fuzz/found-script tests/fuzz/corpus-script
+
+clean:
+	rm -rf sockrepl $(OBJS) $(DEPS) build
+
+.PHONY: run check install uninstall clean build-deps lint asan valgrind fuzz

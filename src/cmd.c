@@ -59,7 +59,7 @@ static size_t typo_distance(const char *a, const char *b)
 static void report_unknown(struct session *s, const char *name)
 {
 	const struct cmd_entry *closest = NULL;
-	size_t best = 3;	/* suggest only near misses */
+	size_t best = strlen(name) <= 3 ? 2 : 3;	/* suggest only near misses */
 
 	for (size_t i = 0; i < NCOMMANDS; i++) {
 		size_t d = typo_distance(name, commands[i]->name);

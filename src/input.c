@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <readline/history.h>
@@ -95,20 +96,27 @@ void input_init(struct session *s)
 }
 
 /*
- * The next line (malloc'd; the caller frees it), or NULL at end of input.
- * pretyped: text already on the line when the prompt appears (guided lessons).
+ * The next line (malloc'd; the caller frees it) and its length in bytes,
+ * which tells a NUL byte inside it; NULL at end of input. pretyped: text
+ * already on the line when the prompt appears (guided lessons).
  */
-char *input_read(struct session *s, const char *prompt, const char *pretyped)
+char *input_read(struct session *s, const char *prompt, const char *pretyped, size_t *len)
 {
 	char *line = NULL;
 	size_t size = 0;
+	ssize_t n;
 
-	if (s->interactive)
-		return read_interactive(s, prompt, pretyped);
-	if (getline(&line, &size, s->script) == -1) {
+	if (s->interactive) {
+		line = read_interactive(s, prompt, pretyped);
+		*len = line ? strlen(line) : 0;
+		return line;
+	}
+	n = getline(&line, &size, s->script);
+	if (n == -1) {
 		free(line);
 		return NULL;
 	}
+	*len = (size_t)n - (n > 0 && line[n - 1] == '\n');
 	return line;
 }
 

@@ -114,6 +114,9 @@ static bool parse_at_fd(struct session *s, const char *text,
 	return true;
 }
 
+/* The longest address text: an IPv6 address with a %scope is well below it. */
+#define MAX_ADDRESS_TEXT 64
+
 /* Fill in the address part: a numeric address, `localhost` or `any`. */
 static bool parse_host(struct session *s, int family, const char *host,
 		       struct sockaddr_storage *addr, socklen_t *len)
@@ -214,7 +217,7 @@ static bool parse_host_port(struct session *s, int family, const char *text,
 		}
 		hostlen = (size_t)(colon - text);
 	}
-	if (hostlen >= sizeof(host)) {
+	if (hostlen > MAX_ADDRESS_TEXT) {
 		report_error(s, "address is %zu characters long; no address is that long", hostlen);
 		return false;
 	}
@@ -242,7 +245,7 @@ bool parse_endpoint(struct session *s, int family, int argc, char **argv,
 	}
 	if (argc == 1)
 		return parse_host_port(s, family, argv[0], addr, len);
-	if (strlen(argv[0]) > 200) {
+	if (strlen(argv[0]) > MAX_ADDRESS_TEXT) {
 		report_error(s, "address is %zu characters long; no address is that long",
 			     strlen(argv[0]));
 		return false;

@@ -18,21 +18,25 @@
 void repl_run(struct session *s)
 {
 	char prompt[96], *line;
+	size_t len;
 
 	while (!s->quit && !terminating) {
 		const char *pretyped = s->lesson ? lesson_next_step(s) : NULL;
 
 		session_prompt(s, prompt, sizeof(prompt));
-		line = input_read(s, prompt, pretyped);
+		line = input_read(s, prompt, pretyped, &len);
 		if (line == NULL) {
 			if (s->interactive)
 				putchar('\n');	/* Ctrl-D: end the prompt's line */
 			break;
 		}
 		s->lineno++;
-		if (strlen(line) > MAX_LINE)
+		if (len > MAX_LINE)
 			report_error(s, "line too long (%zu bytes; the limit is %d): ignored",
-				     strlen(line) - (strchr(line, '\n') != NULL), MAX_LINE);
+				     len, MAX_LINE);
+		else if (strlen(line) < len)
+			report_error(s, "the line holds a NUL byte (at byte %zu): ignored; "
+				     "write \\0 to send one", strlen(line) + 1);
 		else
 			cmd_run_line(s, line);
 		free(line);

@@ -311,7 +311,7 @@ extern const struct cmd_entry cmd_wait_entry;
 /* ---- input.c: one line at a time, from readline or a pipe ------------- */
 
 void input_init(struct session *s);
-char *input_read(struct session *s, const char *prompt, const char *pretyped);
+char *input_read(struct session *s, const char *prompt, const char *pretyped, size_t *len);
 void input_done(struct session *s);
 
 /* ---- history.c: Readline history across sessions ------------------------ */
