@@ -4,6 +4,7 @@
 #   make run      build and start it
 #   make check    build and run the Bats suite (installs test tools as root)
 #   make install  PREFIX=/usr/local DESTDIR=   /   make uninstall   /   make clean
+#   make lint, make asan, make valgrind, make fuzz FUZZ_SECONDS=N   (hardening)
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
@@ -13,7 +14,7 @@ MANDIR  ?= $(PREFIX)/share/man
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wpedantic
-LDLIBS  ?= -lreadline
+LDLIBS  ?= -lreadline -lpthread
 
 SRCS := $(wildcard src/*.c)
 OBJS := $(SRCS:.c=.o)

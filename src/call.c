@@ -164,10 +164,11 @@ socklen_t sockaddr_size_of(int fd)
  * read (no connection, no data, no EOF), say so, then flush, so the learner
  * knows why the prompt does not come back.
  */
-void announce_wait(int fd, const char *why)
+void announce_wait(struct session *s, int fd, const char *why)
 {
 	int flags = fcntl(fd, F_GETFL);
 
+	stdin_watch_call(s, true);
 	if (flags != -1 && !(flags & O_NONBLOCK) && !(observe_events(fd, POLLIN) & POLLIN))
 		report_note("(%s; Ctrl-C interrupts)", why);
 	fflush(stdout);
@@ -199,6 +200,7 @@ static void note_ports(struct session *s, const struct call_ctx *c)
 enum cmd_status finish_call(struct session *s, const struct strbuf *args,
 			    const struct call_ctx *c, long ret, int err)
 {
+	stdin_watch_call(s, false);
 	print_call(s, args, c, ret, err);
 	if (ret == -1)
 		explain_failure(s, c, err);

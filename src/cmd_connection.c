@@ -25,7 +25,7 @@ static enum cmd_status cmd_accept_exec(struct session *s, const struct cmd_args 
 	if (!resolve_fd(s, a->argc ? a->argv[0] : NULL, fits_accept, "accept", &c.fd))
 		return CMD_USAGE;
 	size = len = sockaddr_size_of(c.fd);
-	announce_wait(c.fd, "no connection is waiting yet: accept blocks until one arrives");
+	announce_wait(s, c.fd, "no connection is waiting yet: accept blocks until one arrives");
 	fd = accept(c.fd, (struct sockaddr *)&peer, &len);
 	err = errno;
 	sb_init(&args);

@@ -90,6 +90,7 @@ static enum cmd_status cmd_send_exec(struct session *s, const struct cmd_args *a
 		return CMD_USAGE;
 	c.arg = (long)len;
 	fflush(stdout);
+	stdin_watch_call(s, true);
 	ret = send(c.fd, data, len, 0);
 	err = errno;
 	sb_init(&args);
@@ -142,7 +143,7 @@ static enum cmd_status receive(struct session *s, const struct cmd_args *a, cons
 	}
 	if (want_sender)
 		fromsize = fromlen = sockaddr_size_of(c.fd);
-	announce_wait(c.fd, "nothing is waiting to be read yet: the call blocks until data arrives");
+	announce_wait(s, c.fd, "nothing is waiting to be read yet: the call blocks until data arrives");
 	ret = recvfrom(c.fd, buf, (size_t)size, 0, want_sender ? (struct sockaddr *)&from : NULL,
 		       want_sender ? &fromlen : NULL);
 	err = errno;

@@ -199,6 +199,7 @@ static enum cmd_status cmd_poll_exec(struct session *s, const struct cmd_args *a
 	sb_pollfds(&args, fds, nfds, false);
 	sb_printf(&args, ", %d, %ld", nfds, timeout);
 	fflush(stdout);
+	stdin_watch_call(s, timeout < 0);	/* only a poll without end could hang */
 	ret = poll(fds, (nfds_t)nfds, (int)timeout);
 	err = errno;
 	sb_init(&result);	/* strace's "= 1 ([{fd=4, revents=POLLOUT}])" or "= 0 (Timeout)" */

@@ -141,10 +141,14 @@ int main(int argc, char **argv)
 		return 1;
 	s.echo = s.echo && !s.interactive;
 	input_init(&s);
+	stdin_watch_start(&s);
 	if (o.lesson && !lesson_start(&s, o.lesson))
 		s.quit = true;
 	repl_run(&s);
-	if (terminating)
+	if (stdin_closed)
+		printf("standard input was closed while a call waited: closing the session's "
+		       "sockets and files\n");
+	else if (terminating)
 		printf("%s received: closing the session's sockets and files\n",
 		       strsignal(terminating));
 	session_close_all(&s);

@@ -267,7 +267,7 @@ void note_sender(struct session *s, const struct sockaddr *from);
 enum cmd_status finish_call(struct session *s, const struct strbuf *args,
 			    const struct call_ctx *c, long ret, int err);
 socklen_t sockaddr_size_of(int fd);
-void announce_wait(int fd, const char *why);
+void announce_wait(struct session *s, int fd, const char *why);
 enum cmd_status address_call(struct session *s, const struct cmd_args *a,
 			     const char *call, bool (*fits)(int fd),
 			     int (*syscall_fn)(int, const struct sockaddr *, socklen_t));
@@ -295,6 +295,12 @@ extern const struct cmd_entry cmd_lessons_entry, cmd_lesson_entry, cmd_next_entr
 
 void record_line(struct session *s, const char *line);
 extern const struct cmd_entry cmd_record_entry;
+
+/* ---- stdinwatch.c: a script's pipe closing while a call waits --------- */
+
+extern volatile sig_atomic_t stdin_closed;
+void stdin_watch_start(const struct session *s);
+void stdin_watch_call(const struct session *s, bool begin);
 
 /* ---- watch.c: events, noticed without consuming anything --------------- */
 

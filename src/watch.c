@@ -186,7 +186,7 @@ static enum cmd_status cmd_wait_exec(struct session *s, const struct cmd_args *a
 	while (watch_check(s, fd, print_event, NULL) == 0) {
 		if (interrupted || now_ms() >= deadline) {
 			printf("  no event within %ld ms%s\n", timeout, interrupted ? " (interrupted)" : "");
-			return CMD_OK;
+			break;
 		}
 		poll(NULL, 0, 10);	/* a short nap: the snapshot is the whole test */
 	}

@@ -49,6 +49,40 @@ terminate_during_accept() {
 	assert_output ""
 }
 
+@test "stdin closed during a blocking accept: the REPL ends cleanly, closing its sockets and files" {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	start_repl "$BATS_TEST_TMPDIR/in"
+	exec 8>"$BATS_TEST_TMPDIR/in"
+	printf 'socket unix\nbind kept.sock\nsocket\nbind 127.0.0.1 0\nlisten\naccept\n' >&8
+	wait_for "accept blocks until one arrives"
+	exec 8>&-	# the script's writer goes away
+	set +e
+	wait "$REPL_PID"
+	status=$?
+	set -e
+	[ "$status" -eq 129 ]
+	run cat "$OUT"
+	assert_line --regexp '^accept\(4, 0x[0-9a-f]+, \[16\]\) = -1 EINTR'
+	assert_line "standard input was closed while a call waited: closing the session's sockets and files"
+	assert_line 'close(4) = 0'
+	assert_line 'close(3) = 0'
+	run find "$TMPDIR" -mindepth 1
+	assert_output ""
+}
+
+@test "a script piped in whole still waits in accept while lines remain to run" {
+	printf 'socket\nbind 127.0.0.1 0\nlisten\naccept\nsay accepted\n' >"$BATS_TEST_TMPDIR/script"
+	OUT="$BATS_TEST_TMPDIR/out"
+	cat "$BATS_TEST_TMPDIR/script" | timeout --foreground 15 "$SOCKREPL" --no-echo >"$OUT" 2>&1 &
+	REPL_PID=$!
+	wait_for "accept blocks until one arrives"
+	sleep 0.3
+	timeout 5 nc -z 127.0.0.1 "$(port_of 3)"
+	wait "$REPL_PID"
+	run cat "$OUT"
+	assert_line 'accepted'
+}
+
 @test "the peer resetting the connection during a blocking recv: ECONNRESET, and the REPL goes on" {
 	mkfifo "$BATS_TEST_TMPDIR/in"
 	start_repl "$BATS_TEST_TMPDIR/in"

@@ -165,3 +165,23 @@ wait_screen() {
 	run tmux -S "$TMUX_SOCKET" capture-pane -p -e
 	refute_output --partial $'\e[32m'
 }
+
+@test "an unwritable history file costs one warning, and the REPL goes on" {
+	printf 'not a directory' >"$BATS_TEST_TMPDIR/blocker"
+	XDG_STATE_HOME="$BATS_TEST_TMPDIR/blocker" start_terminal
+	wait_screen '^sockrepl: history: cannot make the directory of'
+	keys 'socket' Enter
+	wait_screen '^socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3$'
+}
+
+@test "history never follows a symlink planted in its place" {
+	tmux -S "$TMUX_SOCKET" kill-server
+	rm -f "$TMUX_SOCKET" "$XDG_STATE_HOME/sockrepl/history"
+	mkdir -p "$XDG_STATE_HOME/sockrepl"
+	ln -s "$BATS_TEST_TMPDIR/elsewhere" "$XDG_STATE_HOME/sockrepl/history"
+	start_terminal
+	wait_screen '^sockrepl: history: cannot open'
+	keys 'say still fine' Enter
+	wait_screen '^still fine$'
+	[ ! -e "$BATS_TEST_TMPDIR/elsewhere" ]
+}
