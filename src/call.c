@@ -175,19 +175,17 @@ void announce_wait(struct session *s, int fd, const char *why)
 }
 
 /* The ports a call touched, so that `ss` can show what the kernel keeps of them. */
-static void note_ports(struct session *s, const struct call_ctx *c)
+static void note_ports(struct session *s, const struct call_ctx *c, const struct kstate *k)
 {
-	struct kstate k;
-
 	if (c->addr != NULL)
 		session_note_port(s, c->addr);
-	if (c->fd >= 0 && kstate_read(c->fd, &k)) {
-		if (k.has_tcp && session_has(s, c->fd))
-			watch_note_state(s, c->fd, k.tcp_state);
-		session_note_port(s, (struct sockaddr *)&k.local);
-		if (k.has_peer)
-			session_note_port(s, (struct sockaddr *)&k.peer);
-	}
+	if (!k->is_socket)
+		return;
+	if (k->has_tcp && session_has(s, c->fd))
+		watch_note_state(s, c->fd, k->tcp_state);
+	session_note_port(s, (const struct sockaddr *)&k->local);
+	if (k->has_peer)
+		session_note_port(s, (const struct sockaddr *)&k->peer);
 }
 
 /* ---- the outcome -------------------------------------------------------- */
@@ -206,9 +204,13 @@ enum cmd_status finish_call(struct session *s, const struct strbuf *args,
 		explain_failure(s, c, err);
 	else if (c->on_success != NULL)
 		c->on_success(c);
-	if (c->fd != -1)
-		print_state_line(c->fd);
-	note_ports(s, c);
+	if (c->fd != -1) {
+		struct kstate k;	/* read once: the state line and the bookkeeping share it */
+
+		kstate_read(c->fd, &k);
+		print_state(c->fd, &k);
+		note_ports(s, c, &k);
+	}
 	if (session_has(s, c->fd))
 		s->current_fd = c->fd;
 	return ret == -1 ? CMD_FAILED_CALL : CMD_OK;

@@ -225,10 +225,19 @@ static const char *const shutdown_words[] = {
 void print_state_line(int fd)
 {
 	struct kstate k;
+
+	kstate_read(fd, &k);
+	print_state(fd, &k);
+}
+
+/* The same line, from a state already read. */
+void print_state(int fd, const struct kstate *kp)
+{
+	const struct kstate k = *kp;
 	char where[160];
 	int flags;
 
-	if (!kstate_read(fd, &k)) {
+	if (!k.is_socket) {
 		printf("fd %d: %s\n", fd, k.api == API_CLOSED ? "CLOSED" : "not a socket");
 		return;
 	}

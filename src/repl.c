@@ -23,7 +23,9 @@ void repl_run(struct session *s)
 	while (!s->quit && !terminating) {
 		const char *pretyped = s->lesson ? lesson_next_step(s) : NULL;
 
-		session_prompt(s, prompt, sizeof(prompt));
+		prompt[0] = '\0';
+		if (s->interactive)	/* a script's prompt is printed by echo_line */
+			session_prompt(s, prompt, sizeof(prompt));
 		line = input_read(s, prompt, pretyped, &len);
 		if (line == NULL) {
 			if (s->interactive)

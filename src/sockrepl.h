@@ -160,6 +160,7 @@ int socket_family(int fd);
 int socket_type(int fd);
 short observe_events(int fd, short events);
 void print_state_line(int fd);
+void print_state(int fd, const struct kstate *k);
 
 /* ---- diag.c: the kernel's socket table (NETLINK_SOCK_DIAG) -------------- */
 
