@@ -198,20 +198,26 @@ static void note_ports(struct session *s, const struct call_ctx *c, const struct
 enum cmd_status finish_call(struct session *s, const struct strbuf *args,
 			    const struct call_ctx *c, long ret, int err)
 {
+	struct call_ctx done = *c;
+	struct kstate k;	/* read once: notes, state line and bookkeeping share it */
+
 	stdin_watch_call(s, false);
 	print_call(s, args, c, ret, err);
+	if (c->fd != -1)
+		kstate_read(c->fd, &k);
+	done.after = c->fd != -1 ? &k : NULL;
 	if (ret == -1)
 		explain_failure(s, c, err);
 	else if (c->on_success != NULL)
-		c->on_success(c);
+		c->on_success(&done);
 	if (c->fd != -1) {
-		struct kstate k;	/* read once: the state line and the bookkeeping share it */
-
-		kstate_read(c->fd, &k);
 		print_state(c->fd, &k);
 		note_ports(s, c, &k);
 	}
-	if (session_has(s, c->fd))
+	if (session_has(s, c->fd)) {
 		s->current_fd = c->fd;
+		s->shown_fd = c->fd;
+		s->shown_api = k.api;
+	}
 	return ret == -1 ? CMD_FAILED_CALL : CMD_OK;
 }

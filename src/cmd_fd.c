@@ -74,12 +74,12 @@ const struct cmd_entry cmd_nonblock_entry = {
 /* What closing loses, said before the fd is gone: queued connections are reset. */
 static void note_queue_lost(int fd)
 {
-	struct kstate k;
+	unsigned waiting = listener_queue(fd);
 
-	if (kstate_read(fd, &k) && k.api == API_LISTENING && k.queue_len > 0)
+	if (waiting > 0)
 		report_note("note: %u connection%s waiting in the accept queue; closing "
-			    "the listener resets %s.", k.queue_len,
-			    k.queue_len == 1 ? " was" : "s were", k.queue_len == 1 ? "it" : "them");
+			    "the listener resets %s.", waiting,
+			    waiting == 1 ? " was" : "s were", waiting == 1 ? "it" : "them");
 }
 
 /*

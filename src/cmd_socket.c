@@ -112,18 +112,18 @@ const struct cmd_entry cmd_bind_entry = {
 /* After a successful listen: what limit the kernel really applies, and why. */
 static void note_backlog(const struct call_ctx *c)
 {
-	struct kstate k;
+	const struct kstate *k = c->after;
 
-	if (!kstate_read(c->fd, &k) || !k.has_tcp)
+	if (k == NULL || !k->has_tcp)
 		return;
-	if ((long)k.queue_max != c->arg)
+	if ((long)k->queue_max != c->arg)
 		report_note("note: the kernel caps the backlog at net.core.somaxconn = %u%s.",
-			    k.queue_max, c->arg < 0 ? " (a negative backlog reads as a "
+			    k->queue_max, c->arg < 0 ? " (a negative backlog reads as a "
 			    "huge unsigned number)" : "");
 	else
 		report_note("note: Linux lets backlog + 1 = %lu finished connections wait "
 			    "for accept; when that many wait, new SYNs are dropped.",
-			    (unsigned long)k.queue_max + 1);
+			    (unsigned long)k->queue_max + 1);
 }
 
 static enum cmd_status cmd_listen_exec(struct session *s, const struct cmd_args *a)

@@ -39,6 +39,45 @@ static bool has_address(const struct sockaddr_storage *ss, socklen_t len)
 	return false;
 }
 
+/* TCP states in which getpeername can answer: the connection exists. */
+static bool may_have_peer(int tcp_state)
+{
+	return tcp_state != TCP_LISTEN && tcp_state != TCP_CLOSE && tcp_state != TCP_SYN_SENT;
+}
+
+/*
+ * A socket's family, type and protocol never change, so they are asked once
+ * per fd and kept until the session closes or reuses that fd number.
+ */
+static struct identity {
+	bool known;
+	int domain, type, protocol;
+} identities[1024];
+
+void kstate_forget(int fd)
+{
+	if (fd >= 0 && fd < (int)(sizeof(identities) / sizeof(identities[0])))
+		identities[fd].known = false;
+}
+
+static bool identity_of(int fd, struct kstate *k)
+{
+	struct identity *id = fd >= 0 && fd < (int)(sizeof(identities) / sizeof(identities[0])) ?
+			      &identities[fd] : NULL;
+
+	if (id != NULL && id->known) {
+		k->domain = id->domain, k->type = id->type, k->protocol = id->protocol;
+		return true;
+	}
+	if (get_int_opt(fd, SOL_SOCKET, SO_DOMAIN, &k->domain) == -1)
+		return false;
+	get_int_opt(fd, SOL_SOCKET, SO_TYPE, &k->type);
+	get_int_opt(fd, SOL_SOCKET, SO_PROTOCOL, &k->protocol);
+	if (id != NULL)
+		*id = (struct identity){ true, k->domain, k->type, k->protocol };
+	return true;
+}
+
 static void read_tcp_info(int fd, struct kstate *k)
 {
 	struct tcp_info info;
@@ -93,23 +132,26 @@ bool kstate_read(int fd, struct kstate *k)
 	int accepting = 0;
 
 	memset(k, 0, sizeof(*k));
-	if (get_int_opt(fd, SOL_SOCKET, SO_DOMAIN, &k->domain) == -1) {
+	if (!identity_of(fd, k)) {
 		k->api = errno == EBADF ? API_CLOSED : API_CREATED;
 		return false;
 	}
 	k->is_socket = true;
-	get_int_opt(fd, SOL_SOCKET, SO_TYPE, &k->type);
-	get_int_opt(fd, SOL_SOCKET, SO_PROTOCOL, &k->protocol);
-	get_int_opt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting);
+	read_tcp_info(fd, k);
+	/* For TCP the state tells what else to ask: only LISTEN accepts, only a connection has a peer. */
+	if (k->has_tcp)
+		accepting = k->tcp_state == TCP_LISTEN;
+	else
+		get_int_opt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting);
 	len = sizeof(k->local);
 	k->has_local = getsockname(fd, (struct sockaddr *)&k->local, &len) == 0 &&
 		       has_address(&k->local, len);
 	len = sizeof(k->peer);
-	k->has_peer = getpeername(fd, (struct sockaddr *)&k->peer, &len) == 0;
+	k->has_peer = (!k->has_tcp || may_have_peer(k->tcp_state)) &&
+		      getpeername(fd, (struct sockaddr *)&k->peer, &len) == 0;
 	k->shutdown = -1;
 	if (k->has_peer)
 		read_connection(fd, k);
-	read_tcp_info(fd, k);
 	k->error_pending = observe_events(fd, 0) & POLLERR;
 	k->api = derive_api_state(k, accepting);
 	return true;
@@ -125,6 +167,17 @@ const char *api_state_name(enum api_state st)
 	};
 
 	return names[st];
+}
+
+/* Connections waiting in fd's accept queue (0 unless fd is a listening TCP socket). */
+unsigned listener_queue(int fd)
+{
+	struct tcp_info info;
+	socklen_t len = sizeof(info);
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) == -1 || info.tcpi_state != TCP_LISTEN)
+		return 0;
+	return info.tcpi_unacked;
 }
 
 /* RFC 793 names, indexed by the kernel's TCP_* state numbers. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sockrepl.h"
@@ -103,6 +104,20 @@ static void close_inherited_fds(void)
 	closedir(dir);
 }
 
+/*
+ * Is someone feeding lines as they go (a terminal, a pipe, a socket)? Then
+ * each line's output is flushed at once. A script read from a file runs
+ * with stdout fully buffered; it is still flushed before any call that may
+ * wait, before an error message, and at exit.
+ */
+static bool live_input(const struct session *s)
+{
+	struct stat st;
+
+	return s->interactive || s->script != stdin || fstat(STDIN_FILENO, &st) == -1 ||
+	       !S_ISREG(st.st_mode);
+}
+
 /* --replay FILE: the file as the script, read whole so it holds no fd. */
 static bool replay_from(struct session *s, const char *path)
 {
@@ -140,6 +155,7 @@ int main(int argc, char **argv)
 	if (o.replay && !replay_from(&s, o.replay))
 		return 1;
 	s.echo = s.echo && !s.interactive;
+	s.live_output = live_input(&s);
 	input_init(&s);
 	stdin_watch_start(&s);
 	if (o.lesson && !lesson_start(&s, o.lesson))

@@ -45,7 +45,8 @@ void repl_run(struct session *s)
 		if (s->lesson)
 			lesson_after_line(s);
 		interrupted = 0;
-		fflush(stdout);
+		if (s->live_output)
+			fflush(stdout);
 	}
 }
 

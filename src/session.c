@@ -14,6 +14,7 @@ void session_init(struct session *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->current_fd = -1;
+	s->shown_fd = -1;
 }
 
 bool session_add(struct session *s, int fd)
@@ -29,6 +30,7 @@ bool session_add(struct session *s, int fd)
 	}
 	s->fds[s->nfds++] = fd;
 	s->current_fd = fd;
+	kstate_forget(fd);	/* a new socket on this number */
 	for (size_t i = 0; i < s->nformers; i++)	/* the number means the new socket now */
 		if (s->formers[i].fd == fd)
 			s->formers[i] = s->formers[--s->nformers];
@@ -91,6 +93,7 @@ void session_remove(struct session *s, int fd)
 	if (s->current_fd == fd)
 		s->current_fd = s->nfds ? s->fds[s->nfds - 1] : -1;
 	watch_forget(s, fd);
+	kstate_forget(fd);
 }
 
 /* Close what is still open, newest first, each close printed (reset, exit). */
@@ -165,7 +168,16 @@ void session_prompt(const struct session *s, char *out, size_t size)
 		snprintf(out, size, "sockrepl%s> ", progress);
 		return;
 	}
-	kstate_read(s->current_fd, &k);
+	/*
+	 * A script's echo prompt repeats the state line printed just above it,
+	 * read from the kernel a moment before; at a terminal, where time passes
+	 * at the prompt, it is read afresh.
+	 */
+	if (!s->interactive && s->shown_fd == s->current_fd) {
+		k.api = s->shown_api;
+	} else {
+		kstate_read(s->current_fd, &k);
+	}
 	snprintf(out, size, "sockrepl [%d %s]%s> ", s->current_fd, api_state_name(k.api), progress);
 }
 

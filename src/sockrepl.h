@@ -51,6 +51,9 @@ struct session {
 	FILE *record;		/* `record FILE`: lines typed from now on go here, or NULL */
 	struct lesson *lesson;	/* the guided lesson being stepped through, or NULL */
 	bool friendly;		/* in a guided lesson: a failed expect is a hint, not an error */
+	bool live_output;	/* flush after every line: someone may be reading as it comes */
+	int shown_fd;		/* the fd of the last state line printed, and ... */
+	int shown_api;		/* ... its API state: a script's echo prompt repeats it */
 	char *unix_dir;		/* private directory for relative Unix paths, or NULL */
 	char **paths;		/* Unix socket files this session's binds created */
 	size_t npaths;
@@ -153,6 +156,8 @@ struct kstate {
 };
 
 bool kstate_read(int fd, struct kstate *k);
+void kstate_forget(int fd);
+unsigned listener_queue(int fd);
 const char *api_state_name(enum api_state st);
 const char *tcp_state_name(int tcp_state);
 const char *proto_name(const struct kstate *k);
@@ -189,6 +194,7 @@ struct call_ctx {
 	void (*on_success)(const struct call_ctx *c);	/* notes before the state line */
 	const void *extra;	/* what on_success needs besides the above */
 	const char *result;	/* shown after the return value, as strace does for poll */
+	const struct kstate *after;	/* the socket's state after the call, for on_success */
 };
 
 void explain_failure(struct session *s, const struct call_ctx *ctx, int err);
