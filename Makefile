@@ -5,6 +5,7 @@
 #   make check    build and run the Bats suite (installs test tools as root)
 #   make install  PREFIX=/usr/local DESTDIR=   /   make uninstall   /   make clean
 #   make lint, make asan, make valgrind, make fuzz FUZZ_SECONDS=N   (hardening)
+#   make bench    performance figures against their baselines
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
@@ -96,7 +97,12 @@ fuzz: build/fuzz/fuzz_parse build/fuzz/fuzz_script
 	build/fuzz/fuzz_script -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 		-artifact_prefix=build/fuzz/ build/fuzz/found-script tests/fuzz/corpus-script
 
+# Performance, each figure next to its baseline; rewrites tests/bench/RESULTS.md.
+bench:
+	@tests/need-tools bench
+	tests/bench/run
+
 clean:
 	rm -rf sockrepl $(OBJS) $(DEPS) build
 
-.PHONY: run check install uninstall clean build-deps lint asan valgrind fuzz
+.PHONY: run check install uninstall clean build-deps lint asan valgrind fuzz bench

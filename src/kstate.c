@@ -152,7 +152,6 @@ bool kstate_read(int fd, struct kstate *k)
 	k->shutdown = -1;
 	if (k->has_peer)
 		read_connection(fd, k);
-	k->error_pending = observe_events(fd, 0) & POLLERR;
 	k->api = derive_api_state(k, accepting);
 	return true;
 }
@@ -307,7 +306,7 @@ void print_state(int fd, const struct kstate *kp)
 		printf(" · Recv-Q %u · Send-Q %u", k.unread, k.unsent);
 	if (k.shutdown > 0)
 		printf(" · %s", shutdown_words[k.shutdown & 3]);
-	if (k.error_pending)
+	if (observe_events(fd, 0) & POLLERR)	/* asked here only: tables do not show it */
 		printf(" · error pending (getsockopt SO_ERROR reads it)");
 	flags = fcntl(fd, F_GETFL);
 	if (flags != -1 && (flags & O_NONBLOCK))

@@ -152,7 +152,6 @@ struct kstate {
 	unsigned queue_len, queue_max;	/* accept queue, for a listener */
 	unsigned unread, unsent;	/* bytes in the receive and send queues (SIOCINQ, SIOCOUTQ) */
 	int shutdown;		/* sk_shutdown bits from sock_diag (1 receive, 2 send), -1 unknown */
-	bool error_pending;	/* POLLERR: the next call or SO_ERROR reports an error */
 };
 
 bool kstate_read(int fd, struct kstate *k);
