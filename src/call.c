@@ -199,7 +199,7 @@ enum cmd_status finish_call(struct session *s, const struct strbuf *args,
 			    const struct call_ctx *c, long ret, int err)
 {
 	struct call_ctx done = *c;
-	struct kstate k;	/* read once: notes, state line and bookkeeping share it */
+	struct kstate k = { .is_socket = false };	/* read once: notes, state line and bookkeeping share it */
 
 	stdin_watch_call(s, false);
 	print_call(s, args, c, ret, err);
