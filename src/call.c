@@ -199,7 +199,8 @@ enum cmd_status finish_call(struct session *s, const struct strbuf *args,
 			    const struct call_ctx *c, long ret, int err)
 {
 	struct call_ctx done = *c;
-	struct kstate k = { .is_socket = false };	/* read once: notes, state line and bookkeeping share it */
+	/* Read once: the notes, the state line and the bookkeeping share it. */
+	struct kstate k = { .is_socket = false };
 
 	stdin_watch_call(s, false);
 	print_call(s, args, c, ret, err);
