@@ -85,7 +85,7 @@ valgrind: sockrepl
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_SRCS := $(filter-out src/main.c,$(SRCS))
-build/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) src/sockrepl.h | build-deps
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/quiet.h $(FUZZ_SRCS) src/sockrepl.h | build-deps
 	@mkdir -p build/fuzz
 	clang -std=c11 -D_GNU_SOURCE $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRCS) $(LDLIBS)
 

@@ -8,24 +8,9 @@
 #include <stdlib.h>
 
 #include "../../src/sockrepl.h"
+#include "quiet.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/*
- * sockrepl's own messages go to /dev/null; fd 2 stays open, so the
- * sanitizers' and libFuzzer's reports are still seen.
- */
-static void quiet(void)
-{
-	static bool done;
-	FILE *null;
-
-	if (done || (null = fopen("/dev/null", "w")) == NULL)
-		return;
-	stdout = null;
-	stderr = null;
-	done = true;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
