@@ -6,6 +6,9 @@ load test_helper
 
 bats_require_minimum_version 1.5.0
 
+# The table runs sockrepl 80 times in one test; under make asan that is slow.
+BATS_TEST_TIMEOUT=180
+
 SETUP=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\nsockets'
 
 # feed LINE: the session, the line, then the sockets again; sets $status, $output, $stderr.
