@@ -1,8 +1,10 @@
 /*
- * causes.c - why a call failed in this session, where the session can know:
- * the fd of ours that holds a port, the TIME-WAIT that blocks a bind, the
- * SO_LINGER 0 close that reset a connection. One small function per errno,
- * chosen from a table; each prints "here: ..." lines, or nothing.
+ * causes.c - why a call that sets up a socket or a connection (socket, bind,
+ * listen, accept, connect, fcntl, close) failed in this session, where the
+ * session can know: the fd of ours that holds a port, the TIME-WAIT that
+ * blocks a bind. One small function per errno, chosen from a table; each
+ * prints "here: ..." lines, or nothing. The calls that move data have theirs
+ * in causes_data.c.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -17,7 +19,7 @@
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static unsigned port_of(const struct sockaddr *sa)
+unsigned port_of(const struct sockaddr *sa)
 {
 	if (sa->sa_family == AF_INET)
 		return ntohs(((const struct sockaddr_in *)sa)->sin_port);
@@ -27,7 +29,7 @@ static unsigned port_of(const struct sockaddr *sa)
 }
 
 /* Is an address the same place as another? IP: same port, same address or a wildcard. */
-static bool same_place(const struct sockaddr_storage *have, const struct sockaddr *want)
+bool same_place(const struct sockaddr_storage *have, const struct sockaddr *want)
 {
 	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
 
@@ -53,28 +55,14 @@ static bool same_place(const struct sockaddr_storage *have, const struct sockadd
 }
 
 /* The session's socket, other than `except`, bound where `sa` points, or -1. */
-static int session_fd_at(const struct session *s, const struct sockaddr *sa, int except,
-			 struct kstate *k)
+int session_fd_at(const struct session *s, const struct sockaddr *sa, int except,
+		  struct kstate *k)
 {
 	for (size_t i = 0; i < s->nfds; i++)
 		if (s->fds[i] != except && kstate_read(s->fds[i], k) && k->has_local &&
 		    same_place(&k->local, sa))
 			return s->fds[i];
 	return -1;
-}
-
-/* After recvfrom: name the sender when it is a socket of this session. */
-void note_sender(struct session *s, const struct sockaddr *from)
-{
-	struct kstate k;
-	char where[128];
-	int fd = session_fd_at(s, from, -1, &k);
-
-	format_endpoint(where, sizeof(where), from);
-	if (fd != -1)
-		report_note("from %s: that is fd %d of this session.", where, fd);
-	else
-		report_note("from %s.", where);
 }
 
 /* What the kernel's own table says about a TCP port: TIME-WAIT, or a listener elsewhere. */
@@ -227,15 +215,8 @@ static void why_refused(struct session *s, const struct call_ctx *c)
 	char where[128];
 	int holder;
 
-	if (c->addr == NULL) {	/* recv or send on a connected UDP socket */
-		if (kstate_read(c->fd, &k) && k.has_peer && k.type == SOCK_DGRAM) {
-			format_endpoint(where, sizeof(where), (struct sockaddr *)&k.peer);
-			report_note("here: an earlier datagram from fd %d to %s found nobody "
-				    "there; the kernel keeps that ICMP error for the next call.",
-				    c->fd, where);
-		}
+	if (c->addr == NULL)
 		return;
-	}
 	format_endpoint(where, sizeof(where), c->addr);
 	holder = session_fd_at(s, c->addr, c->fd, &k);
 	if (holder != -1 && k.api != API_LISTENING) {
@@ -294,40 +275,6 @@ static void why_interrupted(struct session *s, const struct call_ctx *c)
 			    "does not ask for restarts (no SA_RESTART), so the call returned EINTR.");
 }
 
-static void why_broken_pipe(struct session *s, const struct call_ctx *c)
-{
-	struct kstate k;
-
-	(void)s;
-	if (!kstate_read(c->fd, &k))
-		return;
-	if (k.shutdown > 0 && (k.shutdown & 2))
-		report_note("here: fd %d was shut down for writing (shutdown wr).", c->fd);
-	else if (k.has_tcp && k.tcp_state == TCP_CLOSE)
-		report_note("here: fd %d's connection is closed (TCP CLOSED): the peer reset it, "
-			    "or it never connected.", c->fd);
-	report_note("here: sockrepl ignores SIGPIPE and survived; most programs would have "
-		    "been killed here.");
-}
-
-static void why_reset(struct session *s, const struct call_ctx *c)
-{
-	struct kstate k;
-	char where[128];
-
-	if (!kstate_read(c->fd, &k) || !k.has_local)
-		return;
-	for (size_t i = 0; i < s->nresets; i++) {
-		if (same_place(&s->resets[i].peer, (struct sockaddr *)&k.local)) {
-			format_endpoint(where, sizeof(where), (struct sockaddr *)&s->resets[i].local);
-			report_note("here: the peer, %s, was fd %d of this session, closed with "
-				    "SO_LINGER on 0: that close sends RST instead of FIN.", where,
-				    s->resets[i].fd);
-			return;
-		}
-	}
-}
-
 static void why_connected(struct session *s, const struct call_ctx *c)
 {
 	struct kstate k;
@@ -343,21 +290,6 @@ static void why_connected(struct session *s, const struct call_ctx *c)
 		report_note("here: fd %d is already connected to %s.", c->fd, where);
 }
 
-static void why_not_connected(struct session *s, const struct call_ctx *c)
-{
-	struct kstate k;
-
-	(void)s;
-	if (kstate_read(c->fd, &k))
-		report_note("here: fd %d is %s.", c->fd, api_state_name(k.api));
-}
-
-static void why_too_big(struct session *s, const struct call_ctx *c)
-{
-	(void)s;
-	report_note("here: the datagram was %ld bytes.", c->arg);
-}
-
 static const struct {
 	int err;
 	void (*why)(struct session *s, const struct call_ctx *c);
@@ -367,13 +299,29 @@ static const struct {
 	{ EAFNOSUPPORT, why_invalid }, { EACCES, why_access },
 	{ ECONNREFUSED, why_refused }, { ENOENT, why_no_entry },
 	{ EAGAIN, why_would_block }, { EMFILE, why_too_many_files },
-	{ EINTR, why_interrupted }, { EPIPE, why_broken_pipe },
-	{ ECONNRESET, why_reset }, { EISCONN, why_connected },
-	{ ENOTCONN, why_not_connected }, { EMSGSIZE, why_too_big },
+	{ EINTR, why_interrupted }, { EISCONN, why_connected },
 };
+
+/* Calls that move or ask about data: their causes live in causes_data.c. */
+static bool is_data_call(const char *call)
+{
+	static const char *const data_calls[] = {
+		"sendto", "recvfrom", "shutdown", "setsockopt", "getsockopt", "getsockname",
+		"getpeername", "poll", "socketpair", "unlink",
+	};
+
+	for (size_t i = 0; i < sizeof(data_calls) / sizeof(data_calls[0]); i++)
+		if (strcmp(call, data_calls[i]) == 0)
+			return true;
+	return false;
+}
 
 void explain_cause(struct session *s, const struct call_ctx *c, int err)
 {
+	if (is_data_call(c->call)) {
+		explain_data_cause(s, c, err);
+		return;
+	}
 	for (size_t i = 0; i < sizeof(causes) / sizeof(causes[0]); i++)
 		if (causes[i].err == err)
 			causes[i].why(s, c);

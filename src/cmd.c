@@ -172,7 +172,6 @@ bool cmd_print_help(struct session *s, const char *name)
 		printf("alias: %s\n", cmd->alias);
 	printf("%s\n", cmd->about);
 	if (cmd->syscall != NULL) {
-		printf("%s can fail with:\n", cmd->syscall);
 		explain_errnos_of(cmd->syscall);
 		printf("read: man 2 %s\n", cmd->syscall);
 	}

@@ -11,15 +11,19 @@
 
 #include "sockrepl.h"
 
+/* What backs an explanation on this kernel (see errnos.def). */
+enum errno_backing { SEEN, NOT_HERE, NOT_LINUX, TODO };
+
 struct errno_text {
 	const char *call;
 	int err;
+	enum errno_backing how;
 	const char *meaning;
 	const char *try;
 };
 
 static const struct errno_text errno_texts[] = {
-#define X(call, err, meaning, try) { #call, err, meaning, try },
+#define X(call, err, how, meaning, try) { #call, err, how, meaning, try },
 #include "errnos.def"
 #undef X
 };
@@ -51,16 +55,18 @@ void explain_failure(struct session *s, const struct call_ctx *c, int err)
 		report_note("try: %s", text->try);
 }
 
-/* For `help CALL`: the errnos the call can return, as a wrapped list. */
-void explain_errnos_of(const char *call)
+/* The errnos of `call` backed by `how`, as a wrapped list under a heading. */
+static void list_errnos(const char *call, enum errno_backing how, const char *heading)
 {
 	size_t column = 0;
 
 	for (size_t i = 0; i < COUNT(errno_texts); i++) {
 		const char *name;
 
-		if (strcmp(errno_texts[i].call, call) != 0)
+		if (errno_texts[i].how != how || strcmp(errno_texts[i].call, call) != 0)
 			continue;
+		if (column == 0)
+			printf("%s\n", heading);
 		name = errno_name(errno_texts[i].err);
 		if (column == 0 || column + strlen(name) + 1 > 76) {
 			printf("%s  ", column ? "\n" : "");
@@ -74,6 +80,20 @@ void explain_errnos_of(const char *call)
 	}
 	if (column)
 		putchar('\n');
+}
+
+/*
+ * For `help CALL`: the errnos the call can return, grouped by what backs
+ * them: made to happen on this kernel by the errno atlas, possible on Linux
+ * but out of a session's reach, or listed by the man page but not Linux's.
+ */
+void explain_errnos_of(const char *call)
+{
+	printf("%s can fail with:\n", call);
+	list_errnos(call, SEEN, " reproduced on this kernel (make check's errno atlas makes each happen):");
+	list_errnos(call, TODO, " not yet checked on this kernel:");
+	list_errnos(call, NOT_HERE, " possible on Linux, but no session can cause it:");
+	list_errnos(call, NOT_LINUX, " listed by the man page, but Linux does not return it here:");
 }
 
 /* `explain ERRNO`: what it means for each call that can return it, and what to try. */

@@ -203,6 +203,14 @@ bool explain_errno(int err);
 /* ---- causes.c: why a call failed here ----------------------------------- */
 
 void explain_cause(struct session *s, const struct call_ctx *c, int err);
+unsigned port_of(const struct sockaddr *sa);
+bool same_place(const struct sockaddr_storage *have, const struct sockaddr *want);
+int session_fd_at(const struct session *s, const struct sockaddr *sa, int except,
+		  struct kstate *k);
+
+/* ---- causes_data.c: why a data call failed here ---------------------------- */
+
+void explain_data_cause(struct session *s, const struct call_ctx *c, int err);
 
 /* ---- cmd.c: the command table ------------------------------------------ */
 

@@ -1,0 +1,82 @@
+#!/usr/bin/env bats
+# The errno atlas holds together: every explanation in src/errnos.def is
+# either made to happen by an atlas test (SEEN), or says why not (NOT_HERE,
+# NOT_LINUX); `help CALL` groups the errnos the same way; and the README's
+# figure is counted from the tests, not typed.
+
+load test_helper
+
+# rows : "CALL ERRNO HOW" for each row of src/errnos.def.
+rows() {
+	sed -n 's/^X(\([a-z]*\), \(E[A-Z0-9]*\), \([A-Z_]*\),.*/\1 \2 \3/p' "$REPO_ROOT/src/errnos.def"
+}
+
+# atlas_pairs : "CALL ERRNO" for each atlas test, once.
+atlas_pairs() {
+	cat "$REPO_ROOT"/tests/atlas-*.bats |
+		sed -n 's/^@test "atlas: \([a-z]*\) \(E[A-Z0-9]*\) - .*/\1 \2/p' | sort -u
+}
+
+# help_topic CALL : the command whose `help` shows CALL's errnos.
+help_topic() {
+	case $1 in
+	fcntl) echo nonblock ;;
+	*) echo "$1" ;;
+	esac
+}
+
+@test "every explanation is sorted: reproduced, out of a session's reach, or not Linux's" {
+	run sh -c "sed -n 's/^X(\([a-z]*\), \(E[A-Z0-9]*\), TODO,.*/\1 \2/p' '$REPO_ROOT/src/errnos.def'"
+	assert_output ''
+}
+
+@test "every row marked SEEN has an atlas test that makes it happen" {
+	local missing=
+	while read -r call err how; do
+		[ "$how" = SEEN ] || continue
+		atlas_pairs | grep -qx "$call $err" || missing+=" $call/$err"
+	done < <(rows)
+	[ -z "$missing" ] || { echo "SEEN without an atlas test:$missing"; return 1; }
+}
+
+@test "every atlas test reproduces a row marked SEEN" {
+	local unmarked=
+	while read -r call err; do
+		rows | grep -qx "$call $err SEEN" || unmarked+=" $call/$err"
+	done < <(atlas_pairs)
+	[ -z "$unmarked" ] || { echo "atlas tests of rows not marked SEEN:$unmarked"; return 1; }
+}
+
+@test "an errno Linux does not return for a call says so in its explanation" {
+	local silent=
+	while read -r call err how; do
+		[ "$how" = NOT_LINUX ] || continue
+		run sockrepl --no-echo <<<"explain $err"
+		grep -q "^  from $call: .*Linux" <<<"$output" || silent+=" $call/$err"
+	done < <(rows)
+	[ -z "$silent" ] || { echo "NOT_LINUX rows that do not say what Linux does:$silent"; return 1; }
+}
+
+@test "help CALL lists the reproduced errnos under their own heading" {
+	local call
+	for call in $(rows | cut -d' ' -f1 | sort -u); do
+		run sockrepl --no-echo <<<"help $(help_topic "$call")"
+		# The errnos under the "reproduced" heading, as one line.
+		local shown
+		shown=$(awk '/^ reproduced on this kernel/ { on = 1; next } /^ [a-z]/ || /^read:/ { on = 0 }
+			on' <<<"$output" | tr -s ' \n' ' ')
+		while read -r c err how; do
+			[ "$c" = "$call" ] || continue
+			if [ "$how" = SEEN ]; then
+				[[ " $shown " == *" $err "* ]] || { echo "help $call: $err not marked"; return 1; }
+			else
+				[[ " $shown " != *" $err "* ]] || { echo "help $call: $err marked"; return 1; }
+			fi
+		done < <(rows)
+	done
+}
+
+@test "the README's atlas figure is counted from the atlas tests" {
+	run grep -Fx -- "$("$REPO_ROOT/tests/atlas-size")" "$REPO_ROOT/README.md"
+	assert_success
+}
