@@ -55,6 +55,7 @@ every_round() {
 	every_round 05-multiple-connections '= 1 \(\[\{fd=8, revents=POLLIN\}\]\)$'
 	every_round 08-time-wait '^getsockopt\(5, SOL_SOCKET, SO_REUSEADDR, \[1\], \[4\]\) = 0$'
 	every_round 09-nonblocking '^getsockopt\(7, SOL_SOCKET, SO_ERROR, \[ECONNREFUSED\], \[4\]\) = 0$'
+	every_round 09-nonblocking '^getsockopt\(7, SOL_SOCKET, SO_ERROR, \[0\], \[4\]\) = 0$'
 	every_round 10-udp '^recvfrom\(3, "two", '
 	every_round 12-ipv6 'IPV6_V6ONLY is off for fd 6 .*bindv6only, 0 here'
 	every_round 12-ipv6 'inet_pton\(AF_INET6, "::ffff:127\.0\.0\.1", &sin6_addr\).* = 8$'
@@ -120,6 +121,14 @@ every_round() {
 	done
 	assert_line 'recvfrom(5, "first,", 4096, 0, NULL, NULL) = 6'
 	assert_line --regexp '^fd 4: .* · Send-Q 13$'
+}
+
+@test "lesson 04 without TCP_NODELAY nor the echo: fd 5 ACKs at once, so nothing is held" {
+	# the delayed ACK comes from fd 5 having answered the ping (pingpong mode)
+	grep -v -e '^setsockopt 4 nodelay on$' -e '^send 5 ping' -e '^recv 4$' \
+		"$REPO_ROOT/lessons/04-reading.txt" >"$BATS_TEST_TMPDIR/no-echo.txt"
+	run sockrepl --no-echo <"$BATS_TEST_TMPDIR/no-echo.txt"
+	assert_line 'recvfrom(5, "first,second\n", 4096, 0, NULL, NULL) = 13'
 }
 
 @test "lesson 04 typed slowly: once the ACK is back, one recv gets both sends" {
