@@ -79,7 +79,7 @@ every_round() {
 }
 
 @test "lesson 01 quotes what Debian's netcat prints when it connects" {
-	python3 - <<-'EOF' >"$BATS_TEST_TMPDIR/nc.txt" 2>&1
+	/usr/bin/python3 - <<-'EOF' >"$BATS_TEST_TMPDIR/nc.txt" 2>&1
 		import socket, subprocess
 		s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
 		port = str(s.getsockname()[1])
@@ -186,4 +186,65 @@ every_round() {
 	repl
 	assert_success
 	refute_output --partial 'IPV6_V6ONLY'
+}
+
+@test "lesson 08's TIME-WAIT lasts a fixed 60 s on Linux, whatever tcp_fin_timeout says" {
+	unshare -n true 2>/dev/null || skip "no network namespaces here"
+	# a private network namespace: its own loopback and its own tcp_fin_timeout
+	run timeout 15 unshare -n sh -c 'ip link set lo up && echo 5 >/proc/sys/net/ipv4/tcp_fin_timeout &&
+		"$0" --no-echo <"$1" >/dev/null && cat /proc/sys/net/ipv4/tcp_fin_timeout &&
+		ss -Htano state time-wait' "$SOCKREPL" "$REPO_ROOT/lessons/08-time-wait.txt"
+	assert_success
+	assert_line --index 0 5
+	[ "$(grep -c 'timer:(timewait,' <<<"$output")" -eq 2 ]
+	refute_output --regexp 'timer:\(timewait,([0-9]|[1-4][0-9])sec'
+	assert_output --regexp 'timer:\(timewait,(5[5-9]|60)sec,0\)'
+	grep -qF 'Linux waits a fixed 60 seconds' "$REPO_ROOT/lessons/08-time-wait.txt"
+}
+
+@test "a TIME-WAIT connection ACKs the peer's FIN again when it comes again" {
+	unshare -n true 2>/dev/null || skip "no network namespaces here"
+	# The peer's FIN is sent again by hand (a raw socket), as if our last ACK
+	# had been lost; the TIME-WAIT side must answer with an ACK of it.
+	cat >"$BATS_TEST_TMPDIR/refin.py" <<-'EOF'
+		import socket, struct, time
+		def segments(sniffer, port, seconds):
+		    found, end = [], time.time() + seconds
+		    while time.time() < end:
+		        try:
+		            pkt, addr = sniffer.recvfrom(65535)
+		        except socket.timeout:
+		            continue
+		        ip = pkt[14:]
+		        if addr[2] == socket.PACKET_OUTGOING or ip[9] != 6:
+		            continue
+		        tcp = ip[(ip[0] & 15) * 4:]
+		        sport, dport, seq, ack = struct.unpack("!HHII", tcp[:12])
+		        if port in (sport, dport):
+		            found.append((sport, dport, seq, ack, tcp[13]))
+		    return found
+		def checksum(data):
+		    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+		    total = (total >> 16) + (total & 0xffff)
+		    return ~(total + (total >> 16)) & 0xffff
+		sniffer = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+		sniffer.bind(("lo", 0)); sniffer.settimeout(0.2)
+		listener = socket.socket(); listener.bind(("127.0.0.1", 0)); listener.listen(1)
+		server_port = listener.getsockname()[1]
+		client = socket.create_connection(("127.0.0.1", server_port))
+		client_port = client.getsockname()[1]
+		accepted, _ = listener.accept()
+		accepted.close(); time.sleep(0.05); client.close()   # the server closes first
+		fin = [s for s in segments(sniffer, server_port, 0.3) if s[0] == client_port and s[4] & 1][0]
+		header = struct.pack("!HHIIBBHHH", client_port, server_port, fin[2], fin[3], 5 << 4, 0x11, 65535, 0, 0)
+		pseudo = struct.pack("!4s4sBBH", socket.inet_aton("127.0.0.1"), socket.inet_aton("127.0.0.1"), 0, 6, 20)
+		header = header[:16] + struct.pack("!H", checksum(pseudo + header)) + header[18:]
+		socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP).sendto(header, ("127.0.0.1", 0))
+		for s in segments(sniffer, server_port, 0.3):
+		    if s[0] == server_port and s[4] == 0x10 and s[3] == fin[2] + 1:
+		        print("TIME-WAIT sent ACK", s[3] - fin[2], "past the repeated FIN")
+	EOF
+	run timeout 15 unshare -n sh -c 'ip link set lo up && exec /usr/bin/python3 "$0"' "$BATS_TEST_TMPDIR/refin.py"
+	assert_output 'TIME-WAIT sent ACK 1 past the repeated FIN'
+	grep -qF "ACK the peer's FIN again if its last ACK was lost" "$REPO_ROOT/lessons/08-time-wait.txt"
 }
