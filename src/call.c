@@ -101,17 +101,48 @@ static bool take_endpoint(struct session *s, const struct cmd_args *a, bool (*fi
 			      addr, len);
 }
 
+/*
+ * After a bind to ::, whether IPv4 reaches the socket too. That rests on the
+ * socket's IPV6_V6ONLY, whose default is net.ipv6.bindv6only: both are read,
+ * so the note says what this kernel does, not what Linux usually does.
+ */
+static void note_dual_stack(int fd)
+{
+	FILE *f = fopen("/proc/sys/net/ipv6/bindv6only", "r");
+	char from[96] = "";
+	int v6only, sysctl;
+	socklen_t len = sizeof(v6only);
+
+	if (f != NULL) {
+		if (fscanf(f, "%d", &sysctl) == 1)
+			snprintf(from, sizeof(from), " (its default: net.ipv6.bindv6only, %d here, "
+				 "read from /proc/sys/net/ipv6/bindv6only)", sysctl);
+		fclose(f);
+	}
+	if (getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &len) == -1)
+		return;
+	if (v6only)
+		report_note("note: IPV6_V6ONLY is on for fd %d%s, so only IPv6 reaches it; IPv4 "
+			    "needs a socket of its own.", fd, from);
+	else
+		report_note("note: IPV6_V6ONLY is off for fd %d%s, so it also takes IPv4: IPv4 "
+			    "peers appear as IPv4-mapped addresses such as ::ffff:127.0.0.1.",
+			    fd, from);
+}
+
 /* After a bind to 0.0.0.0 or ::, say that the port is open to the network. */
 static void warn_if_wildcard(const struct call_ctx *c)
 {
 	const struct sockaddr_in *in = (const struct sockaddr_in *)c->addr;
 	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)c->addr;
+	bool any6 = c->addr->sa_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr);
 
-	if ((c->addr->sa_family == AF_INET && in->sin_addr.s_addr == htonl(INADDR_ANY)) ||
-	    (c->addr->sa_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr)))
+	if ((c->addr->sa_family == AF_INET && in->sin_addr.s_addr == htonl(INADDR_ANY)) || any6)
 		report_note("%swarning: bound to every interface: once it listens, this port "
 			    "can be reached from the network, not just this machine; 127.0.0.1 "
 			    "or ::1 keep it local.%s", color(COLOR_ERROR), color(COLOR_OFF));
+	if (any6)
+		note_dual_stack(c->fd);
 }
 
 /*

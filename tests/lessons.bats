@@ -1,19 +1,64 @@
 #!/usr/bin/env bats
-# Every lesson replays cleanly as a script, and again right after.
+# Every lesson replays cleanly as a script, five times in a row, and what its
+# narration claims is what the kernel shows, every time.
 
 load test_helper
 
-@test "every lesson replays with all expectations met, twice in a row" {
+# replay_all ROUNDS : replay every lesson ROUNDS times in a row into
+# $REPLAYS/NAME.ROUND (status in NAME.ROUND.status). The lessons run side by
+# side, each lesson's rounds one after the other (lesson 01 binds port 6789).
+replay_all() {
+	local pids=()
+	REPLAYS="$BATS_TEST_TMPDIR/replays"
+	mkdir -p "$REPLAYS"
 	for lesson in "$REPO_ROOT"/lessons/*.txt; do
-		for round in 1 2; do
-			run sockrepl <"$lesson"
-			[ "$status" -eq 0 ] || {
-				echo "$(basename "$lesson"), round $round: status $status"
-				echo "$output" | grep -E '^line [0-9]+:'
-				return 1
-			}
-		done
+		(
+			name="$(basename "$lesson" .txt)"
+			for round in $(seq "$1"); do
+				timeout 20 "$SOCKREPL" --no-echo <"$lesson" >"$REPLAYS/$name.$round" 2>&1
+				echo "$?" >"$REPLAYS/$name.$round.status"
+			done
+		) &
+		pids+=("$!")
 	done
+	wait "${pids[@]}"	# not a bare wait: bats keeps its timeout watcher in the background
+}
+
+# every_round NAME REGEX : each replay of lesson NAME printed a line matching REGEX.
+every_round() {
+	for out in "$REPLAYS/$1".?; do
+		grep -qE -- "$2" "$out" || {
+			echo "$(basename "$out"): no line matches: $2"
+			return 1
+		}
+	done
+}
+
+@test "every lesson replays 5 times in a row with every expectation met each time" {
+	replay_all 5
+	failed=0
+	for status in "$REPLAYS"/*.status; do
+		[ "$(cat "$status")" = 0 ] && continue
+		out="${status%.status}"
+		echo "$(basename "$out"): status $(cat "$status")"
+		grep -E '^line [0-9]+:' "$out" || tail -n 5 "$out"
+		failed=1
+	done
+	[ "$(ls "$REPLAYS"/*.status | wc -l)" -eq $((5 * $(ls "$REPO_ROOT"/lessons/*.txt | wc -l))) ]
+	[ "$failed" = 0 ]
+	# what the narration says the output shows, in every round
+	every_round 03-writing '^tcp +ESTABLISHED +12 +0 .*sockrepl fd 4$'
+	every_round 04-reading '^tcp +ESTABLISHED +13 +[0-9]+ .*sockrepl fd 5$'
+	every_round 04-reading '^recvfrom\(5, "first,second\\n", 4096, 0, NULL, NULL\) = 13$'
+	every_round 04-reading '^recvfrom\(5, "0123", 4, 0, NULL, NULL\) = 4$'
+	every_round 04-reading '^recvfrom\(5, "456789", 4096, 0, NULL, NULL\) = 6$'
+	every_round 05-multiple-connections '= 1 \(\[\{fd=8, revents=POLLIN\}\]\)$'
+	every_round 08-time-wait '^getsockopt\(5, SOL_SOCKET, SO_REUSEADDR, \[1\], \[4\]\) = 0$'
+	every_round 09-nonblocking '^getsockopt\(7, SOL_SOCKET, SO_ERROR, \[ECONNREFUSED\], \[4\]\) = 0$'
+	every_round 09-nonblocking '^getsockopt\(7, SOL_SOCKET, SO_ERROR, \[0\], \[4\]\) = 0$'
+	every_round 10-udp '^recvfrom\(3, "two", '
+	every_round 12-ipv6 'IPV6_V6ONLY is off for fd 6 .*bindv6only, 0 here'
+	every_round 12-ipv6 'inet_pton\(AF_INET6, "::ffff:127\.0\.0\.1", &sin6_addr\).* = 8$'
 }
 
 @test "lessons state their goals at the top and end with what was learned" {
@@ -33,12 +78,80 @@ load test_helper
 	assert_line --regexp '^accept\(3, \{sa_family=AF_INET, .*\}, \[16\]\) = 5$'
 }
 
+@test "lesson 01 quotes what Debian's netcat prints when it connects" {
+	/usr/bin/python3 - <<-'EOF' >"$BATS_TEST_TMPDIR/nc.txt" 2>&1
+		import socket, subprocess
+		s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+		port = str(s.getsockname()[1])
+		r = subprocess.run(["nc", "-v", "-v", "-w", "1", "localhost", port], stdin=subprocess.DEVNULL,
+				   capture_output=True, text=True, timeout=10)
+		print(r.stderr.replace(port, "6789"), end="")
+	EOF
+	run cat "$BATS_TEST_TMPDIR/nc.txt"
+	assert_line 'Connection to localhost (127.0.0.1) 6789 port [tcp/*] succeeded!'
+	run grep -c 'Connection to localhost (127.0.0.1) 6789 port \[tcp/\*\] succeeded!' \
+		"$REPO_ROOT/lessons/01-creating-a-socket.txt"
+	assert_output 1
+}
+
 @test "lesson 02 shows the third client stuck in SYN-SENT until accept makes room" {
 	run sockrepl --no-echo <"$REPO_ROOT/lessons/02-backlog.txt"
 	assert_success
-	assert_line --regexp '^fd 6: CONNECTING from 127\.0\.0\.1:[0-9]+, waiting for the SYN-ACK · TCP SYN-SENT · non-blocking$'
-	assert_line --regexp '^3 +tcp +LISTENING .* LISTEN +2/1$'
+	assert_line --regexp '^fd 6: CONNECTING .* · TCP SYN-SENT · non-blocking$'
 	assert_line --regexp '^accept\(3, .*\) = 9$'
+}
+
+@test "lesson 02's SYN retry schedule is this kernel's settings" {
+	# the narration quotes them; a kernel with other values makes it wrong
+	[ "$(cat /proc/sys/net/ipv4/tcp_syn_retries)" = 6 ]
+	[ "$(cat /proc/sys/net/ipv4/tcp_syn_linear_timeouts)" = 4 ]
+	grep -qF 'tcp_syn_retries = 6' "$REPO_ROOT/lessons/02-backlog.txt"
+	grep -qF 'tcp_syn_linear_timeouts = 4' "$REPO_ROOT/lessons/02-backlog.txt"
+}
+
+@test "lesson 04 without TCP_NODELAY: Nagle holds the second send until the delayed ACK" {
+	# Replayed at full speed, "second\n" is sent microseconds after "first,",
+	# well inside fd 5's delayed ACK (about 40 ms), so Nagle holds it. A run
+	# stalled for 40 ms between those two lines would see the ACK first; three
+	# tries keep such a stall from failing the test.
+	grep -v '^setsockopt 4 nodelay on$' "$REPO_ROOT/lessons/04-reading.txt" >"$BATS_TEST_TMPDIR/nagle.txt"
+	for try in 1 2 3; do
+		run sockrepl --no-echo <"$BATS_TEST_TMPDIR/nagle.txt"
+		grep -qF 'recvfrom(5, "first,", 4096, 0, NULL, NULL) = 6' <<<"$output" && break
+	done
+	assert_line 'recvfrom(5, "first,", 4096, 0, NULL, NULL) = 6'
+	assert_line --regexp '^tcp +ESTABLISHED +0 +13 .*sockrepl fd 4$'	# sent or held, none acknowledged
+}
+
+@test "lesson 04 without TCP_NODELAY nor the echo: fd 5 ACKs at once, so nothing is held" {
+	# the delayed ACK comes from fd 5 having answered the ping (pingpong mode)
+	grep -v -e '^setsockopt 4 nodelay on$' -e '^send 5 ping' -e '^recv 4$' \
+		"$REPO_ROOT/lessons/04-reading.txt" >"$BATS_TEST_TMPDIR/no-echo.txt"
+	run sockrepl --no-echo <"$BATS_TEST_TMPDIR/no-echo.txt"
+	assert_line 'recvfrom(5, "first,second\n", 4096, 0, NULL, NULL) = 13'
+}
+
+@test "lesson 04 typed slowly: once the ACK is back, one recv gets both sends" {
+	fifo="$BATS_TEST_TMPDIR/in"
+	mkfifo "$fifo"
+	start_repl "$fifo"
+	exec 7>"$fifo"
+	sed -n '/^socket$/,/^recv 4$/p' "$REPO_ROOT/lessons/04-reading.txt" >&7
+	echo 'send 4 first,' >&7
+	wait_for 'sendto(4, "first,"'
+	port="$(port_of 3)"
+	# the ACK of "first," is back when fd 4's Send-Q is 0 again
+	acked=no
+	for _ in $(seq 100); do
+		[ "$(ss -Htn state established "( dport = :$port )" | awk '{print $2}')" = 0 ] && acked=yes && break
+		sleep 0.02
+	done
+	[ "$acked" = yes ]
+	printf 'send 4 second\\n\nrecv 5\n' >&7
+	exec 7>&-
+	wait "$REPL_PID"
+	run cat "$OUT"
+	assert_line 'recvfrom(5, "first,second\n", 4096, 0, NULL, NULL) = 13'
 }
 
 @test "a lesson whose expectation fails exits 1 and names the line" {
@@ -47,4 +160,91 @@ load test_helper
 	run sockrepl --no-echo <"$BATS_TEST_TMPDIR/broken.txt"
 	assert_failure 1
 	assert_line --regexp "^line [0-9]+: expected 7 connection\(s\) in fd 3's accept queue, but it holds 1 \(of 1\)$"
+}
+
+@test "lesson 12's dual stack: a bind to :: says whether IPv4 reaches it, read from the kernel" {
+	SCRIPT_TEXT=$'socket inet6\nbind any 0\nlisten\nsocket inet\nconnect 127.0.0.1 @3\nsocket inet6\nsetsockopt v6only on\nbind any 0'
+	repl
+	assert_success
+	sysctl="$(cat /proc/sys/net/ipv6/bindv6only)"
+	assert_line "  note: IPV6_V6ONLY is off for fd 3 (its default: net.ipv6.bindv6only, $sysctl here, read from /proc/sys/net/ipv6/bindv6only), so it also takes IPv4: IPv4 peers appear as IPv4-mapped addresses such as ::ffff:127.0.0.1."
+	assert_line --regexp '^connect\(4, .*\) = 0$'
+	assert_line "  note: IPV6_V6ONLY is on for fd 5 (its default: net.ipv6.bindv6only, $sysctl here, read from /proc/sys/net/ipv6/bindv6only), so only IPv6 reaches it; IPv4 needs a socket of its own."
+}
+
+@test "with net.ipv6.bindv6only = 1, a bind to :: is IPv6-only, and the note says so" {
+	unshare -n true 2>/dev/null || skip "no network namespaces here"
+	SCRIPT_TEXT=$'socket inet6\nbind any 0\nlisten\nsocket inet\nconnect 127.0.0.1 @3'
+	run timeout 15 unshare -n sh -c 'ip link set lo up && echo 1 >/proc/sys/net/ipv6/bindv6only &&
+		exec "$0" --no-echo' "$SOCKREPL" <<<"$SCRIPT_TEXT"
+	assert_line "  note: IPV6_V6ONLY is on for fd 3 (its default: net.ipv6.bindv6only, 1 here, read from /proc/sys/net/ipv6/bindv6only), so only IPv6 reaches it; IPv4 needs a socket of its own."
+	assert_line --regexp '^connect\(4, .*\) = -1 ECONNREFUSED '
+}
+
+@test "a bind to ::1 or to an IPv4 address has no dual-stack note" {
+	SCRIPT_TEXT=$'socket inet6\nbind ::1 0\nsocket\nbind any 0'
+	repl
+	assert_success
+	refute_output --partial 'IPV6_V6ONLY'
+}
+
+@test "lesson 08's TIME-WAIT lasts a fixed 60 s on Linux, whatever tcp_fin_timeout says" {
+	unshare -n true 2>/dev/null || skip "no network namespaces here"
+	# a private network namespace: its own loopback and its own tcp_fin_timeout
+	run timeout 15 unshare -n sh -c 'ip link set lo up && echo 5 >/proc/sys/net/ipv4/tcp_fin_timeout &&
+		"$0" --no-echo <"$1" >/dev/null && cat /proc/sys/net/ipv4/tcp_fin_timeout &&
+		ss -Htano state time-wait' "$SOCKREPL" "$REPO_ROOT/lessons/08-time-wait.txt"
+	assert_success
+	assert_line --index 0 5
+	[ "$(grep -c 'timer:(timewait,' <<<"$output")" -eq 2 ]
+	refute_output --regexp 'timer:\(timewait,([0-9]|[1-4][0-9])sec'
+	assert_output --regexp 'timer:\(timewait,(5[5-9]|60)sec,0\)'
+	grep -qF 'Linux waits a fixed 60 seconds' "$REPO_ROOT/lessons/08-time-wait.txt"
+}
+
+@test "a TIME-WAIT connection ACKs the peer's FIN again when it comes again" {
+	unshare -n true 2>/dev/null || skip "no network namespaces here"
+	# The peer's FIN is sent again by hand (a raw socket), as if our last ACK
+	# had been lost; the TIME-WAIT side must answer with an ACK of it.
+	cat >"$BATS_TEST_TMPDIR/refin.py" <<-'EOF'
+		import socket, struct, time
+		def segments(sniffer, port, seconds):
+		    found, end = [], time.time() + seconds
+		    while time.time() < end:
+		        try:
+		            pkt, addr = sniffer.recvfrom(65535)
+		        except socket.timeout:
+		            continue
+		        ip = pkt[14:]
+		        if addr[2] == socket.PACKET_OUTGOING or ip[9] != 6:
+		            continue
+		        tcp = ip[(ip[0] & 15) * 4:]
+		        sport, dport, seq, ack = struct.unpack("!HHII", tcp[:12])
+		        if port in (sport, dport):
+		            found.append((sport, dport, seq, ack, tcp[13]))
+		    return found
+		def checksum(data):
+		    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+		    total = (total >> 16) + (total & 0xffff)
+		    return ~(total + (total >> 16)) & 0xffff
+		sniffer = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+		sniffer.bind(("lo", 0)); sniffer.settimeout(0.2)
+		listener = socket.socket(); listener.bind(("127.0.0.1", 0)); listener.listen(1)
+		server_port = listener.getsockname()[1]
+		client = socket.create_connection(("127.0.0.1", server_port))
+		client_port = client.getsockname()[1]
+		accepted, _ = listener.accept()
+		accepted.close(); time.sleep(0.05); client.close()   # the server closes first
+		fin = [s for s in segments(sniffer, server_port, 0.3) if s[0] == client_port and s[4] & 1][0]
+		header = struct.pack("!HHIIBBHHH", client_port, server_port, fin[2], fin[3], 5 << 4, 0x11, 65535, 0, 0)
+		pseudo = struct.pack("!4s4sBBH", socket.inet_aton("127.0.0.1"), socket.inet_aton("127.0.0.1"), 0, 6, 20)
+		header = header[:16] + struct.pack("!H", checksum(pseudo + header)) + header[18:]
+		socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP).sendto(header, ("127.0.0.1", 0))
+		for s in segments(sniffer, server_port, 0.3):
+		    if s[0] == server_port and s[4] == 0x10 and s[3] == fin[2] + 1:
+		        print("TIME-WAIT sent ACK", s[3] - fin[2], "past the repeated FIN")
+	EOF
+	run timeout 15 unshare -n sh -c 'ip link set lo up && exec /usr/bin/python3 "$0"' "$BATS_TEST_TMPDIR/refin.py"
+	assert_output 'TIME-WAIT sent ACK 1 past the repeated FIN'
+	grep -qF "ACK the peer's FIN again if its last ACK was lost" "$REPO_ROOT/lessons/08-time-wait.txt"
 }
