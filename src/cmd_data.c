@@ -206,10 +206,23 @@ static int endpoint_words(const char *first, int family)
 	return 2;
 }
 
+/* After a sendto on a connected TCP socket: Linux ignored the address. */
+static void note_address_ignored(const struct call_ctx *c)
+{
+	char peer[128];
+
+	if (c->after == NULL || !c->after->has_tcp || !c->after->has_peer)
+		return;
+	format_endpoint(peer, sizeof(peer), (const struct sockaddr *)&c->after->peer);
+	report_note("note: Linux TCP ignores sendto's address: these bytes went to fd %d's "
+		    "peer, %s.", c->fd, peer);
+}
+
 static enum cmd_status cmd_sendto_exec(struct session *s, const struct cmd_args *a)
 {
 	struct sockaddr_storage addr;
-	struct call_ctx c = { .call = "sendto", .addr = (struct sockaddr *)&addr };
+	struct call_ctx c = { .call = "sendto", .addr = (struct sockaddr *)&addr,
+			      .on_success = note_address_ignored };
 	char words[2][256], *argv[2], first[32], *data;
 	const char *p = a->rest, *before = p;
 	struct strbuf args;
@@ -258,7 +271,10 @@ const struct cmd_entry cmd_sendto_entry = {
 	.about = "Sends TEXT as one datagram to ADDR PORT (or ADDR:PORT, [V6ADDR]:PORT, @FD,\n"
 		"or a path for a Unix socket), with no connection: each datagram carries\n"
 		"its own destination. An unbound UDP socket gets a port at its first send.\n"
-		"TEXT is as for send. Without FD: the newest datagram socket.",
+		"On a connected socket Linux differs by kind: TCP ignores the address and\n"
+		"sends to its peer; UDP and Unix datagram sockets send to the address\n"
+		"given; a Unix stream socket refuses (EISCONN). TEXT is as for send.\n"
+		"Without FD: the newest datagram socket.",
 	.min_args = 1,
 	.max_args = -1,
 	.exec = cmd_sendto_exec,
@@ -323,9 +339,11 @@ const struct cmd_entry cmd_shutdown_entry = {
 	.syscall = "shutdown",
 	.about = "Ends one direction of a connection without closing the fd. wr sends a\n"
 		"FIN: the peer reads end of file, but can still send to you (a half-closed\n"
-		"connection). rd stops further reading here; rdwr does both. Unlike close,\n"
-		"it acts on the connection, for every fd that shares it. Without FD: the\n"
-		"newest connected socket.",
+		"connection). rd sends nothing on Linux TCP: the peer is not told, its data\n"
+		"still arrives and can still be read, and recv returns 0 once the receive\n"
+		"queue is empty instead of waiting. rdwr does both. Unlike close, it acts\n"
+		"on the connection, for every fd that shares it. Without FD: the newest\n"
+		"connected socket.",
 	.min_args = 1,
 	.max_args = 2,
 	.exec = cmd_shutdown_exec,

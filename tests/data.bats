@@ -47,7 +47,7 @@ CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
 	assert_success
 	assert_line 'recvfrom(5, "", 4096, 0, NULL, NULL) = 0'
 	assert_line --partial '0 bytes: end of file.'
-	assert_line --regexp '^fd 5: HALF-CLOSED .* · TCP CLOSE-WAIT .*no more receiving'
+	assert_line --regexp '^fd 5: HALF-CLOSED .* · TCP CLOSE-WAIT .*recv returns 0 when empty \(the peer'"'"'s FIN'
 }
 
 @test "recv without FD reads from the socket that has data" {
@@ -121,7 +121,7 @@ CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
 @test "a datagram too big for UDP fails with EMSGSIZE and says its size" {
 	run sockrepl --no-echo <<<$'socket udp\nbind 127.0.0.1 0\nsocket udp\nsendto 4 @3 "x"*70000\nexpect EMSGSIZE'
 	assert_success
-	assert_line '  here: the datagram was 70000 bytes.'
+	assert_line --partial 'here: the datagram was 70000 bytes; UDP over IPv4 carries at most 65507 '
 }
 
 @test "a connected UDP socket reports ECONNREFUSED from an earlier datagram" {
@@ -135,21 +135,4 @@ CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
 	assert_failure 1
 	assert_line "line 2: sendto: missing arguments (usage: sendto [FD] ADDR PORT TEXT)"
 	assert_line "line 3: sendto: missing TEXT (usage: sendto [FD] ADDR PORT TEXT)"
-}
-
-@test "Ctrl-C interrupts a blocking recv with EINTR" {
-	mkfifo "$BATS_TEST_TMPDIR/in"
-	start_repl "$BATS_TEST_TMPDIR/in"
-	exec 8>"$BATS_TEST_TMPDIR/in"
-	printf '%s\nrecv 5\n' "$CONNECTED" >&8
-	wait_for "the call blocks until data arrives"
-	sleep 0.3
-	kill -INT "$REPL_PID"
-	wait_for "^recvfrom(5"
-	printf 'expect EINTR\n' >&8
-	exec 8>&-
-	wait "$REPL_PID"
-	run cat "$OUT"
-	assert_line --regexp '^recvfrom\(5, 0x[0-9a-f]+, 4096, 0, NULL, NULL\) = -1 EINTR'
-	refute_output --regexp '^line [0-9]+:'
 }
