@@ -253,7 +253,10 @@ static void why_unlink_denied(struct session *s, const struct call_ctx *c)
 	const char *dir = unlink_dir(c, buf, sizeof(buf));
 
 	(void)s;
-	if (access(dir, W_OK | X_OK) == -1)
+	if (access(dir, X_OK) == -1)
+		report_note("here: this process (uid %u) may not reach %s: a directory on the "
+			    "way denies it search (x) permission.", (unsigned)geteuid(), dir);
+	else if (access(dir, W_OK) == -1)
 		report_note("here: this process (uid %u) may not write to the directory %s.",
 			    (unsigned)geteuid(), dir);
 }

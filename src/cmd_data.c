@@ -7,6 +7,8 @@
  * the whole of what arrived (up to a screenful) below the call line.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,12 +62,25 @@ static bool take_fd_and_size(struct session *s, const struct cmd_args *a, const 
 	       parse_int(s, "buffer size", size_text, 0, RECV_MAX, size);
 }
 
+/* A TCP state in which the peer's FIN has not arrived. */
+static bool no_fin_yet(int tcp_state)
+{
+	return tcp_state == TCP_ESTABLISHED || tcp_state == TCP_FIN_WAIT1 ||
+	       tcp_state == TCP_FIN_WAIT2;
+}
+
 /* After a recv: EOF in words, and the whole data if strace's 32 bytes cut it. */
 static void note_received(int fd, const char *data, long n)
 {
+	struct kstate k;
 	struct strbuf sb;
 
-	if (n == 0 && socket_type(fd) == SOCK_STREAM) {
+	if (n == 0 && socket_type(fd) == SOCK_STREAM && kstate_read(fd, &k) && k.has_tcp &&
+	    k.shutdown > 0 && (k.shutdown & 1) && no_fin_yet(k.tcp_state)) {
+		report_note("0 bytes: fd %d was shut down for reading (shutdown rd), and nothing is "
+			    "queued. The peer has not closed: what it still sends arrives, and recv "
+			    "returns it.", fd);
+	} else if (n == 0 && socket_type(fd) == SOCK_STREAM) {
 		report_note("0 bytes: end of file. The peer has closed (or shut down) its sending "
 			    "side; every further recv returns 0 at once.");
 	} else if (n > STRACE_STRING_MAX) {
@@ -184,10 +199,10 @@ const struct cmd_entry cmd_recv_entry = {
 	.about = "Takes up to N bytes (default 4096, the guide's buffer) from the socket's\n"
 		"receive queue. It returns what is there, which may be less than was sent\n"
 		"(a partial read) or more than one send's worth: TCP is a byte stream.\n"
-		"0 means end of file: the peer closed. With nothing to read it waits\n"
-		"(Ctrl-C interrupts), or fails with EAGAIN if non-blocking. One number is\n"
-		"the FD. Without FD: the newest socket with data waiting, else the newest\n"
-		"connected socket.",
+		"0 means end of file: the peer closed (or, after shutdown rd here, the\n"
+		"queue is empty). With nothing to read it waits (Ctrl-C interrupts), or\n"
+		"fails with EAGAIN if non-blocking. One number is the FD. Without FD: the\n"
+		"newest socket with data waiting, else the newest connected socket.",
 	.min_args = 0,
 	.max_args = 2,
 	.exec = cmd_recv_exec,

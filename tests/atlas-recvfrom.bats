@@ -32,9 +32,9 @@ CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
 
 @test "atlas: recvfrom ECONNREFUSED - an earlier datagram on a connected UDP socket found nobody" {
 	# fd 3 is TCP: no UDP socket has its port.
-	SCRIPT_TEXT=$'socket\nbind 127.0.0.1 0\nsocket udp\nconnect 4 @3\nsend 4 a\nrecv 4\nexpect ECONNREFUSED'
+	SCRIPT_TEXT=$'socket\nbind 127.0.0.1 0\nsocket udp\nconnect 4 @3\nsend 4 a\nnonblock 4 on\nrecv 4\nexpect ECONNREFUSED\nrecv 4\nexpect EAGAIN'
 	repl
-	assert_success
+	assert_success	# reported once: the next recv finds nothing
 	assert_line --regexp '^recvfrom\(4, 0x[0-9a-f]+, 4096, 0, NULL, NULL\) = -1 ECONNREFUSED'
 	assert_line --regexp '^  here: an earlier datagram from fd 4 to 127\.0\.0\.1:[0-9]+ found nobody there'
 }
@@ -109,4 +109,12 @@ CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
 	SCRIPT_TEXT='recv 0'
 	repl
 	assert_line --regexp '^recvfrom\(0, 0x[0-9a-f]+, 4096, 0, NULL, NULL\) = -1 ENOTSOCK'
+}
+
+@test "a reset discards what we sent that the peer had not acknowledged" {
+	SCRIPT_TEXT="$CONNECTED"$'\nnonblock 4 on\nsend 4 "x"*8000000\nsetsockopt 5 linger on 0\nclose 5\npoll 4 1000\ngetsockname 4'
+	repl
+	assert_success
+	assert_line --regexp '^fd 4: .* · Send-Q [1-9][0-9]* · non-blocking$'	# after the send
+	assert_line --regexp '^fd 4: .* · TCP CLOSED( · error pending .*)? · non-blocking$'	# after the reset: no Send-Q
 }

@@ -113,19 +113,27 @@ teardown() {
 	assert_line 'sendto(3, "lost", 4, 0, NULL, 0) = -1 EDESTADDRREQ (Destination address required)'
 }
 
-@test "atlas: sendto EINTR - Ctrl-C while send waited for room in a full send buffer" {
+@test "atlas: sendto EINTR - Ctrl-C while send waited for room, before any byte was taken" {
 	mkfifo "$BATS_TEST_TMPDIR/in"
 	start_repl "$BATS_TEST_TMPDIR/in"
 	exec 8>"$BATS_TEST_TMPDIR/in"
-	printf 'socketpair\nnonblock 3 on\nsend 3 "x"*1000000\nnonblock 3 off\nsend 3 more\n' >&8
-	wait_for '^fcntl(3, F_SETFL, O_RDWR) = 0'
-	sleep 0.5	# let send start waiting
+	# A send that took some bytes and then waited returns their count...
+	printf 'socketpair\nsend 3 "x"*1000000\n' >&8
+	wait_for '^fd 4: CONNECTED'
+	sleep 0.5	# let send fill the buffer and wait
+	kill -INT "$REPL_PID"
+	wait_for '^sendto(3, "x'
+	# ...while one that waited before taking any byte fails with EINTR.
+	printf 'send 3 more\n' >&8
+	sleep 0.5
 	kill -INT "$REPL_PID"
 	wait_for '^sendto(3, "more"'
 	printf 'expect EINTR\n' >&8
 	exec 8>&-
 	wait "$REPL_PID"
 	run cat "$OUT"
+	assert_line --regexp '^sendto\(3, "x{32}"\.\.\., 1000000, 0, NULL, 0\) = [1-9][0-9]*$'
+	refute_line --regexp '^sendto\(3, "x{32}"\.\.\., 1000000, 0, NULL, 0\) = 1000000$'
 	assert_line 'sendto(3, "more", 4, 0, NULL, 0) = -1 EINTR (Interrupted system call)'
 	assert_line --partial "here: SIGINT (Ctrl-C) arrived while the call waited"
 	refute_output --regexp '^line [0-9]+:'

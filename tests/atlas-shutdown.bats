@@ -49,9 +49,12 @@ CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
 	repl
 	assert_success
 	assert_line --regexp '^fd 5: CONNECTED .* · TCP ESTABLISHED'
+	assert_line --regexp '^fd 4: HALF-CLOSED .* · TCP ESTABLISHED · recv returns 0 when empty \(the peer.s FIN, or shutdown rd\)$'
 	refute_line --regexp '^fd 5: .*CLOSE-WAIT'
 	assert_line 'recvfrom(4, "after", 4096, 0, NULL, NULL) = 5'
 	assert_line 'recvfrom(4, "", 4096, 0, NULL, NULL) = 0'
+	assert_line '  0 bytes: fd 4 was shut down for reading (shutdown rd), and nothing is queued. The peer has not closed: what it still sends arrives, and recv returns it.'
+	refute_output --partial 'The peer has closed'
 	run sockrepl --no-echo <<<'help shutdown'
 	assert_line --partial 'rd sends nothing on Linux TCP: the peer is not told, its data'
 }

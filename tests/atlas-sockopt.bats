@@ -57,6 +57,13 @@ load test_helper
 	assert_line '  here: TCP_NODELAY is a SOL_TCP option, for TCP sockets; fd 3 is a unix socket.'
 }
 
+@test "atlas: setsockopt EOPNOTSUPP - an IPv6 option on a Unix socket" {
+	SCRIPT_TEXT=$'socket unix\nsetsockopt 3 v6only on\nexpect EOPNOTSUPP'
+	repl
+	assert_success
+	assert_line '  here: IPV6_V6ONLY is a SOL_IPV6 option, for IPv6 (inet6) sockets; fd 3 is a unix socket.'
+}
+
 @test "atlas: getsockopt EBADF - the fd is not open" {
 	SCRIPT_TEXT='getsockopt 9 type'
 	repl

@@ -34,6 +34,18 @@ teardown() {
 	[ -e "$OPEN_DIR/file" ]
 }
 
+@test "atlas: unlink EACCES - no search permission on a directory on the path" {
+	OPEN_DIR=$(mktemp -d /tmp/atlas.XXXXXX)
+	mkdir "$OPEN_DIR/sub"
+	touch "$OPEN_DIR/sub/file"
+	chmod 1777 "$OPEN_DIR/sub"
+	chmod 700 "$OPEN_DIR"
+	SCRIPT_TEXT="unlink $OPEN_DIR/sub/file"$'\nexpect EACCES'
+	as_nobody
+	assert_success
+	assert_line "  here: this process (uid 65534) may not reach $OPEN_DIR/sub: a directory on the way denies it search (x) permission."
+}
+
 @test "atlas: unlink EBUSY - something is mounted on the file" {
 	touch "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
 	SCRIPT_TEXT="unlink $BATS_TEST_TMPDIR/b"$'\nexpect EBUSY'
