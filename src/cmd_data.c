@@ -352,8 +352,8 @@ const struct cmd_entry cmd_shutdown_entry = {
 	.usage = "[FD] rd|wr|rdwr",
 	.summary = "close one direction of a connection",
 	.syscall = "shutdown",
-	.about = "Ends one direction of a connection without closing the fd. wr sends a\n"
-		"FIN: the peer reads end of file, but can still send to you (a half-closed\n"
+	.about = "Ends one direction of a connection without closing the fd. wr (a FIN on\n"
+		"TCP): the peer reads end of file, but can still send to you (a half-closed\n"
 		"connection). rd sends nothing on Linux TCP: the peer is not told, its data\n"
 		"still arrives and can still be read, and recv returns 0 once the receive\n"
 		"queue is empty instead of waiting. rdwr does both. Unlike close, it acts\n"
