@@ -269,3 +269,23 @@ teardown() {
 	assert_line --regexp '^sendto\(3, "hi", 2, 0, \{sa_family=AF_UNIX, sun_path=".*/nobody\.sock"\}, [0-9]+\) = -1 ENOENT'
 	assert_line '  ENOENT: no socket file exists at that path.'
 }
+
+@test "a program that keeps SIGPIPE's default dies of it where sockrepl shows EPIPE" {
+	for kind in never-connected listener unix-peer-closed shut-wr; do
+		run timeout 10 /usr/bin/python3 -c '
+import signal, socket, sys
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+kind = sys.argv[1]
+if kind == "unix-peer-closed":
+    s, t = socket.socketpair(); t.close()
+else:
+    s = socket.socket()
+    if kind != "never-connected":
+        l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen()
+        if kind == "listener": s = l
+        else: s.connect(l.getsockname()); s.shutdown(socket.SHUT_WR)
+s.send(b"x")
+' "$kind"
+		[ "$status" -eq 141 ] || { echo "$kind: status $status, not 128+SIGPIPE"; return 1; }
+	done
+}
