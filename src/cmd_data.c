@@ -7,6 +7,8 @@
  * the whole of what arrived (up to a screenful) below the call line.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,12 +62,25 @@ static bool take_fd_and_size(struct session *s, const struct cmd_args *a, const 
 	       parse_int(s, "buffer size", size_text, 0, RECV_MAX, size);
 }
 
+/* A TCP state in which the peer's FIN has not arrived. */
+static bool no_fin_yet(int tcp_state)
+{
+	return tcp_state == TCP_ESTABLISHED || tcp_state == TCP_FIN_WAIT1 ||
+	       tcp_state == TCP_FIN_WAIT2;
+}
+
 /* After a recv: EOF in words, and the whole data if strace's 32 bytes cut it. */
 static void note_received(int fd, const char *data, long n)
 {
+	struct kstate k;
 	struct strbuf sb;
 
-	if (n == 0 && socket_type(fd) == SOCK_STREAM) {
+	if (n == 0 && socket_type(fd) == SOCK_STREAM && kstate_read(fd, &k) && k.has_tcp &&
+	    k.shutdown > 0 && (k.shutdown & 1) && no_fin_yet(k.tcp_state)) {
+		report_note("0 bytes: fd %d was shut down for reading (shutdown rd), and nothing is "
+			    "queued. The peer has not closed: what it still sends arrives, and recv "
+			    "returns it.", fd);
+	} else if (n == 0 && socket_type(fd) == SOCK_STREAM) {
 		report_note("0 bytes: end of file. The peer has closed (or shut down) its sending "
 			    "side; every further recv returns 0 at once.");
 	} else if (n > STRACE_STRING_MAX) {
@@ -184,10 +199,10 @@ const struct cmd_entry cmd_recv_entry = {
 	.about = "Takes up to N bytes (default 4096, the guide's buffer) from the socket's\n"
 		"receive queue. It returns what is there, which may be less than was sent\n"
 		"(a partial read) or more than one send's worth: TCP is a byte stream.\n"
-		"0 means end of file: the peer closed. With nothing to read it waits\n"
-		"(Ctrl-C interrupts), or fails with EAGAIN if non-blocking. One number is\n"
-		"the FD. Without FD: the newest socket with data waiting, else the newest\n"
-		"connected socket.",
+		"0 means end of file: the peer closed (or, after shutdown rd here, the\n"
+		"queue is empty). With nothing to read it waits (Ctrl-C interrupts), or\n"
+		"fails with EAGAIN if non-blocking. One number is the FD. Without FD: the\n"
+		"newest socket with data waiting, else the newest connected socket.",
 	.min_args = 0,
 	.max_args = 2,
 	.exec = cmd_recv_exec,
@@ -206,10 +221,23 @@ static int endpoint_words(const char *first, int family)
 	return 2;
 }
 
+/* After a sendto on a connected TCP socket: Linux ignored the address. */
+static void note_address_ignored(const struct call_ctx *c)
+{
+	char peer[128];
+
+	if (c->after == NULL || !c->after->has_tcp || !c->after->has_peer)
+		return;
+	format_endpoint(peer, sizeof(peer), (const struct sockaddr *)&c->after->peer);
+	report_note("note: Linux TCP ignores sendto's address: these bytes went to fd %d's "
+		    "peer, %s.", c->fd, peer);
+}
+
 static enum cmd_status cmd_sendto_exec(struct session *s, const struct cmd_args *a)
 {
 	struct sockaddr_storage addr;
-	struct call_ctx c = { .call = "sendto", .addr = (struct sockaddr *)&addr };
+	struct call_ctx c = { .call = "sendto", .addr = (struct sockaddr *)&addr,
+			      .on_success = note_address_ignored };
 	char words[2][256], *argv[2], first[32], *data;
 	const char *p = a->rest, *before = p;
 	struct strbuf args;
@@ -258,7 +286,10 @@ const struct cmd_entry cmd_sendto_entry = {
 	.about = "Sends TEXT as one datagram to ADDR PORT (or ADDR:PORT, [V6ADDR]:PORT, @FD,\n"
 		"or a path for a Unix socket), with no connection: each datagram carries\n"
 		"its own destination. An unbound UDP socket gets a port at its first send.\n"
-		"TEXT is as for send. Without FD: the newest datagram socket.",
+		"On a connected socket Linux differs by kind: TCP ignores the address and\n"
+		"sends to its peer; UDP and Unix datagram sockets send to the address\n"
+		"given; a Unix stream socket refuses (EISCONN). TEXT is as for send.\n"
+		"Without FD: the newest datagram socket.",
 	.min_args = 1,
 	.max_args = -1,
 	.exec = cmd_sendto_exec,
@@ -321,11 +352,13 @@ const struct cmd_entry cmd_shutdown_entry = {
 	.usage = "[FD] rd|wr|rdwr",
 	.summary = "close one direction of a connection",
 	.syscall = "shutdown",
-	.about = "Ends one direction of a connection without closing the fd. wr sends a\n"
-		"FIN: the peer reads end of file, but can still send to you (a half-closed\n"
-		"connection). rd stops further reading here; rdwr does both. Unlike close,\n"
-		"it acts on the connection, for every fd that shares it. Without FD: the\n"
-		"newest connected socket.",
+	.about = "Ends one direction of a connection without closing the fd. wr (a FIN on\n"
+		"TCP): the peer reads end of file, but can still send to you (a half-closed\n"
+		"connection). rd sends nothing on Linux TCP: the peer is not told, its data\n"
+		"still arrives and can still be read, and recv returns 0 once the receive\n"
+		"queue is empty instead of waiting. rdwr does both. Unlike close, it acts\n"
+		"on the connection, for every fd that shares it. Without FD: the newest\n"
+		"connected socket.",
 	.min_args = 1,
 	.max_args = 2,
 	.exec = cmd_shutdown_exec,

@@ -118,9 +118,10 @@ static enum cmd_status cmd_ss_exec(struct session *s, const struct cmd_args *a)
 		return CMD_OK;
 	}
 	printf("Recv-Q/Send-Q: on a LISTEN row, connections waiting for accept / the backlog;\n"
-	       "on a connection, bytes received but not read yet / bytes sent but not yet\n"
-	       "acknowledged. TIME-WAIT rows belong to no process: the side that closed first\n"
-	       "keeps them for 60 s, so late packets of the old connection find no new one.\n");
+	       "on a connection, bytes received but not read yet / bytes the peer has not\n"
+	       "acknowledged (sent, or held back by Nagle or a full window; a FIN counts 1).\n"
+	       "TIME-WAIT rows belong to no process: the side that closed first keeps them\n"
+	       "for 60 s, so late packets of the old connection find no new one.\n");
 	return CMD_OK;
 }
 

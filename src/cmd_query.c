@@ -3,6 +3,8 @@
  * socketpair, the one call that makes two connected sockets at once.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -100,11 +102,17 @@ static void sb_poll_bits(struct strbuf *sb, short bits)
 		sb_printf(sb, "0");
 }
 
-/* What a ready event means for this socket, in words. */
+/*
+ * What a ready event means for this socket, in words. Linux reports POLLOUT
+ * and POLLHUP on a TCP socket with no connection (never connected, refused,
+ * reset), so POLLOUT alone is no promise of a connection: the TCP state says.
+ */
 static void note_revents(int fd, short revents)
 {
 	struct kstate k;
-	bool listening = kstate_read(fd, &k) && k.api == API_LISTENING;
+	bool known = kstate_read(fd, &k);
+	bool listening = known && k.api == API_LISTENING;
+	bool no_tcp_connection = known && k.has_tcp && k.tcp_state == TCP_CLOSE;
 
 	if (revents & POLLNVAL)
 		report_note("fd %d: POLLNVAL: not an open fd.", fd);
@@ -112,13 +120,28 @@ static void note_revents(int fd, short revents)
 		report_note("fd %d: POLLIN: %s", fd, listening ?
 			    "a connection is waiting; accept will not block." :
 			    "data (or end of file) is waiting; recv will not block.");
-	if (revents & POLLOUT)
-		report_note("fd %d: POLLOUT: there is room to send%s.", fd,
-			    k.type == SOCK_STREAM ? " (and a non-blocking connect has finished)" : "");
+	if ((revents & POLLOUT) && (revents & (POLLHUP | POLLERR)))
+		report_note("fd %d: POLLOUT: send would not block, but only because it would fail "
+			    "at once%s.", fd, no_tcp_connection ? ": there is no connection (TCP CLOSED)" :
+			    " (see below)");
+	else if ((revents & POLLOUT) && known && k.has_tcp && k.tcp_state == TCP_ESTABLISHED)
+		report_note("fd %d: POLLOUT: there is room in the send buffer, and the connection "
+			    "is established (a non-blocking connect has finished).", fd);
+	else if (revents & POLLOUT)
+		report_note("fd %d: POLLOUT: there is room in the send buffer; send will not "
+			    "block.", fd);
 	if (revents & POLLERR)
-		report_note("fd %d: POLLERR: an error is pending; getsockopt SO_ERROR reads it.", fd);
-	if (revents & POLLHUP)
-		report_note("fd %d: POLLHUP: the connection is closed in both directions.", fd);
+		report_note("fd %d: POLLERR: an error is pending; getsockopt SO_ERROR reads it "
+			    "(and clears it).", fd);
+	if ((revents & POLLHUP) && no_tcp_connection)
+		report_note("fd %d: POLLHUP: no connection: Linux reports it for a TCP socket "
+			    "that never connected, whose connect failed, or whose connection "
+			    "ended.", fd);
+	else if ((revents & POLLHUP) && known && k.domain == AF_UNIX && !k.has_peer)
+		report_note("fd %d: POLLHUP: the Unix socket is not connected.", fd);
+	else if (revents & POLLHUP)
+		report_note("fd %d: POLLHUP: both directions are shut down (the peer closed, or "
+			    "shutdown here): nothing more will pass.", fd);
 }
 
 /* FD, FD:in, FD:out or FD:inout; FD alone means POLLIN, or POLLOUT while connecting. */
@@ -186,7 +209,7 @@ static enum cmd_status cmd_poll_exec(struct session *s, const struct cmd_args *a
 	long timeout = 0;
 
 	if (a->argc > 1 &&
-	    !parse_int(s, "timeout", a->argv[a->argc - 1], -1, 2147483647L, &timeout))
+	    !parse_int(s, "timeout", a->argv[a->argc - 1], -2147483648L, 2147483647L, &timeout))
 		return CMD_USAGE;
 	for (int i = 0; i < nfds; i++)
 		if (!parse_poll_fd(s, a->argv[i], &fds[i]))
@@ -195,6 +218,7 @@ static enum cmd_status cmd_poll_exec(struct session *s, const struct cmd_args *a
 		report_error(s, "poll: no sockets yet; create one with socket");
 		return CMD_USAGE;
 	}
+	c.arg = nfds;
 	sb_init(&args);
 	sb_pollfds(&args, fds, nfds, false);
 	sb_printf(&args, ", %d, %ld", nfds, timeout);
@@ -224,37 +248,61 @@ const struct cmd_entry cmd_poll_entry = {
 	.summary = "wait until sockets are ready (default: just look)",
 	.syscall = "poll",
 	.about = "Asks which sockets are ready: POLLIN (a connection or data waits, or end\n"
-		"of file), POLLOUT (room to send; a non-blocking connect finished), POLLERR,\n"
-		"POLLHUP. With two or more numbers the last is the timeout in ms (-1: wait\n"
-		"forever, Ctrl-C interrupts); a single number is an FD. FD alone asks for\n"
-		"POLLIN (POLLOUT while connecting). Without FDs: every socket, POLLIN, no wait.",
+		"of file), POLLOUT (send would not block: room to send, or a send that would\n"
+		"fail at once), POLLERR (an error is pending), POLLHUP (nothing more will\n"
+		"pass). A non-blocking connect has finished when POLLOUT comes: with POLLERR\n"
+		"and POLLHUP it failed (SO_ERROR says why). Linux also reports POLLOUT|POLLHUP\n"
+		"on a TCP socket that never connected. With two or more numbers the last is\n"
+		"the timeout in ms (negative: wait forever, Ctrl-C interrupts); one number is\n"
+		"an FD. FD alone asks for POLLIN (POLLOUT while connecting). Without FDs:\n"
+		"every socket, POLLIN, no wait.",
 	.min_args = 0,
 	.max_args = MAX_POLL + 1,
 	.exec = cmd_poll_exec,
 };
 
-/* ---- socketpair [unix] [stream|dgram] -------------------------------------------- */
+/* ---- socketpair [unix|inet|inet6] [stream|dgram] ----------------------------------- */
+
+static const struct {
+	const char *word, *symbol;
+	int family;
+} pair_families[] = {
+	{ "unix", "AF_UNIX", AF_UNIX }, { "inet", "AF_INET", AF_INET },
+	{ "inet6", "AF_INET6", AF_INET6 },
+};
+
+/* One word of [unix|inet|inet6] [stream|dgram]; false: neither (reported). */
+static bool take_pair_word(struct session *s, const char *word, size_t *family, int *type)
+{
+	if (strcmp(word, "stream") == 0 || strcmp(word, "dgram") == 0) {
+		*type = strcmp(word, "stream") == 0 ? SOCK_STREAM : SOCK_DGRAM;
+		return true;
+	}
+	for (size_t f = 0; f < sizeof(pair_families) / sizeof(pair_families[0]); f++)
+		if (strcmp(word, pair_families[f].word) == 0) {
+			*family = f;
+			return true;
+		}
+	report_error(s, "socketpair: '%.40s' is not one of unix, inet, inet6, stream, dgram", word);
+	return false;
+}
 
 static enum cmd_status cmd_socketpair_exec(struct session *s, const struct cmd_args *a)
 {
 	struct call_ctx c = { .call = "socketpair", .fd = -1 };
 	int type = SOCK_STREAM, sv[2] = { -1, -1 }, ret, err;
+	size_t family = 0;
 	struct strbuf args;
 	enum cmd_status status;
 
-	for (int i = 0; i < a->argc; i++) {
-		if (strcmp(a->argv[i], "stream") == 0 || strcmp(a->argv[i], "dgram") == 0)
-			type = strcmp(a->argv[i], "stream") == 0 ? SOCK_STREAM : SOCK_DGRAM;
-		else if (strcmp(a->argv[i], "unix") != 0) {
-			report_error(s, "socketpair: '%.40s' is not one of unix, stream, dgram",
-				     a->argv[i]);
+	for (int i = 0; i < a->argc; i++)
+		if (!take_pair_word(s, a->argv[i], &family, &type))
 			return CMD_USAGE;
-		}
-	}
-	ret = socketpair(AF_UNIX, type, 0, sv);
+	ret = socketpair(pair_families[family].family, type, 0, sv);
 	err = errno;
 	sb_init(&args);
-	sb_printf(&args, "AF_UNIX, %s, 0, ", type == SOCK_STREAM ? "SOCK_STREAM" : "SOCK_DGRAM");
+	sb_printf(&args, "%s, %s, 0, ", pair_families[family].symbol,
+		  type == SOCK_STREAM ? "SOCK_STREAM" : "SOCK_DGRAM");
 	if (ret == 0)
 		sb_printf(&args, "[%d, %d]", sv[0], sv[1]);
 	else
@@ -270,12 +318,13 @@ static enum cmd_status cmd_socketpair_exec(struct session *s, const struct cmd_a
 
 const struct cmd_entry cmd_socketpair_entry = {
 	.name = "socketpair",
-	.usage = "[unix] [stream|dgram]",
+	.usage = "[unix|inet|inet6] [stream|dgram]",
 	.summary = "two Unix sockets connected to each other",
 	.syscall = "socketpair",
 	.about = "Creates two sockets connected to each other, with no address and no\n"
 		"listen/accept: what one sends, the other receives. The usual way for a\n"
-		"process to talk to a child it forks. Only AF_UNIX is supported on Linux.",
+		"process to talk to a child it forks. Of the families here only unix (the\n"
+		"default) can: Linux answers EOPNOTSUPP for inet and inet6.",
 	.min_args = 0,
 	.max_args = 2,
 	.exec = cmd_socketpair_exec,

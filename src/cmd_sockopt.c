@@ -30,33 +30,37 @@ static const struct sockopt {
 	const char *level_name, *strace_name;	/* as strace prints them */
 	enum opt_kind kind;
 	const char *about;
+	bool read_only;		/* setsockopt gives ENOPROTOOPT */
 } sockopts[] = {
 	{ "SO_REUSEADDR", SOL_SOCKET, SO_REUSEADDR, "SOL_SOCKET", "SO_REUSEADDR", OPT_BOOL,
-	  "bind may reuse a port whose old connections are still in TIME-WAIT" },
+	  "bind may reuse a port whose old connections are still in TIME-WAIT", false },
 	{ "SO_REUSEPORT", SOL_SOCKET, SO_REUSEPORT, "SOL_SOCKET", "SO_REUSEPORT", OPT_BOOL,
-	  "several sockets (all with this option) may bind the same address and port" },
+	  "several sockets (all with this option) may bind the same address and port", false },
 	{ "SO_KEEPALIVE", SOL_SOCKET, SO_KEEPALIVE, "SOL_SOCKET", "SO_KEEPALIVE", OPT_BOOL,
-	  "probe an idle connection now and then, to notice a peer that vanished" },
+	  "probe an idle connection now and then, to notice a peer that vanished", false },
+	{ "SO_BROADCAST", SOL_SOCKET, SO_BROADCAST, "SOL_SOCKET", "SO_BROADCAST", OPT_BOOL,
+	  "a UDP socket may send to a broadcast address (without it: EACCES)", false },
 	{ "SO_LINGER", SOL_SOCKET, SO_LINGER, "SOL_SOCKET", "SO_LINGER", OPT_LINGER,
-	  "what close does with unsent data; on 0 makes close reset the connection (RST)" },
+	  "what close does with unsent data; on 0 makes close reset the connection (RST)", false },
 	{ "SO_RCVBUF", SOL_SOCKET, SO_RCVBUF, "SOL_SOCKET", "SO_RCVBUF", OPT_INT,
-	  "receive buffer size; the kernel doubles what you set, for its bookkeeping" },
+	  "receive buffer size in bytes, the kernel's bookkeeping included", false },
 	{ "SO_SNDBUF", SOL_SOCKET, SO_SNDBUF, "SOL_SOCKET", "SO_SNDBUF", OPT_INT,
-	  "send buffer size; the kernel doubles what you set, for its bookkeeping" },
+	  "send buffer size in bytes, the kernel's bookkeeping included", false },
 	{ "SO_RCVTIMEO", SOL_SOCKET, SO_RCVTIMEO, "SOL_SOCKET", "SO_RCVTIMEO_OLD", OPT_TIMEVAL,
-	  "a blocking receive gives up with EAGAIN after this long (0: wait forever)" },
+	  "a blocking receive gives up with EAGAIN after this long (0: wait forever)", false },
 	{ "SO_SNDTIMEO", SOL_SOCKET, SO_SNDTIMEO, "SOL_SOCKET", "SO_SNDTIMEO_OLD", OPT_TIMEVAL,
-	  "a blocking send gives up with EAGAIN after this long (0: wait forever)" },
+	  "a blocking send gives up with EAGAIN after this long (0: wait forever)", false },
 	{ "SO_ERROR", SOL_SOCKET, SO_ERROR, "SOL_SOCKET", "SO_ERROR", OPT_ERRNO,
-	  "the pending error, e.g. why a non-blocking connect failed; reading clears it" },
+	  "the pending error, e.g. why a non-blocking connect failed; reading clears it",
+	  true },
 	{ "SO_TYPE", SOL_SOCKET, SO_TYPE, "SOL_SOCKET", "SO_TYPE", OPT_INT,
-	  "the socket type: 1 SOCK_STREAM, 2 SOCK_DGRAM" },
+	  "the socket type: 1 SOCK_STREAM, 2 SOCK_DGRAM", true },
 	{ "SO_ACCEPTCONN", SOL_SOCKET, SO_ACCEPTCONN, "SOL_SOCKET", "SO_ACCEPTCONN", OPT_BOOL,
-	  "1 when the socket is listening" },
+	  "1 when the socket is listening", true },
 	{ "TCP_NODELAY", IPPROTO_TCP, TCP_NODELAY, "SOL_TCP", "TCP_NODELAY", OPT_BOOL,
-	  "send small writes at once instead of waiting to coalesce them (Nagle)" },
+	  "send small writes at once instead of waiting to coalesce them (Nagle)", false },
 	{ "IPV6_V6ONLY", IPPROTO_IPV6, IPV6_V6ONLY, "SOL_IPV6", "IPV6_V6ONLY", OPT_BOOL,
-	  "an IPv6 socket takes IPv6 only, not IPv4 through ::ffff: mapped addresses" },
+	  "an IPv6 socket takes IPv6 only, not IPv4 through ::ffff: mapped addresses", false },
 };
 
 #define NSOCKOPTS (sizeof(sockopts) / sizeof(sockopts[0]))
@@ -199,7 +203,51 @@ static void note_value(const struct call_ctx *c)
 
 /* ---- setsockopt [FD] NAME VALUE ------------------------------------------ */
 
-/* After setsockopt: the meaning, and what the kernel really keeps (RCVBUF doubles). */
+/* A number from /proc/sys (net.core.rmem_max, ...), or -1. */
+static long read_sysctl(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long value = -1;
+
+	if (f != NULL) {
+		if (fscanf(f, "%ld", &value) != 1)
+			value = -1;
+		fclose(f);
+	}
+	return value;
+}
+
+/*
+ * After SO_RCVBUF or SO_SNDBUF: what the kernel made of the value. It takes
+ * the value (as unsigned) up to net.core.rmem_max or wmem_max, doubles it for
+ * its bookkeeping, and raises it to a floor of its own; setting a TCP
+ * socket's buffer also ends the kernel's autotuning of it.
+ */
+static void note_buffer(const struct call_ctx *c, const struct opt_call *oc, int now)
+{
+	bool rcv = oc->o->optname == SO_RCVBUF;
+	const char *sysctl = rcv ? "net.core.rmem_max" : "net.core.wmem_max";
+	long max = read_sysctl(rcv ? "/proc/sys/net/core/rmem_max" : "/proc/sys/net/core/wmem_max");
+	unsigned long asked = (unsigned)oc->v.i;
+	long kept = max >= 0 && asked > (unsigned long)max ? max : (long)asked;
+
+	if (max >= 0 && asked > (unsigned long)max)
+		report_note("the kernel took %lu%s as %ld, the cap %s, then doubled it: "
+			    "%s = %d.", asked, oc->v.i < 0 ? " (the number read as unsigned)" : "",
+			    max, sysctl, oc->o->name, now);
+	else if (now == 2 * kept)
+		report_note("the kernel doubled %ld for its bookkeeping: %s = %d (the cap, %s, "
+			    "is %ld).", kept, oc->o->name, now, sysctl, max);
+	else
+		report_note("the kernel doubled %ld to %ld and raised that to its floor: %s = %d, "
+			    "the least it allows.", kept, 2 * kept, oc->o->name, now);
+	if (socket_type(c->fd) == SOCK_STREAM && socket_family(c->fd) != AF_UNIX)
+		report_note("setting it turned off TCP's autotuning of this buffer (%s) for "
+			    "fd %d: it stays %d.", rcv ? "net.ipv4.tcp_rmem" : "net.ipv4.tcp_wmem",
+			    c->fd, now);
+}
+
+/* After setsockopt: the meaning, and what the kernel really keeps (buffers double). */
 static void note_set(const struct call_ctx *c)
 {
 	const struct opt_call *oc = c->extra;
@@ -210,9 +258,36 @@ static void note_set(const struct call_ctx *c)
 	if (oc->o->kind != OPT_INT ||
 	    getsockopt(c->fd, oc->o->level, oc->o->optname, &now, &len) == -1)
 		return;
-	if (now.i != oc->v.i)
+	if (oc->o->optname == SO_RCVBUF || oc->o->optname == SO_SNDBUF)
+		note_buffer(c, oc, now.i);
+	else if (now.i != oc->v.i)
 		report_note("the kernel now reports %s = %d, not %d: %s.", oc->o->name, now.i,
 			    oc->v.i, oc->o->about);
+}
+
+/* The protocol an option's level belongs to, in words. */
+static const char *level_owner(int level)
+{
+	return level == IPPROTO_TCP ? "TCP sockets" : level == IPPROTO_IPV6 ?
+	       "IPv6 (inet6) sockets" : "every socket";
+}
+
+/* Why setsockopt or getsockopt failed: a read-only option, a bound socket, a foreign level. */
+void sockopt_explain(const struct call_ctx *c)
+{
+	const struct opt_call *oc = c->extra;
+	struct kstate k;
+
+	if (oc == NULL || !kstate_read(c->fd, &k))
+		return;
+	if (oc->o->read_only && strcmp(c->call, "setsockopt") == 0)
+		report_note("here: %s can only be read (getsockopt %s).", oc->o->name,
+			    oc->o->name);
+	else if (oc->o->optname == IPV6_V6ONLY && k.domain == AF_INET6 && k.has_local)
+		report_note("here: fd %d is already bound; IPV6_V6ONLY is settled at bind.", c->fd);
+	else if (oc->o->level != SOL_SOCKET)
+		report_note("here: %s is a %s option, for %s; fd %d is a %s socket.", oc->o->name,
+			    oc->o->level_name, level_owner(oc->o->level), c->fd, proto_name(&k));
 }
 
 /* After getsockopt: the value in words, and what the option is for. */
@@ -260,9 +335,13 @@ const struct cmd_entry cmd_setsockopt_entry = {
 	.about = "Sets an option. NAME with or without its prefix, any case (reuseaddr,\n"
 		"SO_REUSEADDR). VALUE: on|off, a number, SECONDS for the timeouts (0.5),\n"
 		"on SECONDS|off for linger. Options:\n"
-		"  SO_REUSEADDR SO_REUSEPORT SO_KEEPALIVE SO_LINGER SO_RCVBUF SO_SNDBUF\n"
-		"  SO_RCVTIMEO SO_SNDTIMEO TCP_NODELAY IPV6_V6ONLY, and to read only:\n"
-		"  SO_ERROR SO_TYPE SO_ACCEPTCONN. Without FD: the current socket.",
+		"  SO_REUSEADDR SO_REUSEPORT SO_KEEPALIVE SO_BROADCAST SO_LINGER SO_RCVBUF\n"
+		"  SO_SNDBUF SO_RCVTIMEO SO_SNDTIMEO TCP_NODELAY IPV6_V6ONLY, and to read\n"
+		"  only: SO_ERROR SO_TYPE SO_ACCEPTCONN. Without FD: the current socket.\n"
+		"SO_RCVBUF and SO_SNDBUF: the kernel caps the value at net.core.rmem_max\n"
+		"(wmem_max), doubles it for its bookkeeping, raises it to a floor (2304 and\n"
+		"4608 bytes here), and on TCP stops autotuning that buffer; the note after\n"
+		"the call shows the numbers, read back from the kernel.",
 	.min_args = 2,
 	.max_args = 4,
 	.exec = cmd_setsockopt_exec,

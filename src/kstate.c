@@ -269,7 +269,7 @@ static void describe_endpoints(const struct kstate *k, char *out, size_t size)
 
 /* sk_shutdown bits in words; receiving is also shut by the peer's FIN. */
 static const char *const shutdown_words[] = {
-	"", "no more receiving (shut down, or the peer sent FIN)",
+	"", "recv returns 0 when empty (the peer's FIN, or shutdown rd)",
 	"no more sending (FIN sent)", "both directions shut",
 };
 

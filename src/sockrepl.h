@@ -211,6 +211,7 @@ int session_fd_at(const struct session *s, const struct sockaddr *sa, int except
 /* ---- causes_data.c: why a data call failed here ---------------------------- */
 
 void explain_data_cause(struct session *s, const struct call_ctx *c, int err);
+void sockopt_explain(const struct call_ctx *c);	/* in cmd_sockopt.c, which knows the options */
 
 /* ---- cmd.c: the command table ------------------------------------------ */
 

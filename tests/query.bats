@@ -49,23 +49,6 @@ CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
 	assert_line "line 5: poll: '3:sideways': after the fd write :in, :out or :inout"
 }
 
-@test "Ctrl-C interrupts a poll that waits forever (EINTR)" {
-	mkfifo "$BATS_TEST_TMPDIR/in"
-	start_repl "$BATS_TEST_TMPDIR/in"
-	exec 8>"$BATS_TEST_TMPDIR/in"
-	printf 'socket\nbind 127.0.0.1 0\nlisten\npoll 3 -1\n' >&8
-	wait_for "^fd 3: LISTENING"
-	sleep 0.5
-	kill -INT "$REPL_PID"
-	wait_for "^poll("
-	printf 'expect EINTR\n' >&8
-	exec 8>&-
-	wait "$REPL_PID"
-	run cat "$OUT"
-	assert_line 'poll([{fd=3, events=POLLIN}], 1, -1) = -1 EINTR (Interrupted system call)'
-	refute_output --regexp '^line [0-9]+:'
-}
-
 @test "socketpair makes two connected Unix sockets" {
 	run sockrepl --no-echo <<<$'socketpair\nsend 3 across\nrecv 4\nsocketpair dgram'
 	assert_success
@@ -84,7 +67,45 @@ CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
 }
 
 @test "socketpair with an unknown word is a usage error" {
-	run sockrepl --no-echo <<<'socketpair inet'
+	run sockrepl --no-echo <<<'socketpair ipx'
 	assert_failure 1
-	assert_output "line 1: socketpair: 'inet' is not one of unix, stream, dgram"
+	assert_output "line 1: socketpair: 'ipx' is not one of unix, inet, inet6, stream, dgram"
+}
+
+@test "poll on a TCP socket that never connected: POLLOUT|POLLHUP, decoded as no connection" {
+	run sockrepl --no-echo <<<$'socket\npoll 3:inout 0'
+	assert_line 'poll([{fd=3, events=POLLIN|POLLOUT}], 1, 0) = 1 ([{fd=3, revents=POLLOUT|POLLHUP}])'
+	assert_line '  fd 3: POLLOUT: send would not block, but only because it would fail at once: there is no connection (TCP CLOSED).'
+	assert_line '  fd 3: POLLHUP: no connection: Linux reports it for a TCP socket that never connected, whose connect failed, or whose connection ended.'
+	refute_output --partial 'room'
+}
+
+@test "poll after a refused non-blocking connect: POLLOUT|POLLERR|POLLHUP, not a finished connection" {
+	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nsocket\nnonblock on\nconnect @3\npoll 4:out 1000'
+	assert_line 'poll([{fd=4, events=POLLOUT}], 1, 1000) = 1 ([{fd=4, revents=POLLOUT|POLLERR|POLLHUP}])'
+	assert_line '  fd 4: POLLOUT: send would not block, but only because it would fail at once: there is no connection (TCP CLOSED).'
+	assert_line '  fd 4: POLLERR: an error is pending; getsockopt SO_ERROR reads it (and clears it).'
+	refute_output --partial 'established'
+}
+
+@test "poll after a non-blocking connect that worked: POLLOUT, the connection established" {
+	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nnonblock on\nconnect @3\npoll 4:out 1000\nsocket udp\npoll 5:out 0'
+	assert_line '  fd 4: POLLOUT: there is room in the send buffer, and the connection is established (a non-blocking connect has finished).'
+	assert_line '  fd 5: POLLOUT: there is room in the send buffer; send will not block.'
+}
+
+@test "poll on Unix stream sockets: a closed peer and no connection are hang-ups, and send would fail" {
+	run sockrepl --no-echo <<<$'socketpair\nclose 4\npoll 3:inout 0\nsend 3 x\nexpect EPIPE\nsocket unix\npoll 4:inout 0\nsend 4 x\nexpect ENOTCONN'
+	assert_success
+	assert_line 'poll([{fd=3, events=POLLIN|POLLOUT}], 1, 0) = 1 ([{fd=3, revents=POLLIN|POLLOUT|POLLHUP}])'
+	assert_line '  fd 3: POLLOUT: send would not block, but only because it would fail at once (see below).'
+	assert_line '  fd 3: POLLHUP: both directions are shut down (the peer closed, or shutdown here): nothing more will pass.'
+	assert_line 'poll([{fd=4, events=POLLIN|POLLOUT}], 1, 0) = 1 ([{fd=4, revents=POLLOUT|POLLHUP}])'
+	assert_line '  fd 4: POLLHUP: the Unix socket is not connected.'
+}
+
+@test "poll after shutdown rdwr on TCP: POLLHUP, both directions shut here" {
+	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3\nshutdown 4 rdwr\npoll 4:inout 0'
+	assert_line --regexp '^poll\(\[\{fd=4, events=POLLIN\|POLLOUT\}\], 1, 0\) = 1 \(\[\{fd=4, revents=POLLIN\|POLLOUT\|POLLHUP\}\]\)$'
+	assert_line '  fd 4: POLLHUP: both directions are shut down (the peer closed, or shutdown here): nothing more will pass.'
 }

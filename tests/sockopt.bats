@@ -18,11 +18,53 @@ load test_helper
 	assert_line 'getsockopt(3, SOL_SOCKET, SO_KEEPALIVE, [0], [4]) = 0'
 }
 
-@test "SO_RCVBUF: the kernel doubles the value, and the note says so" {
+@test "SO_RCVBUF: the kernel doubles the value, and the note shows the numbers read back" {
 	run sockrepl --no-echo <<<$'socket\nsetsockopt rcvbuf 65536\ngetsockopt rcvbuf'
+	max=$(cat /proc/sys/net/core/rmem_max)
 	assert_line 'setsockopt(3, SOL_SOCKET, SO_RCVBUF, [65536], 4) = 0'
-	assert_line '  the kernel now reports SO_RCVBUF = 131072, not 65536: receive buffer size; the kernel doubles what you set, for its bookkeeping.'
+	assert_line "  the kernel doubled 65536 for its bookkeeping: SO_RCVBUF = 131072 (the cap, net.core.rmem_max, is $max)."
+	assert_line "  setting it turned off TCP's autotuning of this buffer (net.ipv4.tcp_rmem) for fd 3: it stays 131072."
 	assert_line 'getsockopt(3, SOL_SOCKET, SO_RCVBUF, [131072], [4]) = 0'
+}
+
+@test "SO_RCVBUF and SO_SNDBUF: a small value is doubled and raised to the floor help names" {
+	run sockrepl --no-echo <<<$'socket udp\nsetsockopt rcvbuf 1000\nsetsockopt sndbuf 1000\nhelp setsockopt'
+	assert_line '  the kernel doubled 1000 to 2000 and raised that to its floor: SO_RCVBUF = 2304, the least it allows.'
+	assert_line '  the kernel doubled 1000 to 2000 and raised that to its floor: SO_SNDBUF = 4608, the least it allows.'
+	refute_line --partial "turned off TCP's autotuning"	# UDP has none
+	assert_output --partial '(wmem_max), doubles it for its bookkeeping, raises it to a floor (2304 and'
+	assert_output --partial '4608 bytes here)'
+}
+
+@test "SO_RCVBUF over net.core.rmem_max is capped, then doubled; a negative value is read as unsigned" {
+	max=$(cat /proc/sys/net/core/rmem_max)
+	wmax=$(cat /proc/sys/net/core/wmem_max)
+	run sockrepl --no-echo <<<"socket"$'\n'"setsockopt rcvbuf $((max + 1))"$'\nsetsockopt sndbuf -1'
+	assert_line "  the kernel took $((max + 1)) as $max, the cap net.core.rmem_max, then doubled it: SO_RCVBUF = $((2 * max))."
+	assert_line "  the kernel took 4294967295 (the number read as unsigned) as $wmax, the cap net.core.wmem_max, then doubled it: SO_SNDBUF = $((2 * wmax))."
+}
+
+@test "setting SO_RCVBUF or SO_SNDBUF stops TCP autotuning: that buffer stays while an untouched one grows" {
+	{
+		printf 'socket\nbind 127.0.0.1 0\nlisten 3 4\nsocket\nsetsockopt 4 rcvbuf 65536\nconnect 4 @3\naccept 3\n'
+		printf 'socket\nconnect 6 @3\naccept 3\nsetsockopt 5 sndbuf 65536\nnonblock 5 on\nnonblock 7 on\nnonblock 4 on\nnonblock 6 on\n'
+		for _ in 1 2 3 4 5 6; do
+			printf 'send 5 "x"*4000000\nsend 7 "x"*4000000\n'
+			printf 'recv 4 1048576\nrecv 4 1048576\nrecv 4 1048576\nrecv 4 1048576\n'
+			printf 'recv 6 1048576\nrecv 6 1048576\nrecv 6 1048576\nrecv 6 1048576\n'
+		done
+		printf 'getsockopt 4 rcvbuf\ngetsockopt 6 rcvbuf\ngetsockopt 5 sndbuf\ngetsockopt 7 sndbuf\n'
+	} >"$BATS_TEST_TMPDIR/script"
+	run sockrepl --no-echo <"$BATS_TEST_TMPDIR/script"
+	assert_success
+	assert_line 'getsockopt(4, SOL_SOCKET, SO_RCVBUF, [131072], [4]) = 0'
+	grown=$(sed -n 's/^getsockopt(6, SOL_SOCKET, SO_RCVBUF, \[\([0-9]*\)\].*/\1/p' <<<"$output")
+	default=$(cut -f2 /proc/sys/net/ipv4/tcp_rmem)
+	[ "$grown" -gt "$default" ] || { echo "fd 6's SO_RCVBUF $grown did not grow past $default"; return 1; }
+	assert_line 'getsockopt(5, SOL_SOCKET, SO_SNDBUF, [131072], [4]) = 0'
+	grown=$(sed -n 's/^getsockopt(7, SOL_SOCKET, SO_SNDBUF, \[\([0-9]*\)\].*/\1/p' <<<"$output")
+	default=$(cut -f2 /proc/sys/net/ipv4/tcp_wmem)
+	[ "$grown" -gt "$default" ] || { echo "fd 7's SO_SNDBUF $grown did not grow past $default"; return 1; }
 }
 
 @test "SO_LINGER takes on SECONDS or off" {
@@ -64,7 +106,7 @@ load test_helper
 	assert_line 'setsockopt(3, SOL_IPV6, IPV6_V6ONLY, [1], 4) = 0'
 }
 
-@test "a TCP option on a UDP socket: EOPNOTSUPP from the kernel" {
+@test "getsockopt of a TCP option on a UDP socket: EOPNOTSUPP from the kernel" {
 	run sockrepl --no-echo <<<$'socket udp\ngetsockopt nodelay\nexpect EOPNOTSUPP'
 	assert_success
 	assert_line --regexp '^getsockopt\(3, SOL_TCP, TCP_NODELAY, 0x[0-9a-f]+, \[4\]\) = -1 EOPNOTSUPP'
