@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "sockrepl.h"
@@ -218,15 +219,25 @@ static void parse_unix(const struct nlmsghdr *h, int protocol, struct diag_sock 
 	const struct unix_diag_msg *msg = NLMSG_DATA(h);
 	int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*msg)));
 
+	struct sockaddr_un *un = (struct sockaddr_un *)&d->local;
+
 	(void)protocol;
 	memset(d, 0, sizeof(*d));
-	d->family = AF_UNIX;
+	d->family = un->sun_family = AF_UNIX;
+	d->type = msg->udiag_type;
 	d->state = msg->udiag_state;
 	d->inode = msg->udiag_ino;
 	d->shutdown = -1;
 	for (struct rtattr *a = (struct rtattr *)(msg + 1); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
 		if (a->rta_type == UNIX_DIAG_SHUTDOWN) {
 			d->shutdown = *(unsigned char *)RTA_DATA(a);
+		} else if (a->rta_type == UNIX_DIAG_NAME) {
+			size_t n = RTA_PAYLOAD(a) < sizeof(un->sun_path) ? RTA_PAYLOAD(a) :
+				   sizeof(un->sun_path) - 1;
+
+			memcpy(un->sun_path, RTA_DATA(a), n);
+		} else if (a->rta_type == UNIX_DIAG_PEER) {
+			d->peer_inode = *(unsigned *)RTA_DATA(a);
 		} else if (a->rta_type == UNIX_DIAG_RQLEN) {
 			const struct unix_diag_rqlen *q = RTA_DATA(a);
 
@@ -234,6 +245,19 @@ static void parse_unix(const struct nlmsghdr *h, int protocol, struct diag_sock 
 			d->wqueue = q->udiag_wqueue;
 		}
 	}
+}
+
+/* Every Unix socket on this machine, with its name and its peer's inode (ss -xa). */
+bool diag_unix_each(void (*fn)(const struct diag_sock *d, void *arg), void *arg)
+{
+	struct unix_request rq;
+	const struct diag_reader r = { parse_unix, 0, fn, arg };
+
+	memset(&rq, 0, sizeof(rq));
+	rq.req.sdiag_family = AF_UNIX;
+	rq.req.udiag_states = ~0U;
+	rq.req.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN;
+	return diag_query(&rq.nlh, sizeof(rq), true, &r);
 }
 
 /*

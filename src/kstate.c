@@ -135,7 +135,7 @@ static bool find_in_table(int fd, const struct kstate *k, struct diag_sock *d)
  */
 static void read_table(int fd, struct kstate *k, bool accepting)
 {
-	struct diag_sock d;
+	struct diag_sock d = { .family = -1 };
 
 	if (!find_in_table(fd, k, &d))
 		return;

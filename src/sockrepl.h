@@ -186,6 +186,8 @@ struct diag_sock {
 	unsigned rqueue, wqueue;	/* Recv-Q, Send-Q, as ss shows them */
 	unsigned inode, uid;	/* inode 0: no process holds it (TIME-WAIT) */
 	int shutdown;		/* sk_shutdown bits (1 receive, 2 send), -1 unknown */
+	int type;		/* Unix: SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
+	unsigned peer_inode;	/* Unix: the peer socket's inode, 0 if none */
 };
 
 bool diag_each(int family, int protocol, void (*fn)(const struct diag_sock *d, void *arg),
@@ -193,6 +195,7 @@ bool diag_each(int family, int protocol, void (*fn)(const struct diag_sock *d, v
 bool diag_lookup(const struct kstate *k, struct diag_sock *out);
 bool diag_find(int family, int protocol, unsigned states, unsigned inode, struct diag_sock *out);
 bool diag_unix(unsigned inode, struct diag_sock *out);
+bool diag_unix_each(void (*fn)(const struct diag_sock *d, void *arg), void *arg);
 bool inode_owner(unsigned inode, char *out, size_t size);
 
 /* ---- explain.c: an errno in plain words, for one call ----------------- */

@@ -53,7 +53,7 @@ real_rows() {
 
 @test "ss before any port was used says so" {
 	run sockrepl --no-echo <<<'ss'
-	assert_output "the kernel has no TCP or UDP socket on a port this session used (it has used none yet)"
+	assert_output "the kernel has no socket on a port or Unix path this session used (it has used none yet)"
 }
 
 @test "kernel is an alias of ss, and a UDP socket shows as UNCONN" {
