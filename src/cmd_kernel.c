@@ -194,7 +194,7 @@ const struct cmd_entry cmd_ss_entry = {
 	.name = "ss",
 	.alias = "kernel",
 	.usage = "",
-	.summary = "the kernel's view of the ports this session used (kernel)",
+	.summary = "the kernel's view of this session's ports and Unix sockets (kernel)",
 	.about = "Lists, like ss -tuan, every TCP and UDP socket the kernel has on a port\n"
 		"this session bound, connected to or was connected from, and, like ss -xa,\n"
 		"every Unix socket that is ours, is connected to ours or has a path we bound;\n"
