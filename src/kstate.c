@@ -232,15 +232,12 @@ const char *api_state_name(enum api_state st)
 	return names[st];
 }
 
-/* Connections waiting in fd's accept queue (0 unless fd is a listening TCP socket). */
+/* Connections waiting in fd's accept queue (0 unless fd is a listening TCP or Unix socket). */
 unsigned listener_queue(int fd)
 {
-	struct tcp_info info;
-	socklen_t len = sizeof(info);
+	struct kstate k;
 
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) == -1 || info.tcpi_state != TCP_LISTEN)
-		return 0;
-	return info.tcpi_unacked;
+	return kstate_read(fd, &k) && k.api == API_LISTENING ? k.queue_len : 0;
 }
 
 /* RFC 793 names, indexed by the kernel's TCP_* state numbers. */

@@ -222,3 +222,11 @@ arrow() {
 	assert_line 'recvfrom(4, "abc", 4096, 0, NULL, NULL) = 3'
 	assert_line 'recvfrom(6, "", 4096, 0, NULL, NULL) = 0'
 }
+
+@test "closing a Unix listener with a connection waiting says it resets it, and it does" {
+	SCRIPT_TEXT=$'socket unix\nbind r.sock\nlisten\nsocket unix\nconnect r.sock\nclose 3\nrecv 4\nexpect ECONNRESET'
+	TMPDIR="$BATS_TEST_TMPDIR" repl
+	assert_success
+	assert_line '  note: 1 connection was waiting in the accept queue; closing the listener resets it.'
+	assert_line --regexp '^recvfrom\(4, 0x[0-9a-f]+, 4096, 0, NULL, NULL\) = -1 ECONNRESET '
+}
