@@ -343,6 +343,22 @@ static const char *const unix_shutdown_words[] = {
 	"no more sending (shut down here, or the peer stopped receiving)", "both directions shut",
 };
 
+/* UDP tells no one: the bits are this socket's own (set even when shutdown says ENOTCONN). */
+static const char *const udp_shutdown_words[] = {
+	"", "no more receiving (shut down here: recv returns 0 once no datagram waits)",
+	"no more sending (shut down here: send fails with EPIPE; UDP tells no one)",
+	"both directions shut",
+};
+
+static const char *shutdown_text(const struct kstate *k)
+{
+	if (k->domain == AF_UNIX)
+		return unix_shutdown_words[k->shutdown & 3];
+	if (k->protocol == IPPROTO_UDP)
+		return udp_shutdown_words[k->shutdown & 3];
+	return shutdown_words[k->shutdown & 3];
+}
+
 /* One line: `fd 3: LISTENING on 127.0.0.1:6789 · TCP LISTEN · accept queue 0/2`. */
 void print_state_line(int fd)
 {
@@ -374,8 +390,7 @@ void print_state(int fd, const struct kstate *kp)
 		printf(" · accept queue %u/%u", k.queue_len, k.queue_max);
 	print_queues(&k);
 	if (k.shutdown > 0)
-		printf(" · %s", (k.domain == AF_UNIX ? unix_shutdown_words :
-				 shutdown_words)[k.shutdown & 3]);
+		printf(" · %s", shutdown_text(&k));
 	if (observe_events(fd, 0) & POLLERR)	/* asked here only: tables do not show it */
 		printf(" · error pending (getsockopt SO_ERROR reads it)");
 	flags = fcntl(fd, F_GETFL);

@@ -230,3 +230,14 @@ arrow() {
 	assert_line '  note: 1 connection was waiting in the accept queue; closing the listener resets it.'
 	assert_line --regexp '^recvfrom\(4, 0x[0-9a-f]+, 4096, 0, NULL, NULL\) = -1 ECONNRESET '
 }
+
+@test "UDP shutdown bits are shown with what they do: EPIPE on send, recv 0 once nothing waits" {
+	SCRIPT_TEXT=$'socket udp\nbind 127.0.0.1 0\nsocket udp\nconnect @3\nshutdown 4 wr\nsend 4 x\nexpect EPIPE\nshutdown 3 rd\nexpect ENOTCONN\nrecv 3\nexpect ok\nsocket udp\nsendto 5 @3 z\nrecv 3'
+	repl
+	assert_success
+	assert_line --regexp '^fd 4: HALF-CLOSED .* · udp · no more sending \(shut down here: send fails with EPIPE; UDP tells no one\)$'
+	# Linux sets the bit although shutdown says ENOTCONN on an unconnected socket
+	assert_line --regexp '^fd 3: BOUND to .* · udp · no more receiving \(shut down here: recv returns 0 once no datagram waits\)$'
+	assert_line 'recvfrom(3, "", 4096, 0, NULL, NULL) = 0'
+	assert_line 'recvfrom(3, "z", 4096, 0, NULL, NULL) = 1'
+}
