@@ -211,7 +211,8 @@ bool kstate_read(int fd, struct kstate *k)
 	k->has_peer = (!k->has_tcp || may_have_peer(k->tcp_state)) &&
 		      getpeername(fd, (struct sockaddr *)&k->peer, &len) == 0;
 	k->shutdown = -1;
-	if (k->has_peer)
+	/* A TCP connection that ended (reset, or the FINs exchanged) may still hold unread bytes. */
+	if (k->has_peer || (k->has_tcp && k->tcp_state == TCP_CLOSE))
 		read_connection(fd, k);
 	read_table(fd, k, accepting);
 	if (k->type == SOCK_DGRAM)

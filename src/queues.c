@@ -34,9 +34,15 @@ static const struct queue_meaning *meaning_of(const struct kstate *k)
 	return NULL;
 }
 
+/* The states in which our FIN is sent but not yet acknowledged (RFC 793). */
+static bool fin_unacknowledged(int tcp_state)
+{
+	return tcp_state == TCP_FIN_WAIT1 || tcp_state == TCP_CLOSING || tcp_state == TCP_LAST_ACK;
+}
+
 /*
  * TCP: ss counts the peer's FIN in Recv-Q until recv has read up to it
- * (SIOCINQ does not), and the SYN in Send-Q while SYN-SENT.
+ * (SIOCINQ does not), and our SYN or FIN in Send-Q until it is acknowledged.
  */
 static void tcp_words(const struct kstate *k, char *recv, char *send, size_t size)
 {
@@ -49,6 +55,10 @@ static void tcp_words(const struct kstate *k, char *recv, char *send, size_t siz
 	}
 	if (k->tcp_state == TCP_SYN_SENT && k->send_q == 1)
 		snprintf(send, size, " (the SYN, not yet answered)");
+	if (fin_unacknowledged(k->tcp_state) && k->send_q == 1)
+		snprintf(send, size, " (the FIN, not yet acknowledged)");
+	else if (fin_unacknowledged(k->tcp_state) && k->send_q > 1)
+		snprintf(send, size, " (%u bytes + the FIN, not yet acknowledged)", k->send_q - 1);
 }
 
 /* " · Recv-Q 4 (3 bytes + the peer's FIN) · Send-Q 0", or nothing when both are empty. */
@@ -63,6 +73,8 @@ void print_queues(const struct kstate *k)
 		return;
 	if (k->has_tcp && k->has_queues)
 		tcp_words(k, recv, send, sizeof(recv));
+	if (k->has_tcp && k->tcp_state == TCP_CLOSE && recv_q)
+		snprintf(recv, sizeof(recv), " (still readable: the connection has ended)");
 	if (m != NULL && m->recv != NULL && (recv_q || k->dgram_waiting))
 		snprintf(recv, sizeof(recv), " (%s)", m->recv);
 	if (m != NULL && m->send != NULL && send_q)

@@ -241,3 +241,24 @@ arrow() {
 	assert_line 'recvfrom(3, "", 4096, 0, NULL, NULL) = 0'
 	assert_line 'recvfrom(3, "z", 4096, 0, NULL, NULL) = 1'
 }
+
+@test "our FIN counts one in Send-Q until it is acknowledged, and the line says so" {
+	# The peer acknowledges a FIN with a delayed ACK (40 ms or more), so the line
+	# printed right after shutdown normally catches FIN-WAIT-1; either way it must be worded.
+	SCRIPT_TEXT=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3\nsend 4 abc\nshutdown 4 wr\nwait 4 300\nsocket\nexpect tcp 4 FIN-WAIT-2\ngetsockname 4'
+	repl
+	assert_success
+	line=$(grep '^fd 4: HALF-CLOSED' <<<"$output" | head -n 1)
+	[[ "$line" == *"TCP FIN-WAIT-1 · Recv-Q 0 · Send-Q 1 (the FIN, not yet acknowledged) · "* ||
+	   "$line" == *"TCP FIN-WAIT-2 · no more sending (FIN sent)"* ]]
+	assert_line --regexp '^fd 4: HALF-CLOSED .* · TCP FIN-WAIT-2 · no more sending \(FIN sent\)$'
+}
+
+@test "bytes still unread after the connection ended are shown, and recv reads them" {
+	SCRIPT_TEXT=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3\nshutdown 4 wr\nsend 5 abc\nclose 5\nexpect tcp 4 CLOSED\ngetsockname 4\nrecv 4\nrecv 4'
+	repl
+	assert_success
+	assert_line --regexp '^fd 4: .* · TCP CLOSED · Recv-Q 3 \(still readable: the connection has ended\) · Send-Q 0$'
+	assert_line 'recvfrom(4, "abc", 4096, 0, NULL, NULL) = 3'
+	assert_line 'recvfrom(4, "", 4096, 0, NULL, NULL) = 0'
+}
