@@ -96,14 +96,19 @@ static void read_tcp_info(int fd, struct kstate *k)
 	k->queue_max = info.tcpi_sacked;
 }
 
-/* What only a connection has: bytes waiting in each direction (SIOCINQ, SIOCOUTQ). */
+/*
+ * What only a connection has: bytes waiting in each direction (SIOCINQ,
+ * SIOCOUTQ). Once a TCP connection has ended (CLOSED) only the unread bytes
+ * mean anything: nothing will be sent, yet SIOCOUTQ may still count a SYN
+ * that was never answered.
+ */
 static void read_connection(int fd, struct kstate *k)
 {
 	int bytes;
 
 	if (ioctl(fd, SIOCINQ, &bytes) == 0)
 		k->unread = (unsigned)bytes;
-	if (ioctl(fd, SIOCOUTQ, &bytes) == 0)
+	if ((!k->has_tcp || k->tcp_state != TCP_CLOSE) && ioctl(fd, SIOCOUTQ, &bytes) == 0)
 		k->unsent = (unsigned)bytes;
 }
 
