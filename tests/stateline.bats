@@ -39,9 +39,10 @@ local_port() {
 	sed -n "s/^fd $1: [A-Z-]* \(on \|to \)\{0,1\}127\.0\.0\.1:\([0-9]*\).*/\2/p" "$OUT" | head -n 1
 }
 
-# ss_row OPTS PORT : ss's row (State Recv-Q Send-Q Local Peer) for the socket on local PORT.
+# ss_row OPTS PORT [PEERPORT] : ss's row (State Recv-Q Send-Q Local Peer) for the socket
+# on local PORT (connected to PEERPORT: another test's connection may share the local port).
 ss_row() {
-	ss -H "$1" "sport = :$2" | awk '{ print $1, $2, $3, $4, $5 }'
+	ss -H "$1" "sport = :$2${3:+ and dport = :$3}" | awk '{ print $1, $2, $3, $4, $5 }'
 }
 
 # inode FD : the inode of our fd FD, from the Process column of sockrepl's own ss table.
@@ -55,7 +56,7 @@ inode() {
 		'sendto 3 @4 hello' 'getsockname 3' 'getsockname 4' 'say one'
 	wait_for '^one'
 	real3=$(ss_row -uan "$(local_port 3)" | cut -d' ' -f2,3)
-	real4=$(ss_row -uan "$(local_port 4)" | cut -d' ' -f2,3)
+	real4=$(ss_row -uan "$(local_port 4)" "$(local_port 3)" | cut -d' ' -f2,3)
 	ours3="$(recvq 3) $(sendq 3)" ours4="$(recvq 4) $(sendq 4)"
 	# two datagrams (3 bytes, then an empty one) wait on the unconnected fd 3, one on fd 4
 	state 3 | grep -Eq '^fd 3: BOUND to 127\.0\.0\.1:[0-9]+ · udp · Recv-Q [1-9][0-9]* \(kernel memory, not bytes\) · Send-Q 0 · next datagram 3 bytes$'
@@ -164,10 +165,10 @@ arrow() {
 	feed 'socket' 'bind 127.0.0.1 0' 'listen 3 0' 'socket' 'connect @3' 'socket' 'nonblock on' \
 		'connect @3' 'expect EINPROGRESS' 'expect tcp 5 SYN-SENT' 'sockets' 'ss' 'say one'
 	wait_for '^one'
-	real=$(ss_row -tan "$(local_port 5)")
+	listener=$(local_port 3)
+	real=$(ss_row -tan "$(local_port 5)" "$listener")
 	ours=$(state 5)
 	finish
-	listener=$(local_port 3)
 	assert_equal "$real" "SYN-SENT 0 1 127.0.0.1:$(local_port 5) 127.0.0.1:$listener"
 	assert_equal "$ours" "fd 5: CONNECTING 127.0.0.1:$(local_port 5) -> 127.0.0.1:$listener, waiting for the SYN-ACK · TCP SYN-SENT · Recv-Q 0 · Send-Q 1 (the SYN, not yet answered) · non-blocking"
 	run cat "$OUT"
@@ -202,13 +203,13 @@ arrow() {
 		'accept 3' 'send 5 abc' 'close 5' 'close 7' 'expect tcp 4 CLOSE-WAIT' 'expect tcp 6 CLOSE-WAIT' \
 		'getsockname 4' 'getsockname 6' 'say one'
 	wait_for '^one'
-	real4=$(ss_row -tan "$(local_port 4)" | cut -d' ' -f1-3)
-	real6=$(ss_row -tan "$(local_port 6)" | cut -d' ' -f1-3)
+	real4=$(ss_row -tan "$(local_port 4)" "$(local_port 3)" | cut -d' ' -f1-3)
+	real6=$(ss_row -tan "$(local_port 6)" "$(local_port 3)" | cut -d' ' -f1-3)
 	ours4=$(state 4) ours6=$(state 6)
 	feed 'recv 4' 'recv 6' 'getsockname 4' 'getsockname 6' 'say two'
 	wait_for '^two'
-	after4=$(ss_row -tan "$(local_port 4)" | cut -d' ' -f1-3)
-	after6=$(ss_row -tan "$(local_port 6)" | cut -d' ' -f1-3)
+	after4=$(ss_row -tan "$(local_port 4)" "$(local_port 3)" | cut -d' ' -f1-3)
+	after6=$(ss_row -tan "$(local_port 6)" "$(local_port 3)" | cut -d' ' -f1-3)
 	ours4b=$(state 4) ours6b=$(state 6)
 	finish
 	assert_equal "$real4" "CLOSE-WAIT 4 0"
