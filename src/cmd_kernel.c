@@ -152,11 +152,14 @@ static void print_unix_row(const struct diag_sock *d, void *arg)
 	char name[ENDPOINT_SIZE], local[ENDPOINT_SIZE + 16], peer[32];
 	const char *netid = d->type == SOCK_STREAM ? "u_str" :
 			    d->type == SOCK_DGRAM ? "u_dgr" : "u_seq";
+	const char *path = ((const struct sockaddr_un *)&d->local)->sun_path;
 
 	if (!unix_matters(t->s, d))
 		return;
-	if (((const struct sockaddr_un *)&d->local)->sun_path[0])
+	if (path[0])
 		format_endpoint(name, sizeof(name), (const struct sockaddr *)&d->local);
+	else if (path[1])	/* an abstract name: ss writes its leading NUL as @ */
+		snprintf(name, sizeof(name), "@%.*s", (int)sizeof(name) - 2, path + 1);
 	else
 		snprintf(name, sizeof(name), "*");
 	snprintf(local, sizeof(local), "%s %u", name, d->inode);

@@ -263,3 +263,27 @@ arrow() {
 	assert_line 'recvfrom(4, "abc", 4096, 0, NULL, NULL) = 3'
 	assert_line 'recvfrom(4, "", 4096, 0, NULL, NULL) = 0'
 }
+
+@test "ss shows a peer's abstract Unix name as ss -xa does, with @" {
+	begin
+	feed 'socket unix' "bind $BATS_TEST_TMPDIR/a.sock" 'listen'
+	wait_for '^fd 3: LISTENING'
+	name="sockrepl-test-$$-$RANDOM"
+	timeout 10 /usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(b"\0" + sys.argv[1].encode())
+s.connect(sys.argv[2])
+time.sleep(5)' "$name" "$BATS_TEST_TMPDIR/a.sock" &
+	peer=$!
+	feed 'accept' 'ss' 'say one'
+	wait_for '^one'
+	real=$(ss -xaH | awk -v n="@$name" '$5 == n { print $1, $2, $3, $4, $5, $6, $7, $8 }')
+	finish
+	kill "$peer" 2>/dev/null || true
+	[ -n "$real" ]
+	run cat "$OUT"
+	assert_line --regexp "^${real%% *} +ESTABLISHED +0 +0  @$name [0-9]+ +\* [0-9]+ +python3 \(pid [0-9]+\)$"
+	ours=$(awk -v n="@$name" '$5 == n { print $1, ($2 == "ESTABLISHED" ? "ESTAB" : $2), $3, $4, $5, $6, $7, $8 }' "$OUT")
+	assert_equal "$ours" "$real"
+}
