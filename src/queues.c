@@ -58,7 +58,8 @@ static void tcp_words(const struct kstate *k, char *recv, char *send, size_t siz
 	if (fin_unacknowledged(k->tcp_state) && k->send_q == 1)
 		snprintf(send, size, " (the FIN, not yet acknowledged)");
 	else if (fin_unacknowledged(k->tcp_state) && k->send_q > 1)
-		snprintf(send, size, " (%u bytes + the FIN, not yet acknowledged)", k->send_q - 1);
+		snprintf(send, size, " (%u byte%s + the FIN, not yet acknowledged)", k->send_q - 1,
+			 k->send_q == 2 ? "" : "s");
 }
 
 /* " · Recv-Q 4 (3 bytes + the peer's FIN) · Send-Q 0", or nothing when both are empty. */
