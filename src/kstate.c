@@ -5,9 +5,7 @@
  * answers (SO_ACCEPTCONN, getpeername, getsockname) and the TCP state and the
  * accept queue come from TCP_INFO. For a listener, TCP_INFO's tcpi_unacked is
  * the accept queue's length and tcpi_sacked its limit (what ss shows as
- * Recv-Q and Send-Q on a LISTEN row). Queues, shutdown bits, a Unix
- * listener's queue and a SYN-SENT socket's destination come from the
- * kernel's socket table (sock_diag, diag.c), the numbers ss shows.
+ * Recv-Q and Send-Q on a LISTEN row).
  */
 #include <errno.h>
 #include <fcntl.h>
