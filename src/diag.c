@@ -15,8 +15,8 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "sockrepl.h"
@@ -80,7 +80,7 @@ struct diag_reader {
  * and hand every socket in the answer to the reader. With `dump` the kernel
  * lists every socket the request selects; without it, only the one it names.
  */
-static bool diag_query(struct nlmsghdr *rq, size_t size, bool dump, const struct diag_reader *r)
+static bool netlink_query(struct nlmsghdr *rq, size_t size, bool dump, const struct diag_reader *r)
 {
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	long buf[8192 / sizeof(long)];
@@ -120,18 +120,26 @@ static bool diag_query(struct nlmsghdr *rq, size_t size, bool dump, const struct
 	return ok;
 }
 
+/* An inet_diag request: every socket it selects (dump), or the one it names. */
+static bool diag_query(struct diag_request *rq, bool dump,
+		       void (*fn)(const struct diag_sock *d, void *arg), void *arg)
+{
+	const struct diag_reader r = { parse_message, rq->req.sdiag_protocol, fn, arg };
+
+	return netlink_query(&rq->nlh, sizeof(*rq), dump, &r);
+}
+
 /* Every TCP or UDP socket of `family` on this machine in one of `states` (bits 1 << TCP_*). */
 static bool diag_dump(int family, int protocol, unsigned states,
 		      void (*fn)(const struct diag_sock *d, void *arg), void *arg)
 {
 	struct diag_request rq;
-	const struct diag_reader r = { parse_message, protocol, fn, arg };
 
 	memset(&rq, 0, sizeof(rq));
 	rq.req.sdiag_family = (unsigned char)family;
 	rq.req.sdiag_protocol = (unsigned char)protocol;
 	rq.req.idiag_states = states;
-	return diag_query(&rq.nlh, sizeof(rq), true, &r);
+	return diag_query(&rq, true, fn, arg);
 }
 
 /* Every TCP or UDP socket of `family` on this machine, in every state. */
@@ -150,7 +158,6 @@ static void copy_one(const struct diag_sock *d, void *arg)
 bool diag_lookup(const struct kstate *k, struct diag_sock *out)
 {
 	struct diag_request rq;
-	const struct diag_reader r = { parse_message, k->protocol, copy_one, out };
 	const struct sockaddr_storage *ends[2] = { &k->local, &k->peer };
 	__be32 *addrs[2];
 	__be16 *ports[2];
@@ -176,7 +183,7 @@ bool diag_lookup(const struct kstate *k, struct diag_sock *out)
 		}
 	}
 	out->family = -1;
-	return diag_query(&rq.nlh, sizeof(rq), false, &r) && out->family != -1;
+	return diag_query(&rq, false, copy_one, out) && out->family != -1;
 }
 
 struct inode_search {
@@ -257,7 +264,7 @@ bool diag_unix_each(void (*fn)(const struct diag_sock *d, void *arg), void *arg)
 	rq.req.sdiag_family = AF_UNIX;
 	rq.req.udiag_states = ~0U;
 	rq.req.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN;
-	return diag_query(&rq.nlh, sizeof(rq), true, &r);
+	return netlink_query(&rq.nlh, sizeof(rq), true, &r);
 }
 
 /*
@@ -277,7 +284,7 @@ bool diag_unix(unsigned inode, struct diag_sock *out)
 	rq.req.udiag_show = UDIAG_SHOW_RQLEN;
 	rq.req.udiag_cookie[0] = rq.req.udiag_cookie[1] = INET_DIAG_NOCOOKIE;
 	out->family = -1;
-	return diag_query(&rq.nlh, sizeof(rq), false, &r) && out->family != -1;
+	return netlink_query(&rq.nlh, sizeof(rq), false, &r) && out->family != -1;
 }
 
 /*
