@@ -192,7 +192,7 @@ arrow() {
 	assert_line --regexp '^connect\(6, .*\) = -1 EAGAIN '
 	assert_line --regexp '^connect\(5, .*\) = 0$'
 	assert_line --partial "fd 3: LISTENING on $BATS_TEST_TMPDIR/q.sock · unix · accept queue"
-	assert_line --regexp "^3 +unix +LISTENING +$BATS_TEST_TMPDIR/q\.sock +- +- +2/1$"
+	assert_line --regexp "^3 +unix +LISTENING +$BATS_TEST_TMPDIR/q\.sock +- +- +(2/1|2 waiting \(up to 2\))$"
 	assert_line --regexp "^u_str LISTEN +2 +1  $BATS_TEST_TMPDIR/q\.sock [0-9]+ +\* 0 +sockrepl fd 3$"
 	refute_output --regexp '^line [0-9]+:'
 }
