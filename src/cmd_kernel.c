@@ -82,7 +82,7 @@ enum row_kind { ROW_TCP, ROW_UDP, ROW_UNIX, ROW_KINDS };
 static const char *const queue_meanings[ROW_KINDS] = {
 	[ROW_TCP] = "Recv-Q/Send-Q: on a LISTEN row, connections waiting for accept / the backlog;\n"
 		"on a connection, bytes received but not read yet / bytes written but not yet\n"
-		"acknowledged (a SYN or FIN counts one: each takes a sequence number).\n"
+		"acknowledged; a SYN or FIN counts one in either (it takes a sequence number).\n"
 		"TIME-WAIT rows belong to no process: the side that closed first keeps them for\n"
 		"60 s, so late packets of the old connection find no new one.",
 	[ROW_UDP] = "udp: Recv-Q/Send-Q are the kernel memory the datagrams take, not bytes.",
