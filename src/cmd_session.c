@@ -10,7 +10,7 @@
 static void print_socket_row(int fd)
 {
 	struct kstate k;
-	char local[64] = "-", peer[64] = "-", queue[32] = "-";
+	char local[ENDPOINT_SIZE] = "-", peer[ENDPOINT_SIZE] = "-", queue[32] = "-";
 
 	if (!kstate_read(fd, &k)) {
 		printf("%-4d %-5s %-10s\n", fd, "?", api_state_name(k.api));
@@ -18,9 +18,9 @@ static void print_socket_row(int fd)
 	}
 	if (k.has_local || k.api == API_CONNECTING)
 		format_endpoint(local, sizeof(local), (struct sockaddr *)&k.local);
-	if (k.has_peer)
+	if (k.has_peer || k.has_dest)	/* SYN-SENT: the destination, from sock_diag */
 		format_endpoint(peer, sizeof(peer), (struct sockaddr *)&k.peer);
-	if (k.api == API_LISTENING && k.has_tcp)
+	if (k.api == API_LISTENING)
 		snprintf(queue, sizeof(queue), "%u/%u", k.queue_len, k.queue_max);
 	printf("%-4d %-5s %-10s %-22s %-22s %-12s %s\n", fd, proto_name(&k),
 	       api_state_name(k.api), local, peer,

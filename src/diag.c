@@ -2,7 +2,8 @@
  * diag.c - the kernel's own socket table, read with NETLINK_SOCK_DIAG as ss(8)
  * does. It shows what no fd of ours holds (TIME-WAIT after a close, the peer
  * side of a connection, another process's socket) and details no getsockopt
- * gives without side effects (a connection's shutdown state).
+ * gives without side effects (a connection's shutdown state, Recv-Q and Send-Q
+ * exactly as ss counts them, where a SYN-SENT socket is connecting to).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -10,9 +11,11 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/un.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -64,13 +67,20 @@ static void parse_message(const struct nlmsghdr *h, int protocol, struct diag_so
 			d->shutdown = *(unsigned char *)RTA_DATA(a);
 }
 
+/* What to do with each socket in an answer: parse it, then pass it on. */
+struct diag_reader {
+	void (*parse)(const struct nlmsghdr *h, int protocol, struct diag_sock *d);
+	int protocol;
+	void (*fn)(const struct diag_sock *d, void *arg);
+	void *arg;
+};
+
 /*
- * Send one request and call fn for every socket in the answer. With `dump`
- * the kernel lists every socket of the family and protocol; without it,
- * only the one whose addresses are in req.id.
+ * Send one request (a netlink header and `size` bytes of request after it)
+ * and hand every socket in the answer to the reader. With `dump` the kernel
+ * lists every socket the request selects; without it, only the one it names.
  */
-static bool diag_query(struct diag_request *rq, bool dump,
-		       void (*fn)(const struct diag_sock *d, void *arg), void *arg)
+static bool netlink_query(struct nlmsghdr *rq, size_t size, bool dump, const struct diag_reader *r)
 {
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	long buf[8192 / sizeof(long)];
@@ -79,10 +89,10 @@ static bool diag_query(struct diag_request *rq, bool dump,
 
 	if (fd == -1)
 		return false;
-	rq->nlh.nlmsg_len = sizeof(*rq);
-	rq->nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	rq->nlh.nlmsg_flags = NLM_F_REQUEST | (dump ? NLM_F_DUMP : 0);
-	if (sendto(fd, rq, sizeof(*rq), 0, (struct sockaddr *)&kernel, sizeof(kernel)) == -1)
+	rq->nlmsg_len = (unsigned)size;
+	rq->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	rq->nlmsg_flags = NLM_F_REQUEST | (dump ? NLM_F_DUMP : 0);
+	if (sendto(fd, rq, size, 0, (struct sockaddr *)&kernel, sizeof(kernel)) == -1)
 		done = true, ok = false;
 	while (!done) {
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);
@@ -100,8 +110,8 @@ static bool diag_query(struct diag_request *rq, bool dump,
 				done = true;
 				break;
 			}
-			parse_message(h, rq->req.sdiag_protocol, &d);
-			fn(&d, arg);
+			r->parse(h, r->protocol, &d);
+			r->fn(&d, r->arg);
 			if (!dump)
 				done = true;
 		}
@@ -110,17 +120,33 @@ static bool diag_query(struct diag_request *rq, bool dump,
 	return ok;
 }
 
-/* Every TCP or UDP socket of `family` on this machine, in every state. */
-bool diag_each(int family, int protocol, void (*fn)(const struct diag_sock *d, void *arg),
-	       void *arg)
+/* An inet_diag request: every socket it selects (dump), or the one it names. */
+static bool diag_query(struct diag_request *rq, bool dump,
+		       void (*fn)(const struct diag_sock *d, void *arg), void *arg)
+{
+	const struct diag_reader r = { parse_message, rq->req.sdiag_protocol, fn, arg };
+
+	return netlink_query(&rq->nlh, sizeof(*rq), dump, &r);
+}
+
+/* Every TCP or UDP socket of `family` on this machine in one of `states` (bits 1 << TCP_*). */
+static bool diag_dump(int family, int protocol, unsigned states,
+		      void (*fn)(const struct diag_sock *d, void *arg), void *arg)
 {
 	struct diag_request rq;
 
 	memset(&rq, 0, sizeof(rq));
 	rq.req.sdiag_family = (unsigned char)family;
 	rq.req.sdiag_protocol = (unsigned char)protocol;
-	rq.req.idiag_states = ~0U;
+	rq.req.idiag_states = states;
 	return diag_query(&rq, true, fn, arg);
+}
+
+/* Every TCP or UDP socket of `family` on this machine, in every state. */
+bool diag_each(int family, int protocol, void (*fn)(const struct diag_sock *d, void *arg),
+	       void *arg)
+{
+	return diag_dump(family, protocol, ~0U, fn, arg);
 }
 
 static void copy_one(const struct diag_sock *d, void *arg)
@@ -158,6 +184,107 @@ bool diag_lookup(const struct kstate *k, struct diag_sock *out)
 	}
 	out->family = -1;
 	return diag_query(&rq, false, copy_one, out) && out->family != -1;
+}
+
+struct inode_search {
+	unsigned inode;
+	struct diag_sock *out;
+	bool found;
+};
+
+static void keep_if_inode(const struct diag_sock *d, void *arg)
+{
+	struct inode_search *want = arg;
+
+	if (d->inode == want->inode && !want->found) {
+		*want->out = *d;
+		want->found = true;
+	}
+}
+
+/*
+ * The kernel's entry for the TCP or UDP socket with this inode, among those
+ * in `states`. A socket in SYN-SENT or an unconnected UDP socket has no peer
+ * getpeername could name, so it cannot be looked up by its addresses.
+ */
+bool diag_find(int family, int protocol, unsigned states, unsigned inode, struct diag_sock *out)
+{
+	struct inode_search want = { inode, out, false };
+
+	return diag_dump(family, protocol, states, keep_if_inode, &want) && want.found;
+}
+
+/* ---- Unix sockets (unix_diag, as ss -x reads them) -------------------------- */
+
+struct unix_request {
+	struct nlmsghdr nlh;
+	struct unix_diag_req req;
+};
+
+static void parse_unix(const struct nlmsghdr *h, int protocol, struct diag_sock *d)
+{
+	const struct unix_diag_msg *msg = NLMSG_DATA(h);
+	int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*msg)));
+
+	struct sockaddr_un *un = (struct sockaddr_un *)&d->local;
+
+	(void)protocol;
+	memset(d, 0, sizeof(*d));
+	d->family = un->sun_family = AF_UNIX;
+	d->type = msg->udiag_type;
+	d->state = msg->udiag_state;
+	d->inode = msg->udiag_ino;
+	d->shutdown = -1;
+	for (struct rtattr *a = (struct rtattr *)(msg + 1); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == UNIX_DIAG_SHUTDOWN) {
+			d->shutdown = *(unsigned char *)RTA_DATA(a);
+		} else if (a->rta_type == UNIX_DIAG_NAME) {
+			size_t n = RTA_PAYLOAD(a) < sizeof(un->sun_path) ? RTA_PAYLOAD(a) :
+				   sizeof(un->sun_path) - 1;
+
+			memcpy(un->sun_path, RTA_DATA(a), n);
+		} else if (a->rta_type == UNIX_DIAG_PEER) {
+			d->peer_inode = *(unsigned *)RTA_DATA(a);
+		} else if (a->rta_type == UNIX_DIAG_RQLEN) {
+			const struct unix_diag_rqlen *q = RTA_DATA(a);
+
+			d->rqueue = q->udiag_rqueue;
+			d->wqueue = q->udiag_wqueue;
+		}
+	}
+}
+
+/* Every Unix socket on this machine, with its name and its peer's inode (ss -xa). */
+bool diag_unix_each(void (*fn)(const struct diag_sock *d, void *arg), void *arg)
+{
+	struct unix_request rq;
+	const struct diag_reader r = { parse_unix, 0, fn, arg };
+
+	memset(&rq, 0, sizeof(rq));
+	rq.req.sdiag_family = AF_UNIX;
+	rq.req.udiag_states = ~0U;
+	rq.req.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN;
+	return netlink_query(&rq.nlh, sizeof(rq), true, &r);
+}
+
+/*
+ * The kernel's entry for the Unix socket with this inode: what ss -x shows
+ * as Recv-Q and Send-Q (for a listener, its accept queue and backlog) and
+ * the shutdown bits (ss -xe's arrows).
+ */
+bool diag_unix(unsigned inode, struct diag_sock *out)
+{
+	struct unix_request rq;
+	const struct diag_reader r = { parse_unix, 0, copy_one, out };
+
+	memset(&rq, 0, sizeof(rq));
+	rq.req.sdiag_family = AF_UNIX;
+	rq.req.udiag_states = ~0U;
+	rq.req.udiag_ino = inode;
+	rq.req.udiag_show = UDIAG_SHOW_RQLEN;
+	rq.req.udiag_cookie[0] = rq.req.udiag_cookie[1] = INET_DIAG_NOCOOKIE;
+	out->family = -1;
+	return netlink_query(&rq.nlh, sizeof(rq), false, &r) && out->family != -1;
 }
 
 /*

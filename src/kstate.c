@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <stdio.h>
 #include <string.h>
@@ -94,20 +95,83 @@ static void read_tcp_info(int fd, struct kstate *k)
 }
 
 /*
- * What only a connection has: bytes waiting in each direction, and which
- * directions are shut down (after shutdown, or a FIN from the peer).
+ * What only a connection has: bytes waiting in each direction (SIOCINQ,
+ * SIOCOUTQ). Once a TCP connection has ended (CLOSED) only the unread bytes
+ * mean anything: nothing will be sent, yet SIOCOUTQ may still count a SYN
+ * that was never answered.
  */
 static void read_connection(int fd, struct kstate *k)
 {
-	struct diag_sock d;
 	int bytes;
 
 	if (ioctl(fd, SIOCINQ, &bytes) == 0)
 		k->unread = (unsigned)bytes;
-	if (ioctl(fd, SIOCOUTQ, &bytes) == 0)
+	if ((!k->has_tcp || k->tcp_state != TCP_CLOSE) && ioctl(fd, SIOCOUTQ, &bytes) == 0)
 		k->unsent = (unsigned)bytes;
-	if ((k->domain == AF_INET || k->domain == AF_INET6) && diag_lookup(k, &d))
-		k->shutdown = d.shutdown;
+}
+
+/* The kernel's table entry for fd (sock_diag), as ss finds it; false if it has none. */
+static bool find_in_table(int fd, const struct kstate *k, struct diag_sock *d)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == -1)
+		return false;
+	if (k->domain == AF_UNIX)
+		return diag_unix((unsigned)st.st_ino, d);
+	if (k->domain != AF_INET && k->domain != AF_INET6)
+		return false;
+	if (!k->has_tcp)	/* UDP: connected or not, ss lists it */
+		return diag_find(k->domain, k->protocol, ~0U, (unsigned)st.st_ino, d);
+	if (k->has_peer)
+		return diag_lookup(k, d);
+	if (k->tcp_state == TCP_SYN_SENT)	/* getpeername cannot name the destination yet */
+		return diag_find(k->domain, k->protocol, 1U << TCP_SYN_SENT, (unsigned)st.st_ino, d);
+	return false;	/* LISTEN (TCP_INFO has its queue) or CLOSE: nothing is queued */
+}
+
+/*
+ * What ss shows for fd: Recv-Q and Send-Q as it counts them (for a Unix
+ * listener, its accept queue and backlog), which directions are shut down
+ * (after shutdown, or the peer's FIN or close) and where a SYN-SENT socket
+ * is connecting to.
+ */
+static void read_table(int fd, struct kstate *k, bool accepting)
+{
+	struct diag_sock d = { .family = -1 };
+
+	if (!find_in_table(fd, k, &d))
+		return;
+	k->shutdown = d.shutdown;
+	if (accepting) {
+		k->queue_len = d.rqueue;
+		k->queue_max = d.wqueue;
+		return;
+	}
+	k->has_queues = true;
+	k->recv_q = d.rqueue;
+	k->send_q = d.wqueue;
+	if (k->has_tcp && k->tcp_state == TCP_SYN_SENT) {
+		k->peer = d.peer;
+		k->has_dest = true;
+	}
+}
+
+/*
+ * A datagram socket: is a datagram waiting, and how big is the next one?
+ * SIOCINQ gives the next datagram's size (0 for an empty one or none);
+ * POLLIN tells an empty datagram from none, unless receiving is shut down
+ * (that sets POLLIN too).
+ */
+static void read_datagram(int fd, struct kstate *k)
+{
+	bool shut = k->shutdown > 0 && (k->shutdown & 1);
+	int bytes;
+
+	if (ioctl(fd, SIOCINQ, &bytes) == -1)
+		return;
+	k->next_dgram = (unsigned)bytes;
+	k->dgram_waiting = bytes > 0 || (!shut && (observe_events(fd, POLLIN) & POLLIN));
 }
 
 static enum api_state derive_api_state(const struct kstate *k, bool accepting)
@@ -150,8 +214,12 @@ bool kstate_read(int fd, struct kstate *k)
 	k->has_peer = (!k->has_tcp || may_have_peer(k->tcp_state)) &&
 		      getpeername(fd, (struct sockaddr *)&k->peer, &len) == 0;
 	k->shutdown = -1;
-	if (k->has_peer)
+	/* A TCP connection that ended (reset, or the FINs exchanged) may still hold unread bytes. */
+	if (k->has_peer || (k->has_tcp && k->tcp_state == TCP_CLOSE))
 		read_connection(fd, k);
+	read_table(fd, k, accepting);
+	if (k->type == SOCK_DGRAM)
+		read_datagram(fd, k);
 	k->api = derive_api_state(k, accepting);
 	return true;
 }
@@ -168,15 +236,12 @@ const char *api_state_name(enum api_state st)
 	return names[st];
 }
 
-/* Connections waiting in fd's accept queue (0 unless fd is a listening TCP socket). */
+/* Connections waiting in fd's accept queue (0 unless fd is a listening TCP or Unix socket). */
 unsigned listener_queue(int fd)
 {
-	struct tcp_info info;
-	socklen_t len = sizeof(info);
+	struct kstate k;
 
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) == -1 || info.tcpi_state != TCP_LISTEN)
-		return 0;
-	return info.tcpi_unacked;
+	return kstate_read(fd, &k) && k.api == API_LISTENING ? k.queue_len : 0;
 }
 
 /* RFC 793 names, indexed by the kernel's TCP_* state numbers. */
@@ -244,7 +309,7 @@ int socket_family(int fd)
 /* "LISTENING on 127.0.0.1:6789", "CONNECTED 127.0.0.1:5000 -> 127.0.0.1:6789" */
 static void describe_endpoints(const struct kstate *k, char *out, size_t size)
 {
-	char local[64], peer[64];
+	char local[ENDPOINT_SIZE], peer[ENDPOINT_SIZE];
 
 	format_endpoint(local, sizeof(local), (const struct sockaddr *)&k->local);
 	format_endpoint(peer, sizeof(peer), (const struct sockaddr *)&k->peer);
@@ -256,7 +321,10 @@ static void describe_endpoints(const struct kstate *k, char *out, size_t size)
 		snprintf(out, size, "to %s", local);
 		break;
 	case API_CONNECTING:
-		snprintf(out, size, "from %s, waiting for the SYN-ACK", local);
+		if (k->has_dest)	/* from sock_diag: getpeername cannot answer yet */
+			snprintf(out, size, "%s -> %s, waiting for the SYN-ACK", local, peer);
+		else
+			snprintf(out, size, "from %s, waiting for the SYN-ACK", local);
 		break;
 	case API_CONNECTED:
 	case API_HALF_CLOSED:
@@ -273,6 +341,28 @@ static const char *const shutdown_words[] = {
 	"no more sending (FIN sent)", "both directions shut",
 };
 
+/* Unix sends no FIN: one end's shutdown (or close) sets the bits of both ends. */
+static const char *const unix_shutdown_words[] = {
+	"", "no more receiving (shut down here, or the peer stopped sending)",
+	"no more sending (shut down here, or the peer stopped receiving)", "both directions shut",
+};
+
+/* UDP tells no one: the bits are this socket's own (set even when shutdown says ENOTCONN). */
+static const char *const udp_shutdown_words[] = {
+	"", "no more receiving (shut down here: recv returns 0 once no datagram waits)",
+	"no more sending (shut down here: send fails with EPIPE; UDP tells no one)",
+	"both directions shut",
+};
+
+static const char *shutdown_text(const struct kstate *k)
+{
+	if (k->domain == AF_UNIX)
+		return unix_shutdown_words[k->shutdown & 3];
+	if (k->protocol == IPPROTO_UDP)
+		return udp_shutdown_words[k->shutdown & 3];
+	return shutdown_words[k->shutdown & 3];
+}
+
 /* One line: `fd 3: LISTENING on 127.0.0.1:6789 · TCP LISTEN · accept queue 0/2`. */
 void print_state_line(int fd)
 {
@@ -286,7 +376,7 @@ void print_state_line(int fd)
 void print_state(int fd, const struct kstate *kp)
 {
 	const struct kstate k = *kp;
-	char where[160];
+	char where[2 * ENDPOINT_SIZE + 32];
 	int flags;
 
 	if (!k.is_socket) {
@@ -300,12 +390,11 @@ void print_state(int fd, const struct kstate *kp)
 		printf("TCP %s", tcp_state_name(k.tcp_state));
 	else
 		printf("%s", proto_name(&k));
-	if (k.api == API_LISTENING && k.has_tcp)
+	if (k.api == API_LISTENING)
 		printf(" · accept queue %u/%u", k.queue_len, k.queue_max);
-	if (k.unread || k.unsent)
-		printf(" · Recv-Q %u · Send-Q %u", k.unread, k.unsent);
+	print_queues(&k);
 	if (k.shutdown > 0)
-		printf(" · %s", shutdown_words[k.shutdown & 3]);
+		printf(" · %s", shutdown_text(&k));
 	if (observe_events(fd, 0) & POLLERR)	/* asked here only: tables do not show it */
 		printf(" · error pending (getsockopt SO_ERROR reads it)");
 	flags = fcntl(fd, F_GETFL);

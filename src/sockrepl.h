@@ -131,6 +131,8 @@ void sb_sockaddr(struct strbuf *sb, const struct sockaddr *sa, socklen_t len);
 void sb_quoted(struct strbuf *sb, const void *data, size_t len, size_t max);
 void sb_socklen(struct strbuf *sb, socklen_t passed, socklen_t returned, bool ok);
 void format_endpoint(char *out, size_t size, const struct sockaddr *sa);
+/* Room for any endpoint: a Unix path fills sun_path's 108 bytes (4 each if escaped). */
+#define ENDPOINT_SIZE 448
 struct call_ctx;
 void print_call(struct session *s, const struct strbuf *args, const struct call_ctx *c,
 		long ret, int err);
@@ -149,9 +151,14 @@ struct kstate {
 	bool has_local, has_peer;
 	bool has_tcp;		/* TCP_INFO answered */
 	int tcp_state;		/* TCP_ESTABLISHED ... from <netinet/tcp.h> */
-	unsigned queue_len, queue_max;	/* accept queue, for a listener */
+	unsigned queue_len, queue_max;	/* accept queue and backlog, for a TCP or Unix listener */
 	unsigned unread, unsent;	/* bytes in the receive and send queues (SIOCINQ, SIOCOUTQ) */
 	int shutdown;		/* sk_shutdown bits from sock_diag (1 receive, 2 send), -1 unknown */
+	bool has_queues;	/* recv_q and send_q were read from sock_diag */
+	unsigned recv_q, send_q;	/* Recv-Q and Send-Q exactly as ss shows them */
+	bool has_dest;		/* SYN-SENT: peer holds the destination, from sock_diag */
+	bool dgram_waiting;	/* a datagram socket has a datagram to read ... */
+	unsigned next_dgram;	/* ... of this many bytes (SIOCINQ) */
 };
 
 bool kstate_read(int fd, struct kstate *k);
@@ -166,20 +173,29 @@ short observe_events(int fd, short events);
 void print_state_line(int fd);
 void print_state(int fd, const struct kstate *k);
 
+/* ---- queues.c: Recv-Q and Send-Q in words ------------------------------- */
+
+void print_queues(const struct kstate *k);
+
 /* ---- diag.c: the kernel's socket table (NETLINK_SOCK_DIAG) -------------- */
 
 struct diag_sock {
-	int family, protocol;	/* AF_INET/AF_INET6, IPPROTO_TCP/IPPROTO_UDP */
+	int family, protocol;	/* AF_INET/AF_INET6/AF_UNIX, IPPROTO_TCP/IPPROTO_UDP (Unix: 0) */
 	int state;		/* TCP_ESTABLISHED ... (UDP: TCP_CLOSE, or ESTABLISHED if connected) */
 	struct sockaddr_storage local, peer;
 	unsigned rqueue, wqueue;	/* Recv-Q, Send-Q, as ss shows them */
 	unsigned inode, uid;	/* inode 0: no process holds it (TIME-WAIT) */
 	int shutdown;		/* sk_shutdown bits (1 receive, 2 send), -1 unknown */
+	int type;		/* Unix: SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
+	unsigned peer_inode;	/* Unix: the peer socket's inode, 0 if none */
 };
 
 bool diag_each(int family, int protocol, void (*fn)(const struct diag_sock *d, void *arg),
 	       void *arg);
 bool diag_lookup(const struct kstate *k, struct diag_sock *out);
+bool diag_find(int family, int protocol, unsigned states, unsigned inode, struct diag_sock *out);
+bool diag_unix(unsigned inode, struct diag_sock *out);
+bool diag_unix_each(void (*fn)(const struct diag_sock *d, void *arg), void *arg);
 bool inode_owner(unsigned inode, char *out, size_t size);
 
 /* ---- explain.c: an errno in plain words, for one call ----------------- */

@@ -140,7 +140,7 @@ CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
 @test "Send-Q on a Unix socket is kernel memory, not bytes: 768 for a 2-byte send" {
 	run sockrepl --no-echo <<<$'socketpair\nsend 3 hi'
 	assert_success
-	assert_line 'fd 3: CONNECTED (unnamed) -> (unnamed) · unix · Recv-Q 0 · Send-Q 768'
+	assert_line 'fd 3: CONNECTED (unnamed) -> (unnamed) · unix · Recv-Q 0 · Send-Q 768 (kernel memory of what the peer has not read)'
 	grep -qF '2-byte send here' "$REPO_ROOT/README.md"
 }
 

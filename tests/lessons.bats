@@ -97,7 +97,7 @@ every_round() {
 @test "lesson 02 shows the third client stuck in SYN-SENT until accept makes room" {
 	run sockrepl --no-echo <"$REPO_ROOT/lessons/02-backlog.txt"
 	assert_success
-	assert_line --regexp '^fd 6: CONNECTING .* · TCP SYN-SENT · non-blocking$'
+	assert_line --regexp '^fd 6: CONNECTING 127\.0\.0\.1:[0-9]+ -> 127\.0\.0\.1:[0-9]+, waiting for the SYN-ACK · TCP SYN-SENT · Recv-Q 0 · Send-Q 1 \(the SYN, not yet answered\) · non-blocking$'
 	assert_line --regexp '^accept\(3, .*\) = 9$'
 }
 
