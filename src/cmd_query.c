@@ -147,23 +147,58 @@ static bool parse_poll_fd(struct session *s, const char *word, struct pollfd *p)
 	return true;
 }
 
-static void sb_pollfds(struct strbuf *sb, const struct pollfd *fds, int n, bool results)
-{
-	const char *sep = "";
+/*
+ * strace abbreviates arrays after its -s limit (32 elements by default), and
+ * builds poll's result list in a 1024-byte buffer that it ends with "..."
+ * once the next entry would come within 27 bytes of the end (strace's
+ * poll.c, decode_poll_exiting). sockrepl cuts its lines where strace does.
+ */
+#define STRACE_MAX_ELEMENTS 32
+#define STRACE_POLL_RESULT_ROOM (1024 - (2 + 2 * sizeof(long) + sizeof(", ], ...")))
 
+/* The array poll is passed: [{fd=3, events=POLLIN}, ...]. */
+static void sb_pollfds(struct strbuf *sb, const struct pollfd *fds, int n)
+{
 	sb_printf(sb, "[");
 	for (int i = 0; i < n; i++) {
-		if (results && fds[i].revents == 0)
-			continue;
-		sb_printf(sb, "%s{fd=%d", sep, fds[i].fd);
+		if (i == STRACE_MAX_ELEMENTS) {
+			sb_printf(sb, ", ...");
+			break;
+		}
+		sb_printf(sb, "%s{fd=%d", i ? ", " : "", fds[i].fd);
 		if (fds[i].fd >= 0) {
-			sb_printf(sb, results ? ", revents=" : ", events=");
-			sb_poll_bits(sb, results ? fds[i].revents : fds[i].events);
+			sb_printf(sb, ", events=");
+			sb_poll_bits(sb, fds[i].events);
 		}
 		sb_printf(sb, "}");
-		sep = ", ";
 	}
 	sb_printf(sb, "]");
+}
+
+/* What poll returned, as strace shows it after the count: ([{fd=4, revents=POLLOUT}]). */
+static void sb_poll_result(struct strbuf *sb, const struct pollfd *fds, int n)
+{
+	struct strbuf list, entry;
+	int printed = 0;
+
+	sb_init(&list);
+	for (int i = 0; i < n; i++) {
+		if (fds[i].revents == 0)
+			continue;
+		sb_printf(&list, "%s", list.len ? ", " : "[");
+		sb_init(&entry);
+		sb_printf(&entry, "{fd=%d, revents=", fds[i].fd);
+		sb_poll_bits(&entry, fds[i].revents);
+		sb_printf(&entry, "}");
+		if (printed == STRACE_MAX_ELEMENTS ||
+		    list.len + entry.len >= STRACE_POLL_RESULT_ROOM) {
+			sb_printf(&list, "...");
+			break;
+		}
+		sb_printf(&list, "%s", entry.text);
+		printed++;
+	}
+	sb_printf(sb, "(%s])", list.text);
 }
 
 /* Without FDs: every socket of the session, for reading. */
@@ -196,18 +231,15 @@ static enum cmd_status cmd_poll_exec(struct session *s, const struct cmd_args *a
 		return CMD_USAGE;
 	}
 	sb_init(&args);
-	sb_pollfds(&args, fds, nfds, false);
+	sb_pollfds(&args, fds, nfds);
 	sb_printf(&args, ", %d, %ld", nfds, timeout);
 	fflush(stdout);
 	stdin_watch_call(s, timeout < 0);	/* only a poll without end could hang */
 	ret = poll(fds, (nfds_t)nfds, (int)timeout);
 	err = errno;
 	sb_init(&result);	/* strace's "= 1 ([{fd=4, revents=POLLOUT}])" or "= 0 (Timeout)" */
-	if (ret > 0) {
-		sb_printf(&result, "(");
-		sb_pollfds(&result, fds, nfds, true);
-		sb_printf(&result, ")");
-	}
+	if (ret > 0)
+		sb_poll_result(&result, fds, nfds);
 	c.result = ret > 0 ? result.text : ret == 0 ? "(Timeout)" : NULL;
 	status = finish_call(s, &args, &c, ret, err);
 	for (int i = 0; ret > 0 && i < nfds; i++)

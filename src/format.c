@@ -80,7 +80,10 @@ void sb_sockaddr(struct strbuf *sb, const struct sockaddr *sa, socklen_t len)
 		sb_printf(sb, "{sa_family=AF_INET6, sin6_port=htons(%u), sin6_flowinfo=htonl(%u), "
 			  "inet_pton(AF_INET6, \"%s\", &sin6_addr), ",
 			  ntohs(in6->sin6_port), ntohl(in6->sin6_flowinfo), text);
-		if (in6->sin6_scope_id != 0 && if_indextoname(in6->sin6_scope_id, ifname))
+		/* strace names the interface only where the scope is one (link-local) */
+		if ((IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr) ||
+		     IN6_IS_ADDR_MC_LINKLOCAL(&in6->sin6_addr)) &&
+		    if_indextoname(in6->sin6_scope_id, ifname))
 			sb_printf(sb, "sin6_scope_id=if_nametoindex(\"%s\")}", ifname);
 		else
 			sb_printf(sb, "sin6_scope_id=%u}", in6->sin6_scope_id);
@@ -146,20 +149,30 @@ const char *errno_name(int err)
 
 /*
  * Print `call(args) = ret` or `call(args) = -1 ENAME (message)` and record
- * the outcome for `expect`.
+ * the outcome for `expect`. A call a signal interrupted shows what strace
+ * shows, the kernel's `= ? ERESTARTSYS (...)`, and a note says what the
+ * program got (-1 EINTR) and why.
  */
 void print_call(struct session *s, const struct strbuf *args, const struct call_ctx *c,
 		long ret, int err)
 {
 	const char *call = c->call;
+	char restart_text[96];
+	const char *restart = ret == -1 && err == EINTR ?
+			      interrupted_return(c, restart_text, sizeof(restart_text)) : NULL;
 
 	if (ret == -1 && err == EINTR && s->interactive)
 		putchar('\n');	/* the terminal echoed ^C on the waiting line */
-	if (ret == -1)
+	if (restart != NULL)
+		printf("%s%s(%s) = %s? %s%s\n", color(COLOR_CALL), call, args->text,
+		       color(COLOR_ERROR), restart, color(COLOR_OFF));
+	else if (ret == -1)
 		printf("%s%s(%s) = %s-1 %s (%s)%s\n", color(COLOR_CALL), call, args->text,
 		       color(COLOR_ERROR), errno_name(err), strerror(err), color(COLOR_OFF));
 	else
 		printf("%s%s(%s) = %ld%s%s%s\n", color(COLOR_CALL), call, args->text, ret,
 		       c->result ? " " : "", c->result ? c->result : "", color(COLOR_OFF));
+	if (ret == -1 && err == EINTR)
+		note_interruption(c);
 	session_record(s, call, c->fd, ret, err);
 }

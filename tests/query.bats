@@ -62,7 +62,7 @@ CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
 	exec 8>&-
 	wait "$REPL_PID"
 	run cat "$OUT"
-	assert_line 'poll([{fd=3, events=POLLIN}], 1, -1) = -1 EINTR (Interrupted system call)'
+	assert_line 'poll([{fd=3, events=POLLIN}], 1, -1) = ? ERESTART_RESTARTBLOCK (Interrupted by signal)'
 	refute_output --regexp '^line [0-9]+:'
 }
 

@@ -14,6 +14,12 @@ trace_and_compare() {
 	# LeakSanitizer cannot run under ptrace (make asan runs this too)
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" timeout 15 strace -o "$BATS_TEST_TMPDIR/trace" -e trace="${CALLS//|/,}" -e signal=none \
 		"$SOCKREPL" --no-echo <"$1" >"$BATS_TEST_TMPDIR/out"
+	compare_with_trace
+}
+
+# compare_with_trace: the call lines in $BATS_TEST_TMPDIR/out must appear, in
+# order, in strace's log $BATS_TEST_TMPDIR/trace (its padding removed).
+compare_with_trace() {
 	sed -E 's/\) +=/) =/' "$BATS_TEST_TMPDIR/trace" >"$BATS_TEST_TMPDIR/strace-lines"
 	grep -E "^($CALLS)\(" "$BATS_TEST_TMPDIR/out" >"$BATS_TEST_TMPDIR/our-lines"
 	awk 'NR == FNR { seen[++n] = $0; next }
@@ -136,4 +142,106 @@ trace_and_compare() {
 		assert_line --regexp "= -1 $err "
 	done
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/our-lines")" -ge 60 ]
+}
+
+# syscall_number NAME: its number on this machine, from the C headers.
+syscall_number() {
+	printf '#include <sys/syscall.h>\nSYS_%s\n' "$1" | cc -E -P - | tail -n 1
+}
+
+# wait_blocked PID NAME [FD]: wait (up to 5 s) until PID sleeps in system call
+# NAME (on FD), as /proc/PID/syscall shows it: no guessing how long it takes.
+wait_blocked() {
+	local nr want
+	nr=$(syscall_number "$2")
+	want="^$nr ${3:+0x$(printf '%x' "$3") }"
+	for _ in $(seq 100); do
+		grep -q "$want" "/proc/$1/syscall" 2>/dev/null &&
+			grep -q '^State:.S' "/proc/$1/status" && return 0
+		sleep 0.05
+	done
+	echo "gave up waiting for pid $1 to block in $2; /proc says: $(cat "/proc/$1/syscall")" >&2
+	return 1
+}
+
+# interrupt PID NAME FD N: once PID blocks in NAME, send SIGINT (Ctrl-C), then
+# wait until the output shows the N-th interrupted call.
+interrupt() {
+	wait_blocked "$1" "$2" "$3"
+	kill -INT "$1"
+	for _ in $(seq 100); do
+		[ "$(grep -cE '= (\? ERESTART|-1 EINTR)' "$BATS_TEST_TMPDIR/out")" -ge "$4" ] && return 0
+		sleep 0.05
+	done
+	echo "no interrupted call line number $4" >&2
+	return 1
+}
+
+@test "a call Ctrl-C interrupts shows strace's ERESTARTSYS or ERESTART_RESTARTBLOCK, and the EINTR the program got" {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" timeout 20 strace -o "$BATS_TEST_TMPDIR/trace" \
+		-e trace="${CALLS//|/,}" -e signal=none "$SOCKREPL" --no-echo \
+		<"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	local timeout_pid=$! repl_pid=""
+	exec 8>"$BATS_TEST_TMPDIR/in"
+	# backlog 0 lets one connection wait; fd 5's SYN is dropped, so its connect waits.
+	# fd 4 fills its send buffer without blocking, then a blocking send waits for room.
+	cat >&8 <<-'SCRIPT'
+		socket
+		bind 127.0.0.1 0
+		listen 0
+		accept 3
+		expect EINTR
+		setsockopt 3 rcvtimeo 30
+		accept 3
+		expect EINTR
+		setsockopt 3 rcvtimeo 0
+		socket
+		connect 4 @3
+		socket
+		connect 5 @3
+		expect EINTR
+		accept 3
+		nonblock 4 on
+		send 4 "x"*8000000
+		send 4 "x"*8000000
+		nonblock 4 off
+		send 4 x
+		expect EINTR
+		socket udp
+		bind 127.0.0.1 0
+		poll 7 10000
+		expect EINTR
+		poll 7 -1
+		expect EINTR
+		recvfrom 7
+		expect EINTR
+	SCRIPT
+	for _ in $(seq 100); do
+		repl_pid=$(pgrep -P "$(pgrep -P "$timeout_pid")") && [ -n "$repl_pid" ] && break
+		sleep 0.05
+	done
+	interrupt "$repl_pid" accept 3 1
+	interrupt "$repl_pid" accept 3 2
+	interrupt "$repl_pid" connect 5 3
+	interrupt "$repl_pid" sendto 4 4
+	interrupt "$repl_pid" poll "" 5
+	interrupt "$repl_pid" poll "" 6
+	interrupt "$repl_pid" recvfrom 7 7
+	exec 8>&-
+	wait "$timeout_pid"
+	run compare_with_trace
+	assert_success
+	run cat "$BATS_TEST_TMPDIR/out"
+	refute_output --partial "expected"
+	assert_line --regexp '^accept\(3, 0x[0-9a-f]+, \[16\]\) = \? ERESTARTSYS \(To be restarted if SA_RESTART is set\)$'
+	assert_line "  the program got -1 EINTR: strace shows the kernel's answer, ERESTARTSYS (restart accept if the handler has SA_RESTART); sockrepl's SIGINT handler has no SA_RESTART, so the kernel turned it into EINTR."
+	assert_line --regexp '^accept\(3, 0x[0-9a-f]+, \[16\]\) = -1 EINTR \(Interrupted system call\)$'
+	assert_line "  the kernel returned EINTR itself, not ERESTARTSYS: SO_RCVTIMEO is set on fd 3, and a socket call with a timeout is never restarted."
+	assert_line --regexp '^connect\(5, .*, 16\) = \? ERESTARTSYS \(To be restarted if SA_RESTART is set\)$'
+	assert_line 'sendto(4, "x", 1, 0, NULL, 0) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)'
+	assert_line 'poll([{fd=7, events=POLLIN}], 1, 10000) = ? ERESTART_RESTARTBLOCK (Interrupted by signal)'
+	assert_line 'poll([{fd=7, events=POLLIN}], 1, -1) = ? ERESTART_RESTARTBLOCK (Interrupted by signal)'
+	assert_line "  the program got -1 EINTR: strace shows the kernel's answer, ERESTART_RESTARTBLOCK (restart poll with the time left, only if the signal has no handler); sockrepl handles SIGINT, so the kernel turned it into EINTR, SA_RESTART or not."
+	assert_line --regexp '^recvfrom\(7, 0x[0-9a-f]+, 4096, 0, 0x[0-9a-f]+, \[16\]\) = \? ERESTARTSYS '
 }
