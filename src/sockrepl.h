@@ -72,6 +72,7 @@ struct session {
 		int fd;
 		struct snapshot seen;
 		int path[16];	/* the TCP states it went through, for `diagram` */
+		int via[16];	/* how it came into path[i]: enum edge_via (diagram.c) */
 		int npath;
 	} *watched;
 	size_t nwatched;
@@ -317,6 +318,11 @@ struct watched *watch_find(struct session *s, int fd);
 struct pollfd;
 int watch_pollfds(struct session *s, struct pollfd *fds, int max);
 void watch_note_state(struct session *s, int fd, int tcp_state);
+/* How a socket came into a state, when the kernel said so (a failed call's errno). */
+enum edge_via { VIA_FIGURE, VIA_REFUSED, VIA_RESET, VIA_TIMEOUT };
+void watch_note_edge(struct session *s, int fd, int tcp_state, enum edge_via via);
+void diagram_note_call(struct session *s, const struct call_ctx *c, long ret, int err,
+		       const struct kstate *k);
 extern const struct cmd_entry cmd_diagram_entry;
 extern const struct cmd_entry cmd_wait_entry;
 
