@@ -92,6 +92,7 @@ static bool parse_at_fd(struct session *s, const char *text,
 
 	if (!parse_fd(s, text + 1, &fd))
 		return false;
+	memset(addr, 0, sizeof(*addr));	/* an abstract name ends where the zeros start */
 	*len = sizeof(*addr);
 	if (getsockname(fd, (struct sockaddr *)addr, len) == -1 &&
 	    !(errno == EBADF && session_former_address(s, fd, addr, len))) {

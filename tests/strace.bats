@@ -245,3 +245,53 @@ interrupt() {
 	assert_line "  the program got -1 EINTR: strace shows the kernel's answer, ERESTART_RESTARTBLOCK (restart poll with the time left, only if the signal has no handler); sockrepl handles SIGINT, so the kernel turned it into EINTR, SA_RESTART or not."
 	assert_line --regexp '^recvfrom\(7, 0x[0-9a-f]+, 4096, 0, 0x[0-9a-f]+, \[16\]\) = \? ERESTARTSYS '
 }
+
+@test "scope ids, SO_ERROR values, long poll arrays and abstract Unix names match strace" {
+	local many="" nvals=""
+	for _ in $(seq 40); do many="$many 3:inout"; done
+	for i in $(seq 36); do nvals="$nvals $((100 + i))"; done
+	cat >"$BATS_TEST_TMPDIR/script" <<-SCRIPT
+		socket inet6
+		bind 3 ::1%lo 0
+		socket inet6
+		bind 4 fe80::1%lo 0
+		setsockopt 3 error 111
+		socket inet6
+		nonblock 5 on
+		connect 5 @3
+		wait 5 2000
+		getsockopt 5 error
+		poll$many 0
+		poll$nvals 0
+		socket unix
+		bind 6 @"demo"
+		listen 6 1
+		socket unix
+		connect 7 @"demo"
+		accept 6
+		getsockname 8
+		getpeername 7
+		socket unix dgram
+		bind 9 ""
+		getsockname 9
+		socket unix dgram
+		bind 10 @"a\0b\x20c"
+		sendto 9 @10 hi
+		recvfrom 10
+	SCRIPT
+	run trace_and_compare "$BATS_TEST_TMPDIR/script"
+	assert_success
+	run cat "$BATS_TEST_TMPDIR/our-lines"
+	assert_line --partial 'inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=1}, 28) = 0'
+	assert_line --partial 'inet_pton(AF_INET6, "fe80::1", &sin6_addr), sin6_scope_id=if_nametoindex("lo")}, 28)'
+	assert_line 'setsockopt(3, SOL_SOCKET, SO_ERROR, [111], 4) = -1 ENOPROTOOPT (Protocol not available)'
+	assert_line 'getsockopt(5, SOL_SOCKET, SO_ERROR, [ECONNREFUSED], [4]) = 0'
+	assert_line --regexp '^poll\(\[(\{fd=3, events=POLLIN\|POLLOUT\}, ){32}\.\.\.\], 40, 0\) = 40 \(\[(\{fd=3, revents=POLLOUT\|POLLHUP\}, ){30}\.\.\.\]\)$'
+	assert_line --regexp '^poll\(\[(\{fd=1[0-9][0-9], events=POLLIN\}, ){32}\.\.\.\], 36, 0\) = 36 \(\[(\{fd=1[0-9][0-9], revents=POLLNVAL\}, ){32}\.\.\.\]\)$'
+	assert_line 'bind(6, {sa_family=AF_UNIX, sun_path=@"demo"}, 7) = 0'
+	assert_line 'connect(7, {sa_family=AF_UNIX, sun_path=@"demo"}, 7) = 0'
+	assert_line 'bind(9, {sa_family=AF_UNIX}, 2) = 0'
+	assert_line --regexp '^getsockname\(9, \{sa_family=AF_UNIX, sun_path=@"[0-9a-f]{5}"\}, \[110 => 8\]\) = 0$'
+	assert_line 'bind(10, {sa_family=AF_UNIX, sun_path=@"a\0b c"}, 8) = 0'
+	assert_line 'sendto(9, "hi", 2, 0, {sa_family=AF_UNIX, sun_path=@"a\0b c"}, 8) = 2'
+}
