@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "sockrepl.h"
 
@@ -175,8 +178,12 @@ static void sb_pollfds(struct strbuf *sb, const struct pollfd *fds, int n)
 	sb_printf(sb, "]");
 }
 
-/* What poll returned, as strace shows it after the count: ([{fd=4, revents=POLLOUT}]). */
-static void sb_poll_result(struct strbuf *sb, const struct pollfd *fds, int n)
+/*
+ * What poll returned, as strace shows it after the count: ([{fd=4,
+ * revents=POLLOUT}]); ppoll adds the time left, when it was given a timeout.
+ */
+static void sb_poll_result(struct strbuf *sb, const struct pollfd *fds, int n,
+			   const struct timespec *left)
 {
 	struct strbuf list, entry;
 	int printed = 0;
@@ -198,7 +205,51 @@ static void sb_poll_result(struct strbuf *sb, const struct pollfd *fds, int n)
 		sb_printf(&list, "%s", entry.text);
 		printed++;
 	}
-	sb_printf(sb, "(%s])", list.text);
+	sb_printf(&list, "]");
+	if (left != NULL) {
+		sb_init(&entry);
+		sb_printf(&entry, "{tv_sec=%lld, tv_nsec=%llu}", (long long)left->tv_sec,
+			  (unsigned long long)left->tv_nsec);
+		if (list.len + sizeof(", left ") + entry.len < 1024)
+			sb_printf(&list, ", left %s", entry.text);
+		else
+			sb_printf(&list, ", ...");
+	}
+	sb_printf(sb, "(%s)", list.text);
+}
+
+/*
+ * glibc's poll() is the poll system call where the architecture has one
+ * (x86_64, where strace shows poll). Where it has none (arm64, riscv64),
+ * glibc calls ppoll(fds, n, the timeout as a timespec or NULL, NULL, 8), and
+ * strace shows that; sockrepl then makes that call itself, with its own
+ * timespec, so that its call line can show the time left as strace does.
+ * SOCKREPL_PPOLL makes it do so anywhere (tests/strace.bats builds it so).
+ */
+#if defined(SYS_poll) && !defined(SOCKREPL_PPOLL)
+#define POLL_CALL "poll"
+#define POLL_TIMESPEC false
+#else
+#define POLL_CALL "ppoll"
+#define POLL_TIMESPEC true
+#endif
+
+/* The call, and its arguments after the array and its length, as strace prints them. */
+static int call_poll(struct strbuf *args, struct pollfd *fds, int n, long timeout,
+		     struct timespec *ts)
+{
+	if (!POLL_TIMESPEC) {
+		sb_printf(args, ", %ld", timeout);
+		return poll(fds, (nfds_t)n, (int)timeout);
+	}
+	ts->tv_sec = timeout / 1000;
+	ts->tv_nsec = timeout % 1000 * 1000000;
+	if (timeout >= 0)
+		sb_printf(args, ", {tv_sec=%lld, tv_nsec=%ld}", (long long)ts->tv_sec, ts->tv_nsec);
+	else
+		sb_printf(args, ", NULL");
+	sb_printf(args, ", NULL, 8");	/* no signal mask; the kernel's sigset_t is 8 bytes */
+	return (int)syscall(SYS_ppoll, fds, (nfds_t)n, timeout >= 0 ? ts : NULL, NULL, (size_t)8);
 }
 
 /* Without FDs: every socket of the session, for reading. */
@@ -213,7 +264,8 @@ static int poll_all(const struct session *s, struct pollfd *fds)
 
 static enum cmd_status cmd_poll_exec(struct session *s, const struct cmd_args *a)
 {
-	struct call_ctx c = { .call = "poll", .fd = -1 };
+	struct call_ctx c = { .call = POLL_CALL, .fd = -1 };
+	struct timespec ts;
 	struct pollfd fds[MAX_POLL];
 	int nfds = a->argc > 1 ? a->argc - 1 : a->argc, ret, err;
 	struct strbuf args, result;
@@ -232,14 +284,14 @@ static enum cmd_status cmd_poll_exec(struct session *s, const struct cmd_args *a
 	}
 	sb_init(&args);
 	sb_pollfds(&args, fds, nfds);
-	sb_printf(&args, ", %d, %ld", nfds, timeout);
+	sb_printf(&args, ", %d", nfds);
 	fflush(stdout);
 	stdin_watch_call(s, timeout < 0);	/* only a poll without end could hang */
-	ret = poll(fds, (nfds_t)nfds, (int)timeout);
+	ret = call_poll(&args, fds, nfds, timeout, &ts);
 	err = errno;
 	sb_init(&result);	/* strace's "= 1 ([{fd=4, revents=POLLOUT}])" or "= 0 (Timeout)" */
 	if (ret > 0)
-		sb_poll_result(&result, fds, nfds);
+		sb_poll_result(&result, fds, nfds, POLL_TIMESPEC && timeout >= 0 ? &ts : NULL);
 	c.result = ret > 0 ? result.text : ret == 0 ? "(Timeout)" : NULL;
 	status = finish_call(s, &args, &c, ret, err);
 	for (int i = 0; ret > 0 && i < nfds; i++)

@@ -53,23 +53,31 @@ void signals_init(void)
 /*
  * The calls sockrepl makes that can wait, and what the kernel answers when a
  * signal with a handler interrupts them (checked under strace on Linux 6.18,
- * tests/strace.bats). A socket call that waits without a timeout answers
- * ERESTARTSYS: restart me if the handler has SA_RESTART. With SO_RCVTIMEO or
- * SO_SNDTIMEO set it answers EINTR itself, since a call with a deadline is
- * not restartable (the kernel's sock_intr_errno). poll answers
- * ERESTART_RESTARTBLOCK: restart with the time left, but only if the signal
- * has no handler.
+ * tests/strace.bats). A socket call that waits without
+ * a timeout answers ERESTARTSYS: restart me if the handler has SA_RESTART.
+ * With SO_RCVTIMEO or SO_SNDTIMEO set it answers EINTR itself, since a call
+ * with a deadline is not restartable (the kernel's sock_intr_errno). poll
+ * answers ERESTART_RESTARTBLOCK and ppoll ERESTARTNOHAND: restart only if
+ * the signal has no handler, so with one the program gets EINTR, SA_RESTART
+ * or not.
  */
+#define RESTARTSYS "ERESTARTSYS", "To be restarted if SA_RESTART is set", \
+	"restart the call if the handler has SA_RESTART"
 static const struct {
 	const char *call;
 	int timeout_opt;	/* with this option's timeout set, plain EINTR; 0: none */
-	const char *timeout_name, *code, *meaning;
+	const char *timeout_name;
+	const char *code, *meaning;	/* as strace prints them */
+	const char *restart;	/* what the code asks for */
 } waits[] = {
-	{ "accept", SO_RCVTIMEO, "SO_RCVTIMEO", "ERESTARTSYS", "To be restarted if SA_RESTART is set" },
-	{ "recvfrom", SO_RCVTIMEO, "SO_RCVTIMEO", "ERESTARTSYS", "To be restarted if SA_RESTART is set" },
-	{ "connect", SO_SNDTIMEO, "SO_SNDTIMEO", "ERESTARTSYS", "To be restarted if SA_RESTART is set" },
-	{ "sendto", SO_SNDTIMEO, "SO_SNDTIMEO", "ERESTARTSYS", "To be restarted if SA_RESTART is set" },
-	{ "poll", 0, NULL, "ERESTART_RESTARTBLOCK", "Interrupted by signal" },
+	{ "accept", SO_RCVTIMEO, "SO_RCVTIMEO", RESTARTSYS },
+	{ "recvfrom", SO_RCVTIMEO, "SO_RCVTIMEO", RESTARTSYS },
+	{ "connect", SO_SNDTIMEO, "SO_SNDTIMEO", RESTARTSYS },
+	{ "sendto", SO_SNDTIMEO, "SO_SNDTIMEO", RESTARTSYS },
+	{ "poll", 0, NULL, "ERESTART_RESTARTBLOCK", "Interrupted by signal",
+	  "restart the call with the time left, only if the signal has no handler" },
+	{ "ppoll", 0, NULL, "ERESTARTNOHAND", "To be restarted if no handler",
+	  "restart the call only if the signal has no handler" },
 };
 
 static int find_wait(const char *call)
@@ -119,22 +127,22 @@ static void signal_name(char *out, size_t size)
 void note_interruption(const struct call_ctx *c)
 {
 	int i = find_wait(c->call);
-	char sig[32];
+	char sig[32], why[128];
 
 	if (i < 0)
 		return;
 	signal_name(sig, sizeof(sig));
+	if (waits[i].timeout_opt != 0)
+		snprintf(why, sizeof(why), "sockrepl's %s handler has no SA_RESTART, so the "
+			 "kernel turned it into EINTR.", sig);
+	else
+		snprintf(why, sizeof(why), "sockrepl handles %s, so the kernel turned it into "
+			 "EINTR, SA_RESTART or not.", sig);
 	if (has_timeout(c->fd, waits[i].timeout_opt))
 		report_note("the kernel returned EINTR itself, not ERESTARTSYS: %s is set on fd "
 			    "%d, and a socket call with a timeout is never restarted.",
 			    waits[i].timeout_name, c->fd);
-	else if (strcmp(waits[i].code, "ERESTARTSYS") == 0)
-		report_note("the program got -1 EINTR: strace shows the kernel's answer, ERESTARTSYS "
-			    "(restart %s if the handler has SA_RESTART); sockrepl's %s handler has "
-			    "no SA_RESTART, so the kernel turned it into EINTR.", c->call, sig);
 	else
-		report_note("the program got -1 EINTR: strace shows the kernel's answer, "
-			    "ERESTART_RESTARTBLOCK (restart %s with the time left, only if the signal "
-			    "has no handler); sockrepl handles %s, so the kernel turned it into EINTR, "
-			    "SA_RESTART or not.", c->call, sig);
+		report_note("the program got -1 EINTR: strace shows the kernel's answer, %s (%s); %s",
+			    waits[i].code, waits[i].restart, why);
 }

@@ -177,13 +177,27 @@ interrupt() {
 	return 1
 }
 
-@test "a call Ctrl-C interrupts shows strace's ERESTARTSYS or ERESTART_RESTARTBLOCK, and the EINTR the program got" {
+# start_traced: sockrepl under strace in the background, its script written
+# to fd 8; sets $timeout_pid. find_traced then sets $repl_pid, sockrepl's own.
+start_traced() {
 	mkfifo "$BATS_TEST_TMPDIR/in"
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" timeout 20 strace -o "$BATS_TEST_TMPDIR/trace" \
 		-e trace="${CALLS//|/,}" -e signal=none "$SOCKREPL" --no-echo \
 		<"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out" 2>&1 &
-	local timeout_pid=$! repl_pid=""
+	timeout_pid=$!
 	exec 8>"$BATS_TEST_TMPDIR/in"
+}
+
+find_traced() {
+	for _ in $(seq 100); do
+		repl_pid=$(pgrep -P "$(pgrep -P "$timeout_pid")") && [ -n "$repl_pid" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+@test "a call Ctrl-C interrupts shows strace's ERESTARTSYS or ERESTART_RESTARTBLOCK, and the EINTR the program got" {
+	start_traced
 	# backlog 0 lets one connection wait; fd 5's SYN is dropped, so its connect waits.
 	# fd 4 fills its send buffer without blocking, then a blocking send waits for room.
 	cat >&8 <<-'SCRIPT'
@@ -217,10 +231,7 @@ interrupt() {
 		recvfrom 7
 		expect EINTR
 	SCRIPT
-	for _ in $(seq 100); do
-		repl_pid=$(pgrep -P "$(pgrep -P "$timeout_pid")") && [ -n "$repl_pid" ] && break
-		sleep 0.05
-	done
+	find_traced
 	interrupt "$repl_pid" accept 3 1
 	interrupt "$repl_pid" accept 3 2
 	interrupt "$repl_pid" connect 5 3
@@ -235,14 +246,14 @@ interrupt() {
 	run cat "$BATS_TEST_TMPDIR/out"
 	refute_output --partial "expected"
 	assert_line --regexp '^accept\(3, 0x[0-9a-f]+, \[16\]\) = \? ERESTARTSYS \(To be restarted if SA_RESTART is set\)$'
-	assert_line "  the program got -1 EINTR: strace shows the kernel's answer, ERESTARTSYS (restart accept if the handler has SA_RESTART); sockrepl's SIGINT handler has no SA_RESTART, so the kernel turned it into EINTR."
+	assert_line "  the program got -1 EINTR: strace shows the kernel's answer, ERESTARTSYS (restart the call if the handler has SA_RESTART); sockrepl's SIGINT handler has no SA_RESTART, so the kernel turned it into EINTR."
 	assert_line --regexp '^accept\(3, 0x[0-9a-f]+, \[16\]\) = -1 EINTR \(Interrupted system call\)$'
 	assert_line "  the kernel returned EINTR itself, not ERESTARTSYS: SO_RCVTIMEO is set on fd 3, and a socket call with a timeout is never restarted."
 	assert_line --regexp '^connect\(5, .*, 16\) = \? ERESTARTSYS \(To be restarted if SA_RESTART is set\)$'
 	assert_line 'sendto(4, "x", 1, 0, NULL, 0) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)'
 	assert_line 'poll([{fd=7, events=POLLIN}], 1, 10000) = ? ERESTART_RESTARTBLOCK (Interrupted by signal)'
 	assert_line 'poll([{fd=7, events=POLLIN}], 1, -1) = ? ERESTART_RESTARTBLOCK (Interrupted by signal)'
-	assert_line "  the program got -1 EINTR: strace shows the kernel's answer, ERESTART_RESTARTBLOCK (restart poll with the time left, only if the signal has no handler); sockrepl handles SIGINT, so the kernel turned it into EINTR, SA_RESTART or not."
+	assert_line "  the program got -1 EINTR: strace shows the kernel's answer, ERESTART_RESTARTBLOCK (restart the call with the time left, only if the signal has no handler); sockrepl handles SIGINT, so the kernel turned it into EINTR, SA_RESTART or not."
 	assert_line --regexp '^recvfrom\(7, 0x[0-9a-f]+, 4096, 0, 0x[0-9a-f]+, \[16\]\) = \? ERESTARTSYS '
 }
 
@@ -294,4 +305,53 @@ interrupt() {
 	assert_line --regexp '^getsockname\(9, \{sa_family=AF_UNIX, sun_path=@"[0-9a-f]{5}"\}, \[110 => 8\]\) = 0$'
 	assert_line 'bind(10, {sa_family=AF_UNIX, sun_path=@"a\0b c"}, 8) = 0'
 	assert_line 'sendto(9, "hi", 2, 0, {sa_family=AF_UNIX, sun_path=@"a\0b c"}, 8) = 2'
+}
+
+@test "built as for an architecture without a poll system call, poll prints ppoll's line as strace does" {
+	cc -std=c11 -D_GNU_SOURCE -DSOCKREPL_PPOLL -O0 -o "$BATS_TEST_TMPDIR/sockrepl-ppoll" \
+		"$REPO_ROOT"/src/*.c -lreadline -lpthread
+	SOCKREPL="$BATS_TEST_TMPDIR/sockrepl-ppoll"
+	CALLS="$CALLS|ppoll"
+	cat >"$BATS_TEST_TMPDIR/script" <<-'SCRIPT'
+		socket
+		bind 127.0.0.1 0
+		listen
+		socket
+		connect @3
+		poll 3 0
+		poll 3 1000
+		poll 3 -1
+		poll 99 50
+		socket udp
+		poll 5 5
+	SCRIPT
+	run trace_and_compare "$BATS_TEST_TMPDIR/script"
+	assert_success
+	run cat "$BATS_TEST_TMPDIR/our-lines"
+	assert_line 'ppoll([{fd=3, events=POLLIN}], 1, {tv_sec=0, tv_nsec=0}, NULL, 8) = 1 ([{fd=3, revents=POLLIN}], left {tv_sec=0, tv_nsec=0})'
+	assert_line --regexp '^ppoll\(\[\{fd=3, events=POLLIN\}\], 1, \{tv_sec=1, tv_nsec=0\}, NULL, 8\) = 1 \(\[\{fd=3, revents=POLLIN\}\], left \{tv_sec=[01], tv_nsec=[0-9]+\}\)$'
+	assert_line 'ppoll([{fd=3, events=POLLIN}], 1, NULL, NULL, 8) = 1 ([{fd=3, revents=POLLIN}])'
+	assert_line 'ppoll([{fd=5, events=POLLIN}], 1, {tv_sec=0, tv_nsec=5000000}, NULL, 8) = 0 (Timeout)'
+}
+
+@test "built so, a ppoll Ctrl-C interrupts shows strace's ERESTARTNOHAND, and the EINTR the program got" {
+	cc -std=c11 -D_GNU_SOURCE -DSOCKREPL_PPOLL -O0 -o "$BATS_TEST_TMPDIR/sockrepl-ppoll" \
+		"$REPO_ROOT"/src/*.c -lreadline -lpthread
+	SOCKREPL="$BATS_TEST_TMPDIR/sockrepl-ppoll"
+	CALLS="$CALLS|ppoll"
+	start_traced
+	printf 'socket udp\nbind 127.0.0.1 0\npoll 3 -1\nexpect EINTR\npoll 3 10000\nexpect EINTR\n' >&8
+	find_traced
+	interrupt "$repl_pid" ppoll "" 1
+	interrupt "$repl_pid" ppoll "" 2
+	exec 8>&-
+	wait "$timeout_pid"
+	run compare_with_trace
+	assert_success
+	run cat "$BATS_TEST_TMPDIR/out"
+	refute_output --partial "expected"
+	assert_line 'ppoll([{fd=3, events=POLLIN}], 1, NULL, NULL, 8) = ? ERESTARTNOHAND (To be restarted if no handler)'
+	assert_line 'ppoll([{fd=3, events=POLLIN}], 1, {tv_sec=10, tv_nsec=0}, NULL, 8) = ? ERESTARTNOHAND (To be restarted if no handler)'
+	assert_line "  the program got -1 EINTR: strace shows the kernel's answer, ERESTARTNOHAND (restart the call only if the signal has no handler); sockrepl handles SIGINT, so the kernel turned it into EINTR, SA_RESTART or not."
+	assert_line "  EINTR: a signal (Ctrl-C) arrived before any fd was ready or the timeout ran out."
 }
