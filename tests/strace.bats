@@ -307,11 +307,17 @@ find_traced() {
 	assert_line 'sendto(9, "hi", 2, 0, {sa_family=AF_UNIX, sun_path=@"a\0b c"}, 8) = 2'
 }
 
-@test "built as for an architecture without a poll system call, poll prints ppoll's line as strace does" {
+# use_ppoll_build: sockrepl built as for an architecture without a poll
+# system call (arm64, riscv64), where glibc's poll() is ppoll; trace ppoll too.
+use_ppoll_build() {
 	cc -std=c11 -D_GNU_SOURCE -DSOCKREPL_PPOLL -O0 -o "$BATS_TEST_TMPDIR/sockrepl-ppoll" \
 		"$REPO_ROOT"/src/*.c -lreadline -lpthread
 	SOCKREPL="$BATS_TEST_TMPDIR/sockrepl-ppoll"
 	CALLS="$CALLS|ppoll"
+}
+
+@test "built as for an architecture without a poll system call, poll prints ppoll's line as strace does" {
+	use_ppoll_build
 	cat >"$BATS_TEST_TMPDIR/script" <<-'SCRIPT'
 		socket
 		bind 127.0.0.1 0
@@ -335,10 +341,7 @@ find_traced() {
 }
 
 @test "built so, a ppoll Ctrl-C interrupts shows strace's ERESTARTNOHAND, and the EINTR the program got" {
-	cc -std=c11 -D_GNU_SOURCE -DSOCKREPL_PPOLL -O0 -o "$BATS_TEST_TMPDIR/sockrepl-ppoll" \
-		"$REPO_ROOT"/src/*.c -lreadline -lpthread
-	SOCKREPL="$BATS_TEST_TMPDIR/sockrepl-ppoll"
-	CALLS="$CALLS|ppoll"
+	use_ppoll_build
 	start_traced
 	printf 'socket udp\nbind 127.0.0.1 0\npoll 3 -1\nexpect EINTR\npoll 3 10000\nexpect EINTR\n' >&8
 	find_traced
