@@ -199,7 +199,8 @@ find_traced() {
 @test "a call Ctrl-C interrupts shows strace's ERESTARTSYS or ERESTART_RESTARTBLOCK, and the EINTR the program got" {
 	start_traced
 	# backlog 0 lets one connection wait; fd 5's SYN is dropped, so its connect waits.
-	# fd 4 fills its send buffer without blocking, then a blocking send waits for room.
+	# fd 7 (a Unix stream pair: nothing in flight frees room later) fills its send
+	# buffer without blocking, then a blocking send waits for room.
 	cat >&8 <<-'SCRIPT'
 		socket
 		bind 127.0.0.1 0
@@ -216,29 +217,35 @@ find_traced() {
 		connect 5 @3
 		expect EINTR
 		accept 3
-		nonblock 4 on
-		send 4 "x"*8000000
-		send 4 "x"*8000000
-		nonblock 4 off
-		send 4 x
+		socketpair
+		nonblock 7 on
+		send 7 "x"*8000000
+		send 7 "x"*8000000
+		expect EAGAIN
+		nonblock 7 off
+		send 7 x
+		expect EINTR
+		setsockopt 7 sndtimeo 30
+		send 7 x
 		expect EINTR
 		socket udp
 		bind 127.0.0.1 0
-		poll 7 10000
+		poll 9 10000
 		expect EINTR
-		poll 7 -1
+		poll 9 -1
 		expect EINTR
-		recvfrom 7
+		recvfrom 9
 		expect EINTR
 	SCRIPT
 	find_traced
 	interrupt "$repl_pid" accept 3 1
 	interrupt "$repl_pid" accept 3 2
 	interrupt "$repl_pid" connect 5 3
-	interrupt "$repl_pid" sendto 4 4
-	interrupt "$repl_pid" poll "" 5
+	interrupt "$repl_pid" sendto 7 4
+	interrupt "$repl_pid" sendto 7 5
 	interrupt "$repl_pid" poll "" 6
-	interrupt "$repl_pid" recvfrom 7 7
+	interrupt "$repl_pid" poll "" 7
+	interrupt "$repl_pid" recvfrom 9 8
 	exec 8>&-
 	wait "$timeout_pid"
 	run compare_with_trace
@@ -250,11 +257,13 @@ find_traced() {
 	assert_line --regexp '^accept\(3, 0x[0-9a-f]+, \[16\]\) = -1 EINTR \(Interrupted system call\)$'
 	assert_line "  the kernel returned EINTR itself, not ERESTARTSYS: SO_RCVTIMEO is set on fd 3, and a socket call with a timeout is never restarted."
 	assert_line --regexp '^connect\(5, .*, 16\) = \? ERESTARTSYS \(To be restarted if SA_RESTART is set\)$'
-	assert_line 'sendto(4, "x", 1, 0, NULL, 0) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)'
-	assert_line 'poll([{fd=7, events=POLLIN}], 1, 10000) = ? ERESTART_RESTARTBLOCK (Interrupted by signal)'
-	assert_line 'poll([{fd=7, events=POLLIN}], 1, -1) = ? ERESTART_RESTARTBLOCK (Interrupted by signal)'
+	assert_line 'sendto(7, "x", 1, 0, NULL, 0) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)'
+	assert_line 'sendto(7, "x", 1, 0, NULL, 0) = -1 EINTR (Interrupted system call)'
+	assert_line "  the kernel returned EINTR itself, not ERESTARTSYS: SO_SNDTIMEO is set on fd 7, and a socket call with a timeout is never restarted."
+	assert_line 'poll([{fd=9, events=POLLIN}], 1, 10000) = ? ERESTART_RESTARTBLOCK (Interrupted by signal)'
+	assert_line 'poll([{fd=9, events=POLLIN}], 1, -1) = ? ERESTART_RESTARTBLOCK (Interrupted by signal)'
 	assert_line "  the program got -1 EINTR: strace shows the kernel's answer, ERESTART_RESTARTBLOCK (restart the call with the time left, only if the signal has no handler); sockrepl handles SIGINT, so the kernel turned it into EINTR, SA_RESTART or not."
-	assert_line --regexp '^recvfrom\(7, 0x[0-9a-f]+, 4096, 0, 0x[0-9a-f]+, \[16\]\) = \? ERESTARTSYS '
+	assert_line --regexp '^recvfrom\(9, 0x[0-9a-f]+, 4096, 0, 0x[0-9a-f]+, \[16\]\) = \? ERESTARTSYS '
 }
 
 @test "scope ids, SO_ERROR values, long poll arrays and abstract Unix names match strace" {
