@@ -75,9 +75,9 @@ static bool unreported_failure(struct session *s, int fd)
  * what the call's outcome proves about the path. A connect that succeeded,
  * is in progress, or was refused or timed out sent a SYN from CLOSED
  * (SYN-SENT), unless it only reported the failure of an earlier non-blocking
- * connect (then it sent nothing); accept's new
- * socket began as SYN-RECEIVED, while the listener stayed in LISTEN; and
- * ECONNREFUSED, ECONNRESET and ETIMEDOUT label the edge into CLOSED.
+ * connect (then it sent nothing). accept's new socket began as SYN-RECEIVED,
+ * while the listener stayed in LISTEN. ECONNREFUSED, ECONNRESET and
+ * ETIMEDOUT label the edge into CLOSED.
  */
 void diagram_note_call(struct session *s, const struct call_ctx *c, long ret, int err,
 		       const struct kstate *k)
