@@ -244,6 +244,7 @@ enum cmd_status finish_call(struct session *s, const struct strbuf *args,
 		c->on_success(&done);
 	if (c->fd != -1) {
 		print_state(c->fd, &k);
+		diagram_note_call(s, c, ret, err, &k);
 		note_ports(s, c, &k);
 	}
 	if (session_has(s, c->fd)) {

@@ -35,9 +35,10 @@ bool same_place(const struct sockaddr_storage *have, const struct sockaddr *want
 
 	if (have->ss_family != want->sa_family)
 		return false;
-	if (want->sa_family == AF_UNIX)
-		return strcmp(((const struct sockaddr_un *)have)->sun_path,
-			      ((const struct sockaddr_un *)want)->sun_path) == 0;
+	if (want->sa_family == AF_UNIX)	/* abstract names start with NUL: compare all of sun_path */
+		return memcmp(((const struct sockaddr_un *)have)->sun_path,
+			      ((const struct sockaddr_un *)want)->sun_path,
+			      sizeof(((const struct sockaddr_un *)want)->sun_path)) == 0;
 	if (port_of((const struct sockaddr *)have) != port_of(want))
 		return false;
 	if (want->sa_family == AF_INET) {

@@ -141,7 +141,7 @@ static enum cmd_status receive(struct session *s, const struct cmd_args *a, cons
 			       bool want_sender)
 {
 	struct call_ctx c = { .call = "recvfrom" };
-	struct sockaddr_storage from;
+	struct sockaddr_storage from = { 0 };	/* zeroed: an abstract name ends at its last byte */
 	socklen_t fromsize = 0, fromlen = 0;
 	struct strbuf args;
 	enum cmd_status status;

@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "sockrepl.h"
 
@@ -170,23 +173,106 @@ static bool parse_poll_fd(struct session *s, const char *word, struct pollfd *p)
 	return true;
 }
 
-static void sb_pollfds(struct strbuf *sb, const struct pollfd *fds, int n, bool results)
-{
-	const char *sep = "";
+/*
+ * strace abbreviates arrays after its -s limit (32 elements by default), and
+ * builds poll's result list in a 1024-byte buffer that it ends with "..."
+ * once the next entry would come within 27 bytes of the end (strace's
+ * poll.c, decode_poll_exiting). sockrepl cuts its lines where strace does.
+ */
+#define STRACE_MAX_ELEMENTS 32
+#define STRACE_POLL_RESULT_ROOM (1024 - (2 + 2 * sizeof(long) + sizeof(", ], ...")))
 
+/* The array poll is passed: [{fd=3, events=POLLIN}, ...]. */
+static void sb_pollfds(struct strbuf *sb, const struct pollfd *fds, int n)
+{
 	sb_printf(sb, "[");
 	for (int i = 0; i < n; i++) {
-		if (results && fds[i].revents == 0)
-			continue;
-		sb_printf(sb, "%s{fd=%d", sep, fds[i].fd);
+		if (i == STRACE_MAX_ELEMENTS) {
+			sb_printf(sb, ", ...");
+			break;
+		}
+		sb_printf(sb, "%s{fd=%d", i ? ", " : "", fds[i].fd);
 		if (fds[i].fd >= 0) {
-			sb_printf(sb, results ? ", revents=" : ", events=");
-			sb_poll_bits(sb, results ? fds[i].revents : fds[i].events);
+			sb_printf(sb, ", events=");
+			sb_poll_bits(sb, fds[i].events);
 		}
 		sb_printf(sb, "}");
-		sep = ", ";
 	}
 	sb_printf(sb, "]");
+}
+
+/*
+ * What poll returned, as strace shows it after the count: ([{fd=4,
+ * revents=POLLOUT}]); ppoll adds the time left, when it was given a timeout.
+ */
+static void sb_poll_result(struct strbuf *sb, const struct pollfd *fds, int n,
+			   const struct timespec *left)
+{
+	struct strbuf list, entry;
+	int printed = 0;
+
+	sb_init(&list);
+	for (int i = 0; i < n; i++) {
+		if (fds[i].revents == 0)
+			continue;
+		sb_printf(&list, "%s", list.len ? ", " : "[");
+		sb_init(&entry);
+		sb_printf(&entry, "{fd=%d, revents=", fds[i].fd);
+		sb_poll_bits(&entry, fds[i].revents);
+		sb_printf(&entry, "}");
+		if (printed == STRACE_MAX_ELEMENTS ||
+		    list.len + entry.len >= STRACE_POLL_RESULT_ROOM) {
+			sb_printf(&list, "...");
+			break;
+		}
+		sb_printf(&list, "%s", entry.text);
+		printed++;
+	}
+	sb_printf(&list, "]");
+	if (left != NULL) {
+		sb_init(&entry);
+		sb_printf(&entry, "{tv_sec=%lld, tv_nsec=%llu}", (long long)left->tv_sec,
+			  (unsigned long long)left->tv_nsec);
+		if (list.len + sizeof(", left ") + entry.len < 1024)
+			sb_printf(&list, ", left %s", entry.text);
+		else
+			sb_printf(&list, ", ...");
+	}
+	sb_printf(sb, "(%s)", list.text);
+}
+
+/*
+ * glibc's poll() is the poll system call where the architecture has one
+ * (x86_64, where strace shows poll). Where it has none (arm64, riscv64),
+ * glibc calls ppoll(fds, n, the timeout as a timespec or NULL, NULL, 8), and
+ * strace shows that; sockrepl then makes that call itself, with its own
+ * timespec, so that its call line can show the time left as strace does.
+ * SOCKREPL_PPOLL makes it do so anywhere (tests/strace.bats builds it so).
+ */
+#if defined(SYS_poll) && !defined(SOCKREPL_PPOLL)
+#define POLL_CALL "poll"
+#define POLL_TIMESPEC false
+#else
+#define POLL_CALL "ppoll"
+#define POLL_TIMESPEC true
+#endif
+
+/* The call, and its arguments after the array and its length, as strace prints them. */
+static int call_poll(struct strbuf *args, struct pollfd *fds, int n, long timeout,
+		     struct timespec *ts)
+{
+	if (!POLL_TIMESPEC) {
+		sb_printf(args, ", %ld", timeout);
+		return poll(fds, (nfds_t)n, (int)timeout);
+	}
+	ts->tv_sec = timeout / 1000;
+	ts->tv_nsec = timeout % 1000 * 1000000;
+	if (timeout >= 0)
+		sb_printf(args, ", {tv_sec=%lld, tv_nsec=%ld}", (long long)ts->tv_sec, ts->tv_nsec);
+	else
+		sb_printf(args, ", NULL");
+	sb_printf(args, ", NULL, 8");	/* no signal mask; the kernel's sigset_t is 8 bytes */
+	return (int)syscall(SYS_ppoll, fds, (nfds_t)n, timeout >= 0 ? ts : NULL, NULL, (size_t)8);
 }
 
 /* Without FDs: every socket of the session, for reading. */
@@ -201,7 +287,8 @@ static int poll_all(const struct session *s, struct pollfd *fds)
 
 static enum cmd_status cmd_poll_exec(struct session *s, const struct cmd_args *a)
 {
-	struct call_ctx c = { .call = "poll", .fd = -1 };
+	struct call_ctx c = { .call = POLL_CALL, .fd = -1 };
+	struct timespec ts;
 	struct pollfd fds[MAX_POLL];
 	int nfds = a->argc > 1 ? a->argc - 1 : a->argc, ret, err;
 	struct strbuf args, result;
@@ -220,18 +307,15 @@ static enum cmd_status cmd_poll_exec(struct session *s, const struct cmd_args *a
 	}
 	c.arg = nfds;
 	sb_init(&args);
-	sb_pollfds(&args, fds, nfds, false);
-	sb_printf(&args, ", %d, %ld", nfds, timeout);
+	sb_pollfds(&args, fds, nfds);
+	sb_printf(&args, ", %d", nfds);
 	fflush(stdout);
 	stdin_watch_call(s, timeout < 0);	/* only a poll without end could hang */
-	ret = poll(fds, (nfds_t)nfds, (int)timeout);
+	ret = call_poll(&args, fds, nfds, timeout, &ts);
 	err = errno;
 	sb_init(&result);	/* strace's "= 1 ([{fd=4, revents=POLLOUT}])" or "= 0 (Timeout)" */
-	if (ret > 0) {
-		sb_printf(&result, "(");
-		sb_pollfds(&result, fds, nfds, true);
-		sb_printf(&result, ")");
-	}
+	if (ret > 0)
+		sb_poll_result(&result, fds, nfds, POLL_TIMESPEC && timeout >= 0 ? &ts : NULL);
 	c.result = ret > 0 ? result.text : ret == 0 ? "(Timeout)" : NULL;
 	status = finish_call(s, &args, &c, ret, err);
 	for (int i = 0; ret > 0 && i < nfds; i++)

@@ -101,7 +101,10 @@ const struct cmd_entry cmd_bind_entry = {
 		"bound to, or had when it was closed; 0.0.0.0 and :: become loopback);\n"
 		"PORT may be @FD too (that socket's port).\n"
 		"ADDR is numeric, localhost or any; port 0 lets the kernel pick a free\n"
-		"port. A unix socket takes a path. Without FD: the newest unbound socket.",
+		"port. A unix socket takes a path; or @\"NAME\", a name in Linux's abstract\n"
+		"namespace (no file; C escapes, no blanks: \\x20), as strace shows it; or\n"
+		"\"\" (no path: the kernel autobinds an abstract name of five hex digits).\n"
+		"Without FD: the newest unbound socket.",
 	.min_args = 1,
 	.max_args = 3,
 	.exec = cmd_bind_exec,

@@ -158,8 +158,12 @@ static bool parse_value(struct session *s, const struct sockopt *o, int argc, ch
 	return false;
 }
 
-/* The value as strace prints it: [1], {l_onoff=1, l_linger=0}, "\2\0..." */
-static void sb_value(struct strbuf *sb, const struct sockopt *o, const union opt_value *v)
+/*
+ * The value as strace prints it: [1], {l_onoff=1, l_linger=0}, "\2\0...";
+ * `decoded`: the kernel wrote it (getsockopt), which strace decodes further.
+ */
+static void sb_value(struct strbuf *sb, const struct sockopt *o, const union opt_value *v,
+		     bool decoded)
 {
 	switch (o->kind) {
 	case OPT_LINGER:
@@ -168,11 +172,11 @@ static void sb_value(struct strbuf *sb, const struct sockopt *o, const union opt
 	case OPT_TIMEVAL:	/* this strace shows SO_*TIMEO_OLD's struct as raw bytes */
 		sb_quoted(sb, &v->tv, sizeof(v->tv), sizeof(v->tv));
 		break;
-	case OPT_ERRNO:
-		if (v->i != 0)
+	case OPT_ERRNO:		/* strace names the errno only in what getsockopt returns */
+		if (decoded && v->i > 0 && strerrorname_np(v->i) != NULL)
 			sb_printf(sb, "[%s]", errno_name(v->i));
 		else
-			sb_printf(sb, "[0]");
+			sb_printf(sb, "[%d]", v->i);
 		break;
 	default:
 		sb_printf(sb, "[%d]", v->i);
@@ -322,7 +326,7 @@ static enum cmd_status cmd_setsockopt_exec(struct session *s, const struct cmd_a
 	err = errno;
 	sb_init(&args);
 	sb_printf(&args, "%d, %s, %s, ", c.fd, oc.o->level_name, oc.o->strace_name);
-	sb_value(&args, oc.o, &oc.v);
+	sb_value(&args, oc.o, &oc.v, false);
 	sb_printf(&args, ", %u", (unsigned)value_size(oc.o->kind));
 	return finish_call(s, &args, &c, ret, err);
 }
@@ -368,7 +372,7 @@ static enum cmd_status cmd_getsockopt_exec(struct session *s, const struct cmd_a
 	sb_init(&args);
 	sb_printf(&args, "%d, %s, %s, ", c.fd, oc.o->level_name, oc.o->strace_name);
 	if (ret == 0)
-		sb_value(&args, oc.o, &oc.v);
+		sb_value(&args, oc.o, &oc.v, true);
 	else
 		sb_printf(&args, "%p", (void *)&oc.v);
 	sb_socklen(&args, size, len, ret == 0);

@@ -32,6 +32,8 @@ static const struct errno_text errno_texts[] = {
 
 static const struct errno_text *find_text(const char *call, int err)
 {
+	if (strcmp(call, "ppoll") == 0)
+		call = "poll";	/* glibc's poll() where there is no poll syscall (cmd_query.c) */
 	for (size_t i = 0; i < COUNT(errno_texts); i++)
 		if (errno_texts[i].err == err && strcmp(errno_texts[i].call, call) == 0)
 			return &errno_texts[i];

@@ -28,11 +28,11 @@ static int get_int_opt(int fd, int level, int name, int *value)
 	return getsockopt(fd, level, name, value, &len);
 }
 
-/* Bound: an IP socket with a port, or a Unix socket with a path. */
+/* Bound: an IP socket with a port, or a Unix socket with a path or an abstract name. */
 static bool has_address(const struct sockaddr_storage *ss, socklen_t len)
 {
 	if (ss->ss_family == AF_UNIX)
-		return len > sizeof(sa_family_t) && ((const struct sockaddr_un *)ss)->sun_path[0];
+		return len > sizeof(sa_family_t);	/* unnamed: only sun_family */
 	if (ss->ss_family == AF_INET)
 		return ((const struct sockaddr_in *)ss)->sin_port != 0;
 	if (ss->ss_family == AF_INET6)

@@ -13,8 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 
 #include "sockrepl.h"
+
+static long unescape(struct session *s, const char *start, const char *end, char *out);
+static const char *closing_quote(const char *p);
 
 /* An fd, a port and a backlog are all plain decimal integers. */
 bool looks_like_int(const char *text)
@@ -88,6 +92,7 @@ static bool parse_at_fd(struct session *s, const char *text,
 
 	if (!parse_fd(s, text + 1, &fd))
 		return false;
+	memset(addr, 0, sizeof(*addr));	/* an abstract name ends where the zeros start */
 	*len = sizeof(*addr);
 	if (getsockname(fd, (struct sockaddr *)addr, len) == -1 &&
 	    !(errno == EBADF && session_former_address(s, fd, addr, len))) {
@@ -227,15 +232,84 @@ static bool parse_host_port(struct session *s, int family, const char *text,
 	       set_port(s, colon + 1, addr);
 }
 
+/* ---- Unix addresses: a path, @"NAME" (abstract), "" (autobind) ----------- */
+
+#define ABSTRACT_FORM "write an abstract Unix name as @\"NAME\", with C escapes and no blanks (\\x20 for a blank)"
+
 /*
- * An endpoint as typed: ADDR PORT (two words), ADDR:PORT, [V6]:PORT, or @FD.
- * `family` (the socket's) decides what localhost and any mean.
+ * `@"NAME"`: an abstract Unix address (Linux only), written as strace prints
+ * it: sun_path holds a NUL and then NAME, and no file is made. The length
+ * passed is offsetof(sun_path) + 1 + strlen(NAME), as C code computes it;
+ * the kernel takes every byte of that length as the name.
+ */
+static bool parse_abstract(struct session *s, const char *text, struct sockaddr_storage *addr,
+			   socklen_t *len)
+{
+	struct sockaddr_un *un = (struct sockaddr_un *)addr;
+	const char *close = closing_quote(text + 1);
+	char name[4 * sizeof(un->sun_path)];
+	long n;
+
+	if (close == NULL || close[1] != '\0') {
+		report_error(s, "'%.40s': " ABSTRACT_FORM, text);
+		return false;
+	}
+	if ((size_t)(close - text - 2) >= sizeof(name)) {
+		report_error(s, "abstract name '%.20s...' is too long: sun_path holds a NUL and "
+			     "at most %zu bytes", text, sizeof(un->sun_path) - 1);
+		return false;
+	}
+	n = unescape(s, text + 2, close, name);
+	if (n < 0)
+		return false;
+	if ((size_t)n >= sizeof(un->sun_path)) {
+		report_error(s, "abstract name is %ld bytes: sun_path holds a NUL and at most %zu",
+			     n, sizeof(un->sun_path) - 1);
+		return false;
+	}
+	memset(un, 0, sizeof(*un));
+	un->sun_family = AF_UNIX;
+	memcpy(un->sun_path + 1, name, (size_t)n);
+	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+	return true;
+}
+
+/*
+ * `""`: a Unix address with no path at all, only sun_family, so the length
+ * is sizeof(sa_family_t). bind with it autobinds: the kernel picks an unused
+ * abstract name of five hex digits (getsockname shows it).
+ */
+static bool parse_no_path(struct sockaddr_storage *addr, socklen_t *len)
+{
+	memset(addr, 0, sizeof(struct sockaddr_un));
+	addr->ss_family = AF_UNIX;
+	*len = sizeof(sa_family_t);
+	return true;
+}
+
+/*
+ * An endpoint as typed: ADDR PORT (two words), ADDR:PORT, [V6]:PORT, @FD;
+ * for Unix sockets a PATH, @"NAME" (abstract) or "" (autobind). `family`
+ * (the socket's) decides what localhost, any and a path mean.
  */
 bool parse_endpoint(struct session *s, int family, int argc, char **argv,
 		    struct sockaddr_storage *addr, socklen_t *len)
 {
+	if (argv[0][0] == '@' && argv[0][1] == '"' && argc == 1)
+		return parse_abstract(s, argv[0], addr, len);
+	if (argv[0][0] == '@' && argv[0][1] == '"') {
+		report_error(s, "'%.40s %.20s': " ABSTRACT_FORM, argv[0], argv[1]);
+		return false;
+	}
+	if (argc == 1 && argv[0][0] == '@' && !looks_like_int(argv[0] + 1)) {
+		report_error(s, "'%.40s': write @FD for the address of socket FD, or @\"NAME\" "
+			     "for an abstract Unix name", argv[0]);
+		return false;
+	}
 	if (argc == 1 && argv[0][0] == '@')
 		return parse_at_fd(s, argv[0], addr, len);
+	if (family == AF_UNIX && argc == 1 && strcmp(argv[0], "\"\"") == 0)
+		return parse_no_path(addr, len);
 	if (family == AF_UNIX && argc == 1)
 		return unix_path_resolve(s, argv[0], addr, len);
 	if (family == AF_UNIX) {

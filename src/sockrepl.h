@@ -72,6 +72,7 @@ struct session {
 		int fd;
 		struct snapshot seen;
 		int path[16];	/* the TCP states it went through, for `diagram` */
+		int via[16];	/* how it came into path[i]: enum edge_via (diagram.c) */
 		int npath;
 	} *watched;
 	size_t nwatched;
@@ -342,6 +343,11 @@ struct watched *watch_find(struct session *s, int fd);
 struct pollfd;
 int watch_pollfds(struct session *s, struct pollfd *fds, int max);
 void watch_note_state(struct session *s, int fd, int tcp_state);
+/* How a socket came into a state, when the kernel said so (a failed call's errno). */
+enum edge_via { VIA_FIGURE, VIA_REFUSED, VIA_RESET, VIA_TIMEOUT };
+void watch_note_edge(struct session *s, int fd, int tcp_state, enum edge_via via);
+void diagram_note_call(struct session *s, const struct call_ctx *c, long ret, int err,
+		       const struct kstate *k);
 extern const struct cmd_entry cmd_diagram_entry;
 extern const struct cmd_entry cmd_wait_entry;
 
@@ -373,5 +379,7 @@ const char *color(enum color_role role);
 extern volatile sig_atomic_t interrupted;	/* set by SIGINT (or SIGTERM/SIGHUP) */
 extern volatile sig_atomic_t terminating;	/* set by SIGTERM/SIGHUP: end the session */
 void signals_init(void);
+const char *interrupted_return(const struct call_ctx *c, char *out, size_t size);
+void note_interruption(const struct call_ctx *c);
 
 #endif

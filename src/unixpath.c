@@ -40,9 +40,15 @@ bool unix_path_resolve(struct session *s, const char *typed, struct sockaddr_sto
 		       socklen_t *len)
 {
 	struct sockaddr_un *un = (struct sockaddr_un *)addr;
-	const char *dir = typed[0] == '/' ? "" : private_dir(s);
+	const char *dir;
 	int n;
 
+	if (typed[0] == '@' && typed[1] == '"') {
+		report_error(s, "%.40s is an abstract name: there is no file; the name goes away "
+			     "when the last socket bound to it closes", typed);
+		return false;
+	}
+	dir = typed[0] == '/' ? "" : private_dir(s);
 	if (dir == NULL)
 		return false;
 	memset(un, 0, sizeof(*un));

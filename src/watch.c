@@ -55,13 +55,32 @@ struct watched *watch_find(struct session *s, int fd)
 /* A TCP state the socket was seen in: the path `diagram` shows. */
 void watch_note_state(struct session *s, int fd, int tcp_state)
 {
-	struct watched *w = watch_find(s, fd);
+	watch_note_edge(s, fd, tcp_state, VIA_FIGURE);
+}
 
-	if (w == NULL || (w->npath > 0 && w->path[w->npath - 1] == tcp_state))
+/*
+ * The same, with how it got there; a label for the state it is already in
+ * labels the edge that led there (an errno reported after the change was seen).
+ */
+void watch_note_edge(struct session *s, int fd, int tcp_state, enum edge_via via)
+{
+	struct watched *w = watch_find(s, fd);
+	const int max = (int)(sizeof(w->path) / sizeof(w->path[0]));
+
+	if (w == NULL)
 		return;
-	if (w->npath == (int)(sizeof(w->path) / sizeof(w->path[0])))
-		memmove(w->path, w->path + 1, sizeof(w->path) - sizeof(w->path[0])), w->npath--;
-	w->path[w->npath++] = tcp_state;
+	if (w->npath > 0 && w->path[w->npath - 1] == tcp_state) {
+		if (via != VIA_FIGURE && w->via[w->npath - 1] == VIA_FIGURE && w->npath > 1)
+			w->via[w->npath - 1] = via;
+		return;
+	}
+	if (w->npath == max) {
+		memmove(w->path, w->path + 1, sizeof(w->path) - sizeof(w->path[0]));
+		memmove(w->via, w->via + 1, sizeof(w->via) - sizeof(w->via[0]));
+		w->npath--;
+	}
+	w->path[w->npath] = tcp_state;
+	w->via[w->npath++] = via;
 }
 
 /* Forget a closed fd, so a new socket on the same number starts afresh. */

@@ -52,7 +52,7 @@ load test_helper
 	exec 8>&-
 	wait "$REPL_PID"
 	run cat "$OUT"
-	assert_line --partial '16) = -1 EINTR (Interrupted system call)'
+	assert_line --partial '16) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)'
 	assert_line --partial '16) = -1 EALREADY (Operation already in progress)'
 	refute_output --regexp '^line [0-9]+:'
 }

@@ -62,7 +62,8 @@ terminate_during_accept() {
 	set -e
 	[ "$status" -eq 129 ]
 	run cat "$OUT"
-	assert_line --regexp '^accept\(4, 0x[0-9a-f]+, \[16\]\) = -1 EINTR'
+	assert_line --regexp '^accept\(4, 0x[0-9a-f]+, \[16\]\) = \? ERESTARTSYS'
+	assert_line --partial "sockrepl's SIGHUP handler has no SA_RESTART"
 	assert_line "standard input was closed while a call waited: closing the session's sockets and files"
 	assert_line 'close(4) = 0'
 	assert_line 'close(3) = 0'

@@ -55,7 +55,7 @@ wait_screen() {
 	wait_screen 'accept blocks until one arrives'
 	sleep 0.3
 	keys C-c
-	wait_screen '^accept(3, 0x[0-9a-f]*, \[16\]) = -1 EINTR (Interrupted system call)$'
+	wait_screen '^accept(3, 0x[0-9a-f]*, \[16\]) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)$'
 	wait_screen '^sockrepl \[3 LISTENING\]> *$'
 }
 

@@ -87,7 +87,7 @@ load test_helper
 	assert_success
 	assert_line 'TCP states of fd 4: >ESTABLISHED< now, [marked] on its way here'
 	assert_line '                       >ESTABLISHED<'
-	assert_line '  path of fd 4: CLOSED -> ESTABLISHED'
+	assert_line '  path of fd 4: CLOSED -> SYN-SENT -> ESTABLISHED'
 	assert_line '                  >LISTEN<          SYN-SENT '
 	assert_line '  path of fd 3: CLOSED -> LISTEN'
 }

@@ -14,6 +14,12 @@ trace_and_compare() {
 	# LeakSanitizer cannot run under ptrace (make asan runs this too)
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" timeout 15 strace -o "$BATS_TEST_TMPDIR/trace" -e trace="${CALLS//|/,}" -e signal=none \
 		"$SOCKREPL" --no-echo <"$1" >"$BATS_TEST_TMPDIR/out"
+	compare_with_trace
+}
+
+# compare_with_trace: the call lines in $BATS_TEST_TMPDIR/out must appear, in
+# order, in strace's log $BATS_TEST_TMPDIR/trace (its padding removed).
+compare_with_trace() {
 	sed -E 's/\) +=/) =/' "$BATS_TEST_TMPDIR/trace" >"$BATS_TEST_TMPDIR/strace-lines"
 	grep -E "^($CALLS)\(" "$BATS_TEST_TMPDIR/out" >"$BATS_TEST_TMPDIR/our-lines"
 	awk 'NR == FNR { seen[++n] = $0; next }
@@ -136,4 +142,228 @@ trace_and_compare() {
 		assert_line --regexp "= -1 $err "
 	done
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/our-lines")" -ge 60 ]
+}
+
+# syscall_number NAME: its number on this machine, from the C headers.
+syscall_number() {
+	printf '#include <sys/syscall.h>\nSYS_%s\n' "$1" | cc -E -P - | tail -n 1
+}
+
+# wait_blocked PID NAME [FD]: wait (up to 5 s) until PID sleeps in system call
+# NAME (on FD), as /proc/PID/syscall shows it: no guessing how long it takes.
+wait_blocked() {
+	local nr want
+	nr=$(syscall_number "$2")
+	want="^$nr ${3:+0x$(printf '%x' "$3") }"
+	for _ in $(seq 100); do
+		grep -q "$want" "/proc/$1/syscall" 2>/dev/null &&
+			grep -q '^State:.S' "/proc/$1/status" && return 0
+		sleep 0.05
+	done
+	echo "gave up waiting for pid $1 to block in $2; /proc says: $(cat "/proc/$1/syscall")" >&2
+	return 1
+}
+
+# interrupt PID NAME FD N: once PID blocks in NAME, send SIGINT (Ctrl-C), then
+# wait until the output shows the N-th interrupted call.
+interrupt() {
+	wait_blocked "$1" "$2" "$3"
+	kill -INT "$1"
+	for _ in $(seq 100); do
+		[ "$(grep -cE '= (\? ERESTART|-1 EINTR)' "$BATS_TEST_TMPDIR/out")" -ge "$4" ] && return 0
+		sleep 0.05
+	done
+	echo "no interrupted call line number $4" >&2
+	return 1
+}
+
+# start_traced: sockrepl under strace in the background, its script written
+# to fd 8; sets $timeout_pid. find_traced then sets $repl_pid, sockrepl's own.
+start_traced() {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" timeout 20 strace -o "$BATS_TEST_TMPDIR/trace" \
+		-e trace="${CALLS//|/,}" -e signal=none "$SOCKREPL" --no-echo \
+		<"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	timeout_pid=$!
+	exec 8>"$BATS_TEST_TMPDIR/in"
+}
+
+find_traced() {
+	for _ in $(seq 100); do
+		repl_pid=$(pgrep -P "$(pgrep -P "$timeout_pid")") && [ -n "$repl_pid" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+@test "a call Ctrl-C interrupts shows strace's ERESTARTSYS or ERESTART_RESTARTBLOCK, and the EINTR the program got" {
+	start_traced
+	# backlog 0 lets one connection wait; fd 5's SYN is dropped, so its connect waits.
+	# fd 7 (a Unix stream pair: nothing in flight frees room later) fills its send
+	# buffer without blocking, then a blocking send waits for room.
+	cat >&8 <<-'SCRIPT'
+		socket
+		bind 127.0.0.1 0
+		listen 0
+		accept 3
+		expect EINTR
+		setsockopt 3 rcvtimeo 30
+		accept 3
+		expect EINTR
+		setsockopt 3 rcvtimeo 0
+		socket
+		connect 4 @3
+		socket
+		connect 5 @3
+		expect EINTR
+		accept 3
+		socketpair
+		nonblock 7 on
+		send 7 "x"*8000000
+		send 7 "x"*8000000
+		expect EAGAIN
+		nonblock 7 off
+		send 7 x
+		expect EINTR
+		setsockopt 7 sndtimeo 30
+		send 7 x
+		expect EINTR
+		socket udp
+		bind 127.0.0.1 0
+		poll 9 10000
+		expect EINTR
+		poll 9 -1
+		expect EINTR
+		recvfrom 9
+		expect EINTR
+	SCRIPT
+	find_traced
+	interrupt "$repl_pid" accept 3 1
+	interrupt "$repl_pid" accept 3 2
+	interrupt "$repl_pid" connect 5 3
+	interrupt "$repl_pid" sendto 7 4
+	interrupt "$repl_pid" sendto 7 5
+	interrupt "$repl_pid" poll "" 6
+	interrupt "$repl_pid" poll "" 7
+	interrupt "$repl_pid" recvfrom 9 8
+	exec 8>&-
+	wait "$timeout_pid"
+	run compare_with_trace
+	assert_success
+	run cat "$BATS_TEST_TMPDIR/out"
+	refute_output --partial "expected"
+	assert_line --regexp '^accept\(3, 0x[0-9a-f]+, \[16\]\) = \? ERESTARTSYS \(To be restarted if SA_RESTART is set\)$'
+	assert_line "  the program got -1 EINTR: strace shows the kernel's answer, ERESTARTSYS (restart the call if the handler has SA_RESTART); sockrepl's SIGINT handler has no SA_RESTART, so the kernel turned it into EINTR."
+	assert_line --regexp '^accept\(3, 0x[0-9a-f]+, \[16\]\) = -1 EINTR \(Interrupted system call\)$'
+	assert_line "  the kernel returned EINTR itself, not ERESTARTSYS: SO_RCVTIMEO is set on fd 3, and a socket call with a timeout is never restarted."
+	assert_line --regexp '^connect\(5, .*, 16\) = \? ERESTARTSYS \(To be restarted if SA_RESTART is set\)$'
+	assert_line 'sendto(7, "x", 1, 0, NULL, 0) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)'
+	assert_line 'sendto(7, "x", 1, 0, NULL, 0) = -1 EINTR (Interrupted system call)'
+	assert_line "  the kernel returned EINTR itself, not ERESTARTSYS: SO_SNDTIMEO is set on fd 7, and a socket call with a timeout is never restarted."
+	assert_line 'poll([{fd=9, events=POLLIN}], 1, 10000) = ? ERESTART_RESTARTBLOCK (Interrupted by signal)'
+	assert_line 'poll([{fd=9, events=POLLIN}], 1, -1) = ? ERESTART_RESTARTBLOCK (Interrupted by signal)'
+	assert_line "  the program got -1 EINTR: strace shows the kernel's answer, ERESTART_RESTARTBLOCK (restart the call with the time left, only if the signal has no handler); sockrepl handles SIGINT, so the kernel turned it into EINTR, SA_RESTART or not."
+	assert_line --regexp '^recvfrom\(9, 0x[0-9a-f]+, 4096, 0, 0x[0-9a-f]+, \[16\]\) = \? ERESTARTSYS '
+}
+
+@test "scope ids, SO_ERROR values, long poll arrays and abstract Unix names match strace" {
+	local many="" nvals=""
+	for _ in $(seq 40); do many="$many 3:inout"; done
+	for i in $(seq 36); do nvals="$nvals $((100 + i))"; done
+	cat >"$BATS_TEST_TMPDIR/script" <<-SCRIPT
+		socket inet6
+		bind 3 ::1%lo 0
+		socket inet6
+		bind 4 fe80::1%lo 0
+		setsockopt 3 error 111
+		socket inet6
+		nonblock 5 on
+		connect 5 @3
+		wait 5 2000
+		getsockopt 5 error
+		poll$many 0
+		poll$nvals 0
+		socket unix
+		bind 6 @"demo"
+		listen 6 1
+		socket unix
+		connect 7 @"demo"
+		accept 6
+		getsockname 8
+		getpeername 7
+		socket unix dgram
+		bind 9 ""
+		getsockname 9
+		socket unix dgram
+		bind 10 @"a\0b\x20c"
+		sendto 9 @10 hi
+		recvfrom 10
+	SCRIPT
+	run trace_and_compare "$BATS_TEST_TMPDIR/script"
+	assert_success
+	run cat "$BATS_TEST_TMPDIR/our-lines"
+	assert_line --partial 'inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=1}, 28) = 0'
+	assert_line --partial 'inet_pton(AF_INET6, "fe80::1", &sin6_addr), sin6_scope_id=if_nametoindex("lo")}, 28)'
+	assert_line 'setsockopt(3, SOL_SOCKET, SO_ERROR, [111], 4) = -1 ENOPROTOOPT (Protocol not available)'
+	assert_line 'getsockopt(5, SOL_SOCKET, SO_ERROR, [ECONNREFUSED], [4]) = 0'
+	assert_line --regexp '^poll\(\[(\{fd=3, events=POLLIN\|POLLOUT\}, ){32}\.\.\.\], 40, 0\) = 40 \(\[(\{fd=3, revents=POLLOUT\|POLLHUP\}, ){30}\.\.\.\]\)$'
+	assert_line --regexp '^poll\(\[(\{fd=1[0-9][0-9], events=POLLIN\}, ){32}\.\.\.\], 36, 0\) = 36 \(\[(\{fd=1[0-9][0-9], revents=POLLNVAL\}, ){32}\.\.\.\]\)$'
+	assert_line 'bind(6, {sa_family=AF_UNIX, sun_path=@"demo"}, 7) = 0'
+	assert_line 'connect(7, {sa_family=AF_UNIX, sun_path=@"demo"}, 7) = 0'
+	assert_line 'bind(9, {sa_family=AF_UNIX}, 2) = 0'
+	assert_line --regexp '^getsockname\(9, \{sa_family=AF_UNIX, sun_path=@"[0-9a-f]{5}"\}, \[110 => 8\]\) = 0$'
+	assert_line 'bind(10, {sa_family=AF_UNIX, sun_path=@"a\0b c"}, 8) = 0'
+	assert_line 'sendto(9, "hi", 2, 0, {sa_family=AF_UNIX, sun_path=@"a\0b c"}, 8) = 2'
+}
+
+# use_ppoll_build: sockrepl built as for an architecture without a poll
+# system call (arm64, riscv64), where glibc's poll() is ppoll; trace ppoll too.
+use_ppoll_build() {
+	cc -std=c11 -D_GNU_SOURCE -DSOCKREPL_PPOLL -O0 -o "$BATS_TEST_TMPDIR/sockrepl-ppoll" \
+		"$REPO_ROOT"/src/*.c -lreadline -lpthread
+	SOCKREPL="$BATS_TEST_TMPDIR/sockrepl-ppoll"
+	CALLS="$CALLS|ppoll"
+}
+
+@test "built as for an architecture without a poll system call, poll prints ppoll's line as strace does" {
+	use_ppoll_build
+	cat >"$BATS_TEST_TMPDIR/script" <<-'SCRIPT'
+		socket
+		bind 127.0.0.1 0
+		listen
+		socket
+		connect @3
+		poll 3 0
+		poll 3 1000
+		poll 3 -1
+		poll 99 50
+		socket udp
+		poll 5 5
+	SCRIPT
+	run trace_and_compare "$BATS_TEST_TMPDIR/script"
+	assert_success
+	run cat "$BATS_TEST_TMPDIR/our-lines"
+	assert_line 'ppoll([{fd=3, events=POLLIN}], 1, {tv_sec=0, tv_nsec=0}, NULL, 8) = 1 ([{fd=3, revents=POLLIN}], left {tv_sec=0, tv_nsec=0})'
+	assert_line --regexp '^ppoll\(\[\{fd=3, events=POLLIN\}\], 1, \{tv_sec=1, tv_nsec=0\}, NULL, 8\) = 1 \(\[\{fd=3, revents=POLLIN\}\], left \{tv_sec=[01], tv_nsec=[0-9]+\}\)$'
+	assert_line 'ppoll([{fd=3, events=POLLIN}], 1, NULL, NULL, 8) = 1 ([{fd=3, revents=POLLIN}])'
+	assert_line 'ppoll([{fd=5, events=POLLIN}], 1, {tv_sec=0, tv_nsec=5000000}, NULL, 8) = 0 (Timeout)'
+}
+
+@test "built so, a ppoll Ctrl-C interrupts shows strace's ERESTARTNOHAND, and the EINTR the program got" {
+	use_ppoll_build
+	start_traced
+	printf 'socket udp\nbind 127.0.0.1 0\npoll 3 -1\nexpect EINTR\npoll 3 10000\nexpect EINTR\n' >&8
+	find_traced
+	interrupt "$repl_pid" ppoll "" 1
+	interrupt "$repl_pid" ppoll "" 2
+	exec 8>&-
+	wait "$timeout_pid"
+	run compare_with_trace
+	assert_success
+	run cat "$BATS_TEST_TMPDIR/out"
+	refute_output --partial "expected"
+	assert_line 'ppoll([{fd=3, events=POLLIN}], 1, NULL, NULL, 8) = ? ERESTARTNOHAND (To be restarted if no handler)'
+	assert_line 'ppoll([{fd=3, events=POLLIN}], 1, {tv_sec=10, tv_nsec=0}, NULL, 8) = ? ERESTARTNOHAND (To be restarted if no handler)'
+	assert_line "  the program got -1 EINTR: strace shows the kernel's answer, ERESTARTNOHAND (restart the call only if the signal has no handler); sockrepl handles SIGINT, so the kernel turned it into EINTR, SA_RESTART or not."
+	assert_line "  EINTR: a signal (Ctrl-C) arrived before any fd was ready or the timeout ran out."
 }
