@@ -2,16 +2,21 @@
  * kstate.c - a socket's state, read from the kernel every time.
  *
  * There is no shadow model: the API state is derived from what the kernel
- * answers (SO_ACCEPTCONN, getpeername, getsockname) and the TCP state and the
- * accept queue come from TCP_INFO. For a listener, TCP_INFO's tcpi_unacked is
- * the accept queue's length and tcpi_sacked its limit (what ss shows as
- * Recv-Q and Send-Q on a LISTEN row).
+ * answers (SO_ACCEPTCONN, getpeername, getsockname, poll's POLLERR) and the
+ * TCP state and the accept queue come from TCP_INFO. For a listener, TCP_INFO's
+ * tcpi_unacked is the accept queue's length and tcpi_sacked its limit (what ss
+ * shows as Recv-Q and Send-Q on a LISTEN row). The one thing the kernel cannot
+ * say without consuming it is which error is pending (SO_ERROR clears it):
+ * that name comes from what this session saw of the socket, and says so.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/un.h>
@@ -47,23 +52,62 @@ static bool may_have_peer(int tcp_state)
 
 /*
  * A socket's family, type and protocol never change, so they are asked once
- * per fd and kept until the session closes or reuses that fd number.
+ * per fd and kept until the session closes or reuses that fd number. Beside
+ * them: what this session saw of the socket's TCP connection, the only way
+ * to name a pending error without reading (and so clearing) SO_ERROR.
  */
 static struct identity {
 	bool known;
 	int domain, type, protocol;
+	int last_open;		/* the last TCP state seen other than CLOSE, or 0 */
+	int end_err;		/* the errno that ended its connect or connection, or 0 */
+	bool connect_tried;	/* connect was called: a port may have been given back */
 } identities[1024];
+
+static struct identity *identity_slot(int fd)
+{
+	return fd >= 0 && fd < (int)(sizeof(identities) / sizeof(identities[0])) ?
+	       &identities[fd] : NULL;
+}
 
 void kstate_forget(int fd)
 {
-	if (fd >= 0 && fd < (int)(sizeof(identities) / sizeof(identities[0])))
-		identities[fd].known = false;
+	struct identity *id = identity_slot(fd);
+
+	if (id != NULL)
+		memset(id, 0, sizeof(*id));
+}
+
+/* The errnos that end a TCP connect or connection. */
+static bool ends_connection(int err)
+{
+	return err == ECONNREFUSED || err == ECONNRESET || err == ETIMEDOUT || err == EPIPE ||
+	       err == EHOSTUNREACH || err == ENETUNREACH;
+}
+
+/*
+ * What a call of this session returned on fd: connect starts a new attempt
+ * (its error, if any, is why it ended); a later call's ECONNRESET or EPIPE
+ * names how a connection ended, unless that is known already.
+ */
+void kstate_note_result(int fd, const char *call, long ret, int err)
+{
+	struct identity *id = identity_slot(fd);
+
+	if (id == NULL)
+		return;
+	if (strcmp(call, "connect") == 0) {
+		id->connect_tried = true;
+		if (ret == 0 || err == EINPROGRESS || ends_connection(err))
+			id->end_err = ret == -1 && ends_connection(err) ? err : 0;
+	} else if (ret == -1 && ends_connection(err) && id->end_err == 0 && id->last_open != 0) {
+		id->end_err = err;
+	}
 }
 
 static bool identity_of(int fd, struct kstate *k)
 {
-	struct identity *id = fd >= 0 && fd < (int)(sizeof(identities) / sizeof(identities[0])) ?
-			      &identities[fd] : NULL;
+	struct identity *id = identity_slot(fd);
 
 	if (id != NULL && id->known) {
 		k->domain = id->domain, k->type = id->type, k->protocol = id->protocol;
@@ -74,13 +118,21 @@ static bool identity_of(int fd, struct kstate *k)
 	get_int_opt(fd, SOL_SOCKET, SO_TYPE, &k->type);
 	get_int_opt(fd, SOL_SOCKET, SO_PROTOCOL, &k->protocol);
 	if (id != NULL)
-		*id = (struct identity){ true, k->domain, k->type, k->protocol };
+		*id = (struct identity){ true, k->domain, k->type, k->protocol, 0, 0, false };
 	return true;
 }
 
-static void read_tcp_info(int fd, struct kstate *k)
+/* TCP_INFO as Linux fills it: glibc's struct tcp_info stops at tcpi_total_retrans. */
+struct tcp_info_linux {
+	struct tcp_info base;
+	uint64_t pacing_rate, max_pacing_rate, bytes_acked, bytes_received;
+	uint32_t segs_out, segs_in;
+};
+
+/* Also the segments sent and received: none for a fresh (or reset) socket. */
+static void read_tcp_info(int fd, struct kstate *k, unsigned *segs_out, unsigned *segs_in)
 {
-	struct tcp_info info;
+	struct tcp_info_linux info;
 	socklen_t len = sizeof(info);
 
 	memset(&info, 0, sizeof(info));
@@ -88,9 +140,56 @@ static void read_tcp_info(int fd, struct kstate *k)
 	    getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) == -1)
 		return;
 	k->has_tcp = true;
-	k->tcp_state = info.tcpi_state;
-	k->queue_len = info.tcpi_unacked;
-	k->queue_max = info.tcpi_sacked;
+	k->tcp_state = info.base.tcpi_state;
+	k->queue_len = info.base.tcpi_unacked;
+	k->queue_max = info.base.tcpi_sacked;
+	k->was_connected = info.base.tcpi_rtt > 0;
+	*segs_out = info.segs_out;
+	*segs_in = info.segs_in;
+}
+
+/*
+ * Which error a reset or a failed connect left pending, by the rule of the
+ * kernel's tcp_reset(): ECONNREFUSED in SYN-SENT, EPIPE in CLOSE-WAIT,
+ * ECONNRESET otherwise. A connect that got no answer at all (no RST: a
+ * timeout, an ICMP error) is left unnamed: 0.
+ */
+static int pending_error(const struct kstate *k, unsigned segs_in)
+{
+	if (!k->was_connected)
+		return segs_in > 0 ? ECONNREFUSED : 0;
+	return k->last_open == TCP_CLOSE_WAIT ? EPIPE : ECONNRESET;
+}
+
+/*
+ * A TCP socket in CLOSE that exchanged segments, or whose port the kernel
+ * gave back, had a connect or a connection that is over: DISCONNECTED.
+ * TCP_INFO's counters are zeroed when the kernel resets a socket for a new
+ * connect (tcp_disconnect); the port is asked of sock_diag.
+ */
+static void read_disconnect(int fd, struct kstate *k, unsigned segs_out, unsigned segs_in)
+{
+	bool exchanged = segs_out + segs_in > 0;
+	struct identity *id = identity_slot(fd);
+	struct stat st;
+
+	if (id != NULL && k->tcp_state != TCP_CLOSE) {
+		id->last_open = k->tcp_state;
+		id->end_err = 0;
+		return;
+	}
+	if (k->tcp_state != TCP_CLOSE || id == NULL || (!exchanged && !id->connect_tried &&
+							id->last_open == 0))
+		return;
+	k->last_open = id->last_open;
+	if (k->has_local && fstat(fd, &st) == 0 && diag_holds_port(k->domain, st.st_ino) == 0)
+		k->port_released = true;	/* getsockname still shows it */
+	if (!exchanged && !k->port_released)
+		return;		/* reset for a new connect, and still bound: BOUND */
+	if (k->error_pending && id->end_err == 0)
+		id->end_err = pending_error(k, segs_in);
+	k->end_err = id->end_err;
+	k->api = API_DISCONNECTED;
 }
 
 /*
@@ -112,6 +211,8 @@ static void read_connection(int fd, struct kstate *k)
 
 static enum api_state derive_api_state(const struct kstate *k, bool accepting)
 {
+	if (k->api == API_DISCONNECTED)
+		return API_DISCONNECTED;
 	if (accepting)
 		return API_LISTENING;
 	if (k->has_peer && k->shutdown > 0)
@@ -130,6 +231,7 @@ bool kstate_read(int fd, struct kstate *k)
 {
 	socklen_t len;
 	int accepting = 0;
+	unsigned segs_out = 0, segs_in = 0;
 
 	memset(k, 0, sizeof(*k));
 	if (!identity_of(fd, k)) {
@@ -137,7 +239,7 @@ bool kstate_read(int fd, struct kstate *k)
 		return false;
 	}
 	k->is_socket = true;
-	read_tcp_info(fd, k);
+	read_tcp_info(fd, k, &segs_out, &segs_in);
 	/* For TCP the state tells what else to ask: only LISTEN accepts, only a connection has a peer. */
 	if (k->has_tcp)
 		accepting = k->tcp_state == TCP_LISTEN;
@@ -152,6 +254,9 @@ bool kstate_read(int fd, struct kstate *k)
 	k->shutdown = -1;
 	if (k->has_peer)
 		read_connection(fd, k);
+	k->error_pending = observe_events(fd, 0) & POLLERR;
+	if (k->has_tcp)
+		read_disconnect(fd, k, segs_out, segs_in);
 	k->api = derive_api_state(k, accepting);
 	return true;
 }
@@ -162,7 +267,7 @@ const char *api_state_name(enum api_state st)
 		[API_CREATED] = "CREATED", [API_BOUND] = "BOUND",
 		[API_LISTENING] = "LISTENING", [API_CONNECTING] = "CONNECTING",
 		[API_CONNECTED] = "CONNECTED", [API_HALF_CLOSED] = "HALF-CLOSED",
-		[API_CLOSED] = "CLOSED",
+		[API_DISCONNECTED] = "DISCONNECTED", [API_CLOSED] = "CLOSED",
 	};
 
 	return names[st];
@@ -241,9 +346,95 @@ int socket_family(int fd)
 	return domain;
 }
 
+/* How a connect or a connection ended, by the errno that ended it. */
+static const struct {
+	int err;
+	const char *connect, *connection;
+} end_words[] = {
+	{ ECONNREFUSED, "connect refused", "connection refused" },
+	{ ECONNRESET, "connect reset", "connection reset" },
+	{ EPIPE, "connect failed", "connection reset after the peer's FIN" },
+	{ ETIMEDOUT, "connect timed out", "connection timed out" },
+	{ 0, "connect failed", "connection ended" },
+};
+
+/* A clean end: this side's FIN and the peer's were both sent and acknowledged. */
+static bool closed_both_ways(const struct kstate *k)
+{
+	return k->was_connected && k->end_err == 0 && !k->error_pending &&
+	       (k->last_open == TCP_FIN_WAIT1 || k->last_open == TCP_FIN_WAIT2 ||
+		k->last_open == TCP_CLOSING || k->last_open == TCP_LAST_ACK ||
+		k->last_open == TCP_TIME_WAIT);
+}
+
+/*
+ * Why a DISCONNECTED socket is so: "connect refused: ECONNREFUSED pending",
+ * "connection reset", "connection closed: FIN sent and received"; with_port
+ * adds what became of its port.
+ */
+void describe_disconnect(const struct kstate *k, bool with_port, char *out, size_t size)
+{
+	size_t i = 0, n;
+	char local[64];
+
+	while (end_words[i].err != 0 && end_words[i].err != k->end_err)
+		i++;
+	if (closed_both_ways(k))
+		n = (size_t)snprintf(out, size, "connection closed: FIN sent and received");
+	else if (k->last_open == TCP_LISTEN && !k->error_pending)
+		n = (size_t)snprintf(out, size, "no longer listening");
+	else
+		n = (size_t)snprintf(out, size, "%s", k->was_connected ? end_words[i].connection :
+				     end_words[i].connect);
+	if (n < size && k->error_pending && k->end_err != 0)
+		n += (size_t)snprintf(out + n, size - n, ": %s pending", errno_name(k->end_err));
+	else if (n < size && k->error_pending)
+		n += (size_t)snprintf(out + n, size - n, ": an error is pending");
+	else if (n < size && k->end_err != 0 && end_words[i].err == 0)
+		n += (size_t)snprintf(out + n, size - n, ": %s", errno_name(k->end_err));
+	if (n >= size || !with_port)
+		return;
+	format_endpoint(local, sizeof(local), (const struct sockaddr *)&k->local);
+	if (k->port_released)
+		snprintf(out + n, size - n, "; port %s released",
+			 strrchr(local, ':') != NULL ? strrchr(local, ':') + 1 : local);
+	else if (k->has_local)
+		snprintf(out + n, size - n, "; still bound to %s", local);
+}
+
+/* net.core.somaxconn, the cap on every listen backlog (0 if unreadable). */
+unsigned somaxconn(void)
+{
+	FILE *f = fopen("/proc/sys/net/core/somaxconn", "r");
+	unsigned value = 0;
+
+	if (f != NULL) {
+		if (fscanf(f, "%u", &value) != 1)
+			value = 0;
+		fclose(f);
+	}
+	return value;
+}
+
+/*
+ * A listener's accept queue in words: "2 waiting, full (backlog 1: up to 2
+ * may wait)". Linux lets backlog + 1 connections wait (the queue is full
+ * when more than backlog wait), the backlog capped at net.core.somaxconn.
+ */
+void describe_queue(const struct kstate *k, char *out, size_t size)
+{
+	bool capped = k->queue_max == somaxconn();
+
+	snprintf(out, size, "%u waiting%s (backlog %u%s: up to %u may wait)", k->queue_len,
+		 k->queue_len > k->queue_max ? ", full" : "", k->queue_max,
+		 capped ? " = net.core.somaxconn" : "", k->queue_max + 1);
+}
+
 /* "LISTENING on 127.0.0.1:6789", "CONNECTED 127.0.0.1:5000 -> 127.0.0.1:6789" */
 static void describe_endpoints(const struct kstate *k, char *out, size_t size)
 {
+	char why[128];
+
 	char local[64], peer[64];
 
 	format_endpoint(local, sizeof(local), (const struct sockaddr *)&k->local);
@@ -262,6 +453,10 @@ static void describe_endpoints(const struct kstate *k, char *out, size_t size)
 	case API_HALF_CLOSED:
 		snprintf(out, size, "%s -> %s", local, peer);
 		break;
+	case API_DISCONNECTED:
+		describe_disconnect(k, true, why, sizeof(why));
+		snprintf(out, size, "(%s)", why);
+		break;
 	default:
 		snprintf(out, size, "(no address yet)");
 	}
@@ -273,7 +468,7 @@ static const char *const shutdown_words[] = {
 	"no more sending (FIN sent)", "both directions shut",
 };
 
-/* One line: `fd 3: LISTENING on 127.0.0.1:6789 · TCP LISTEN · accept queue 0/2`. */
+/* One line: `fd 3: LISTENING on 127.0.0.1:6789 · TCP LISTEN · accept queue: 0 waiting (...)`. */
 void print_state_line(int fd)
 {
 	struct kstate k;
@@ -286,7 +481,7 @@ void print_state_line(int fd)
 void print_state(int fd, const struct kstate *kp)
 {
 	const struct kstate k = *kp;
-	char where[160];
+	char where[224], queue[96];
 	int flags;
 
 	if (!k.is_socket) {
@@ -300,13 +495,15 @@ void print_state(int fd, const struct kstate *kp)
 		printf("TCP %s", tcp_state_name(k.tcp_state));
 	else
 		printf("%s", proto_name(&k));
-	if (k.api == API_LISTENING && k.has_tcp)
-		printf(" · accept queue %u/%u", k.queue_len, k.queue_max);
+	if (k.api == API_LISTENING && k.has_tcp) {
+		describe_queue(&k, queue, sizeof(queue));
+		printf(" · accept queue: %s", queue);
+	}
 	if (k.unread || k.unsent)
 		printf(" · Recv-Q %u · Send-Q %u", k.unread, k.unsent);
 	if (k.shutdown > 0)
 		printf(" · %s", shutdown_words[k.shutdown & 3]);
-	if (observe_events(fd, 0) & POLLERR)	/* asked here only: tables do not show it */
+	if (k.error_pending && k.api != API_DISCONNECTED)	/* DISCONNECTED names it */
 		printf(" · error pending (getsockopt SO_ERROR reads it)");
 	flags = fcntl(fd, F_GETFL);
 	if (flags != -1 && (flags & O_NONBLOCK))

@@ -24,6 +24,7 @@ struct snapshot {
 	int api, tcp_state;	/* enum api_state; TCP_* or -1 */
 	unsigned queue, unread;	/* accept queue; unread bytes */
 	bool eof, error, readable;
+	char ended[96];		/* DISCONNECTED: why, as its state line says */
 };
 
 /* The outcome of the last system call a command made; `expect` checks it. */
@@ -54,6 +55,7 @@ struct session {
 	bool live_output;	/* flush after every line: someone may be reading as it comes */
 	int shown_fd;		/* the fd of the last state line printed, and ... */
 	int shown_api;		/* ... its API state: a script's echo prompt repeats it */
+	bool closing_all;	/* reset or exit closes every socket: no notes about the rest */
 	char *unix_dir;		/* private directory for relative Unix paths, or NULL */
 	char **paths;		/* Unix socket files this session's binds created */
 	size_t npaths;
@@ -71,6 +73,7 @@ struct session {
 	struct watched {	/* per socket, what was last reported (watch.c) */
 		int fd;
 		struct snapshot seen;
+		int shown_api;	/* the API state its last state line showed, -1 none */
 		int path[16];	/* the TCP states it went through, for `diagram` */
 		int npath;
 	} *watched;
@@ -96,6 +99,8 @@ void session_record(struct session *s, const char *call, int fd, long ret, int e
 void session_prompt(const struct session *s, char *out, size_t size);
 void echo_line(const struct session *s, const char *line);
 void session_note_port(struct session *s, const struct sockaddr *sa);
+void session_shown(struct session *s, int fd, int api);
+int session_last_shown(struct session *s, int fd);
 
 /* ---- report.c: the three kinds of output ------------------------------ */
 
@@ -139,7 +144,7 @@ const char *errno_name(int err);
 /* ---- kstate.c: what the kernel says about a socket ---------------------- */
 
 enum api_state { API_CREATED, API_BOUND, API_LISTENING, API_CONNECTING,
-		 API_CONNECTED, API_HALF_CLOSED, API_CLOSED };
+		 API_CONNECTED, API_HALF_CLOSED, API_DISCONNECTED, API_CLOSED };
 
 struct kstate {
 	bool is_socket;		/* false: not open, or not a socket */
@@ -152,10 +157,20 @@ struct kstate {
 	unsigned queue_len, queue_max;	/* accept queue, for a listener */
 	unsigned unread, unsent;	/* bytes in the receive and send queues (SIOCINQ, SIOCOUTQ) */
 	int shutdown;		/* sk_shutdown bits from sock_diag (1 receive, 2 send), -1 unknown */
+	bool error_pending;	/* poll reports POLLERR (SO_ERROR would read and clear it) */
+	/* DISCONNECTED: a TCP socket back in CLOSE after its connect or connection ended. */
+	bool port_released;	/* getsockname shows a port the kernel no longer holds for it */
+	bool was_connected;	/* the handshake completed once (TCP_INFO has an RTT sample) */
+	int end_err;		/* what ended it (ECONNREFUSED, ...); 0: a clean close, or unknown */
+	int last_open;		/* the last TCP state this session saw it in before CLOSE, or 0 */
 };
 
 bool kstate_read(int fd, struct kstate *k);
 void kstate_forget(int fd);
+void kstate_note_result(int fd, const char *call, long ret, int err);
+void describe_disconnect(const struct kstate *k, bool with_port, char *out, size_t size);
+void describe_queue(const struct kstate *k, char *out, size_t size);
+unsigned somaxconn(void);
 unsigned listener_queue(int fd);
 const char *api_state_name(enum api_state st);
 const char *tcp_state_name(int tcp_state);
@@ -180,6 +195,7 @@ struct diag_sock {
 bool diag_each(int family, int protocol, void (*fn)(const struct diag_sock *d, void *arg),
 	       void *arg);
 bool diag_lookup(const struct kstate *k, struct diag_sock *out);
+int diag_holds_port(int family, unsigned long inode);
 bool inode_owner(unsigned inode, char *out, size_t size);
 
 /* ---- explain.c: an errno in plain words, for one call ----------------- */
@@ -273,7 +289,7 @@ void note_sender(struct session *s, const struct sockaddr *from);
 enum cmd_status finish_call(struct session *s, const struct strbuf *args,
 			    const struct call_ctx *c, long ret, int err);
 socklen_t sockaddr_size_of(int fd);
-void announce_wait(struct session *s, int fd, const char *why);
+void announce_wait(struct session *s, int fd, const char *call);
 enum cmd_status address_call(struct session *s, const struct cmd_args *a,
 			     const char *call, bool (*fits)(int fd),
 			     int (*syscall_fn)(int, const struct sockaddr *, socklen_t));

@@ -4,7 +4,8 @@
  * A snapshot of what the kernel reports for a socket (accept-queue length,
  * unread bytes, end of file, pending error, TCP state) is kept per fd. An
  * event is a change since the snapshot last reported: a connection waiting,
- * data arriving, the peer closing or resetting, a non-blocking connect
+ * data arriving, the peer closing, a connect or connection ending (refused,
+ * reset: the words of the DISCONNECTED state line), a non-blocking connect
  * finishing. Reading state this way consumes nothing: no accept, no recv, no
  * SO_ERROR.
  */
@@ -30,7 +31,9 @@ static void take_snapshot(int fd, struct snapshot *snap)
 	snap->queue = k.api == API_LISTENING ? k.queue_len : 0;
 	snap->unread = k.unread;
 	snap->eof = k.shutdown > 0 && (k.shutdown & 1);
-	snap->error = observe_events(fd, 0) & POLLERR;
+	snap->error = k.error_pending;
+	if (k.api == API_DISCONNECTED)
+		describe_disconnect(&k, false, snap->ended, sizeof(snap->ended));
 	snap->readable = observe_events(fd, POLLIN) & POLLIN;
 }
 
@@ -49,6 +52,7 @@ struct watched *watch_find(struct session *s, int fd)
 	memset(&s->watched[s->nwatched], 0, sizeof(s->watched[0]));
 	s->watched[s->nwatched].fd = fd;
 	s->watched[s->nwatched].seen.tcp_state = -1;
+	s->watched[s->nwatched].shown_api = -1;
 	return &s->watched[s->nwatched++];
 }
 
@@ -85,13 +89,19 @@ static int describe_events(int fd, const struct snapshot *was, const struct snap
 		say(line, arg), n++;
 	}
 	if (was->api == API_CONNECTING && now->api != API_CONNECTING) {
-		snprintf(line, sizeof(line), "fd %d: the non-blocking connect %s", fd,
-			 now->error ? "failed: getsockopt SO_ERROR says why" :
-			 "finished: the connection is established");
+		snprintf(line, sizeof(line), "fd %d: the non-blocking connect %s%s%s", fd,
+			 now->api == API_DISCONNECTED ? "failed (" : "finished: the connection is "
+			 "established", now->api == API_DISCONNECTED ? now->ended : "",
+			 now->api != API_DISCONNECTED ? "" : now->error ? "): the next call, or "
+			 "getsockopt SO_ERROR, reports it" : ")");
+		say(line, arg), n++;
+	} else if (now->api == API_DISCONNECTED && was->api != API_DISCONNECTED) {
+		snprintf(line, sizeof(line), "fd %d: %s%s", fd, now->ended, now->error ?
+			 ": the next call, or getsockopt SO_ERROR, reports it" : "");
 		say(line, arg), n++;
 	} else if (now->error && !was->error) {
-		snprintf(line, sizeof(line), "fd %d: an error is pending (the peer reset the "
-			 "connection?): the next call, or getsockopt SO_ERROR, reports it", fd);
+		snprintf(line, sizeof(line), "fd %d: an error is pending: the next call, or "
+			 "getsockopt SO_ERROR, reports it", fd);
 		say(line, arg), n++;
 	}
 	if (now->unread > was->unread) {
@@ -101,8 +111,13 @@ static int describe_events(int fd, const struct snapshot *was, const struct snap
 		say(line, arg), n++;
 	}
 	if (now->eof && !was->eof && now->tcp_state == TCP_CLOSE_WAIT) {
-		snprintf(line, sizeof(line), "fd %d: the peer closed its side (FIN): recv "
-			 "returns 0, end of file", fd);
+		if (now->unread > 0)
+			snprintf(line, sizeof(line), "fd %d: the peer closed its side (FIN): recv "
+				 "returns the %u unread byte%s, then 0, end of file", fd,
+				 now->unread, now->unread == 1 ? "" : "s");
+		else
+			snprintf(line, sizeof(line), "fd %d: the peer closed its side (FIN): recv "
+				 "returns 0, end of file", fd);
 		say(line, arg), n++;
 	}
 	return n;

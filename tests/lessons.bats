@@ -37,7 +37,7 @@ load test_helper
 	run sockrepl --no-echo <"$REPO_ROOT/lessons/02-backlog.txt"
 	assert_success
 	assert_line --regexp '^fd 6: CONNECTING from 127\.0\.0\.1:[0-9]+, waiting for the SYN-ACK · TCP SYN-SENT · non-blocking$'
-	assert_line --regexp '^3 +tcp +LISTENING .* LISTEN +2/1$'
+	assert_line --regexp '^3 +tcp +LISTENING .* LISTEN +2 waiting \(up to 2\)$'
 	assert_line --regexp '^accept\(3, .*\) = 9$'
 }
 
@@ -46,5 +46,5 @@ load test_helper
 		>"$BATS_TEST_TMPDIR/broken.txt"
 	run sockrepl --no-echo <"$BATS_TEST_TMPDIR/broken.txt"
 	assert_failure 1
-	assert_line --regexp "^line [0-9]+: expected 7 connection\(s\) in fd 3's accept queue, but it holds 1 \(of 1\)$"
+	assert_line --regexp "^line [0-9]+: expected 7 connection\(s\) in fd 3's accept queue, but it has 1 waiting \(backlog 1: up to 2 may wait\)$"
 }
