@@ -161,6 +161,37 @@ static int pending_error(const struct kstate *k, unsigned segs_in)
 	return k->last_open == TCP_CLOSE_WAIT ? EPIPE : ECONNRESET;
 }
 
+struct tw_search {
+	const struct sockaddr_storage *local;
+	bool found;
+};
+
+/* A TIME-WAIT entry on the same local address and port. */
+static void match_time_wait(const struct diag_sock *d, void *arg)
+{
+	struct tw_search *tw = arg;
+	const struct sockaddr_in *a = (const struct sockaddr_in *)&d->local;
+	const struct sockaddr_in *b = (const struct sockaddr_in *)tw->local;
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&d->local;
+	const struct sockaddr_in6 *b6 = (const struct sockaddr_in6 *)tw->local;
+
+	if (d->state != TCP_TIME_WAIT || d->local.ss_family != tw->local->ss_family)
+		return;
+	if (d->local.ss_family == AF_INET)
+		tw->found |= a->sin_port == b->sin_port && a->sin_addr.s_addr == b->sin_addr.s_addr;
+	else
+		tw->found |= a6->sin6_port == b6->sin6_port &&
+			     memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr)) == 0;
+}
+
+/* After this side closed first, the kernel's TIME-WAIT entry holds the port it gave back. */
+static bool port_in_time_wait(const struct kstate *k)
+{
+	struct tw_search tw = { .local = &k->local };
+
+	return diag_each(k->domain, IPPROTO_TCP, match_time_wait, &tw) && tw.found;
+}
+
 /*
  * A TCP socket in CLOSE that exchanged segments, or whose port the kernel
  * gave back, had a connect or a connection that is over: DISCONNECTED.
@@ -184,6 +215,10 @@ static void read_disconnect(int fd, struct kstate *k, unsigned segs_out, unsigne
 	k->last_open = id->last_open;
 	if (k->has_local && fstat(fd, &st) == 0 && diag_holds_port(k->domain, st.st_ino) == 0)
 		k->port_released = true;	/* getsockname still shows it */
+	if (k->port_released && id->end_err == 0 && !k->error_pending &&
+	    (id->last_open == TCP_FIN_WAIT1 || id->last_open == TCP_FIN_WAIT2 ||
+	     id->last_open == TCP_CLOSING || id->last_open == TCP_TIME_WAIT))
+		k->time_wait = port_in_time_wait(k);
 	if (!exchanged && !k->port_released)
 		return;		/* reset for a new connect, and still bound: BOUND */
 	if (k->error_pending && id->end_err == 0)
@@ -358,13 +393,17 @@ static const struct {
 	{ 0, "connect failed", "connection ended" },
 };
 
-/* A clean end: this side's FIN and the peer's were both sent and acknowledged. */
+/*
+ * A clean end: this side's FIN and the peer's were both sent and
+ * acknowledged. The only ways out of CLOSE-WAIT are this side's FIN or a
+ * reset (which leaves EPIPE pending).
+ */
 static bool closed_both_ways(const struct kstate *k)
 {
 	return k->was_connected && k->end_err == 0 && !k->error_pending &&
 	       (k->last_open == TCP_FIN_WAIT1 || k->last_open == TCP_FIN_WAIT2 ||
 		k->last_open == TCP_CLOSING || k->last_open == TCP_LAST_ACK ||
-		k->last_open == TCP_TIME_WAIT);
+		k->last_open == TCP_TIME_WAIT || k->last_open == TCP_CLOSE_WAIT);
 }
 
 /*
@@ -395,7 +434,10 @@ void describe_disconnect(const struct kstate *k, bool with_port, char *out, size
 	if (n >= size || !with_port)
 		return;
 	format_endpoint(local, sizeof(local), (const struct sockaddr *)&k->local);
-	if (k->port_released)
+	if (k->time_wait)
+		snprintf(out + n, size - n, "; its TIME-WAIT holds port %s",
+			 strrchr(local, ':') != NULL ? strrchr(local, ':') + 1 : local);
+	else if (k->port_released)
 		snprintf(out + n, size - n, "; port %s released",
 			 strrchr(local, ':') != NULL ? strrchr(local, ':') + 1 : local);
 	else if (k->has_local)

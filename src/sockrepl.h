@@ -160,6 +160,7 @@ struct kstate {
 	bool error_pending;	/* poll reports POLLERR (SO_ERROR would read and clear it) */
 	/* DISCONNECTED: a TCP socket back in CLOSE after its connect or connection ended. */
 	bool port_released;	/* getsockname shows a port the kernel no longer holds for it */
+	bool time_wait;		/* ... because its TIME-WAIT entry holds that port now */
 	bool was_connected;	/* the handshake completed once (TCP_INFO has an RTT sample) */
 	int end_err;		/* what ended it (ECONNREFUSED, ...); 0: a clean close, or unknown */
 	int last_open;		/* the last TCP state this session saw it in before CLOSE, or 0 */
