@@ -5,9 +5,8 @@
  * answers (SO_ACCEPTCONN, getpeername, getsockname, poll's POLLERR) and the
  * TCP state and the accept queue come from TCP_INFO. For a listener, TCP_INFO's
  * tcpi_unacked is the accept queue's length and tcpi_sacked its limit (what ss
- * shows as Recv-Q and Send-Q on a LISTEN row). The one thing the kernel cannot
- * say without consuming it is which error is pending (SO_ERROR clears it):
- * that name comes from what this session saw of the socket, and says so.
+ * shows as Recv-Q and Send-Q on a LISTEN row). Why a TCP socket is
+ * DISCONNECTED is ended.c's part.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,8 +14,6 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <sys/stat.h>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/un.h>
@@ -52,62 +49,24 @@ static bool may_have_peer(int tcp_state)
 
 /*
  * A socket's family, type and protocol never change, so they are asked once
- * per fd and kept until the session closes or reuses that fd number. Beside
- * them: what this session saw of the socket's TCP connection, the only way
- * to name a pending error without reading (and so clearing) SO_ERROR.
+ * per fd and kept until the session closes or reuses that fd number.
  */
 static struct identity {
 	bool known;
 	int domain, type, protocol;
-	int last_open;		/* the last TCP state seen other than CLOSE, or 0 */
-	int end_err;		/* the errno that ended its connect or connection, or 0 */
-	bool connect_tried;	/* connect was called: a port may have been given back */
 } identities[1024];
-
-static struct identity *identity_slot(int fd)
-{
-	return fd >= 0 && fd < (int)(sizeof(identities) / sizeof(identities[0])) ?
-	       &identities[fd] : NULL;
-}
 
 void kstate_forget(int fd)
 {
-	struct identity *id = identity_slot(fd);
-
-	if (id != NULL)
-		memset(id, 0, sizeof(*id));
-}
-
-/* The errnos that end a TCP connect or connection. */
-static bool ends_connection(int err)
-{
-	return err == ECONNREFUSED || err == ECONNRESET || err == ETIMEDOUT || err == EPIPE ||
-	       err == EHOSTUNREACH || err == ENETUNREACH;
-}
-
-/*
- * What a call of this session returned on fd: connect starts a new attempt
- * (its error, if any, is why it ended); a later call's ECONNRESET or EPIPE
- * names how a connection ended, unless that is known already.
- */
-void kstate_note_result(int fd, const char *call, long ret, int err)
-{
-	struct identity *id = identity_slot(fd);
-
-	if (id == NULL)
-		return;
-	if (strcmp(call, "connect") == 0) {
-		id->connect_tried = true;
-		if (ret == 0 || err == EINPROGRESS || ends_connection(err))
-			id->end_err = ret == -1 && ends_connection(err) ? err : 0;
-	} else if (ret == -1 && ends_connection(err) && id->end_err == 0 && id->last_open != 0) {
-		id->end_err = err;
-	}
+	if (fd >= 0 && fd < (int)(sizeof(identities) / sizeof(identities[0])))
+		identities[fd].known = false;
+	ended_forget(fd);
 }
 
 static bool identity_of(int fd, struct kstate *k)
 {
-	struct identity *id = identity_slot(fd);
+	struct identity *id = fd >= 0 && fd < (int)(sizeof(identities) / sizeof(identities[0])) ?
+			      &identities[fd] : NULL;
 
 	if (id != NULL && id->known) {
 		k->domain = id->domain, k->type = id->type, k->protocol = id->protocol;
@@ -118,7 +77,7 @@ static bool identity_of(int fd, struct kstate *k)
 	get_int_opt(fd, SOL_SOCKET, SO_TYPE, &k->type);
 	get_int_opt(fd, SOL_SOCKET, SO_PROTOCOL, &k->protocol);
 	if (id != NULL)
-		*id = (struct identity){ true, k->domain, k->type, k->protocol, 0, 0, false };
+		*id = (struct identity){ true, k->domain, k->type, k->protocol };
 	return true;
 }
 
@@ -126,11 +85,12 @@ static bool identity_of(int fd, struct kstate *k)
 struct tcp_info_linux {
 	struct tcp_info base;
 	uint64_t pacing_rate, max_pacing_rate, bytes_acked, bytes_received;
-	uint32_t segs_out, segs_in;
+	uint32_t segs_out, segs_in, notsent_bytes, min_rtt, data_segs_in, data_segs_out;
+	uint64_t delivery_rate, busy_time, rwnd_limited, sndbuf_limited;
+	uint32_t delivered, delivered_ce;
 };
 
-/* Also the segments sent and received: none for a fresh (or reset) socket. */
-static void read_tcp_info(int fd, struct kstate *k, unsigned *segs_out, unsigned *segs_in)
+static void read_tcp_info(int fd, struct kstate *k)
 {
 	struct tcp_info_linux info;
 	socklen_t len = sizeof(info);
@@ -143,88 +103,10 @@ static void read_tcp_info(int fd, struct kstate *k, unsigned *segs_out, unsigned
 	k->tcp_state = info.base.tcpi_state;
 	k->queue_len = info.base.tcpi_unacked;
 	k->queue_max = info.base.tcpi_sacked;
-	k->was_connected = info.base.tcpi_rtt > 0;
-	*segs_out = info.segs_out;
-	*segs_in = info.segs_in;
-}
-
-/*
- * Which error a reset or a failed connect left pending, by the rule of the
- * kernel's tcp_reset(): ECONNREFUSED in SYN-SENT, EPIPE in CLOSE-WAIT,
- * ECONNRESET otherwise. A connect that got no answer at all (no RST: a
- * timeout, an ICMP error) is left unnamed: 0.
- */
-static int pending_error(const struct kstate *k, unsigned segs_in)
-{
-	if (!k->was_connected)
-		return segs_in > 0 ? ECONNREFUSED : 0;
-	return k->last_open == TCP_CLOSE_WAIT ? EPIPE : ECONNRESET;
-}
-
-struct tw_search {
-	const struct sockaddr_storage *local;
-	bool found;
-};
-
-/* A TIME-WAIT entry on the same local address and port. */
-static void match_time_wait(const struct diag_sock *d, void *arg)
-{
-	struct tw_search *tw = arg;
-	const struct sockaddr_in *a = (const struct sockaddr_in *)&d->local;
-	const struct sockaddr_in *b = (const struct sockaddr_in *)tw->local;
-	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&d->local;
-	const struct sockaddr_in6 *b6 = (const struct sockaddr_in6 *)tw->local;
-
-	if (d->state != TCP_TIME_WAIT || d->local.ss_family != tw->local->ss_family)
-		return;
-	if (d->local.ss_family == AF_INET)
-		tw->found |= a->sin_port == b->sin_port && a->sin_addr.s_addr == b->sin_addr.s_addr;
-	else
-		tw->found |= a6->sin6_port == b6->sin6_port &&
-			     memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr)) == 0;
-}
-
-/* After this side closed first, the kernel's TIME-WAIT entry holds the port it gave back. */
-static bool port_in_time_wait(const struct kstate *k)
-{
-	struct tw_search tw = { .local = &k->local };
-
-	return diag_each(k->domain, IPPROTO_TCP, match_time_wait, &tw) && tw.found;
-}
-
-/*
- * A TCP socket in CLOSE that exchanged segments, or whose port the kernel
- * gave back, had a connect or a connection that is over: DISCONNECTED.
- * TCP_INFO's counters are zeroed when the kernel resets a socket for a new
- * connect (tcp_disconnect); the port is asked of sock_diag.
- */
-static void read_disconnect(int fd, struct kstate *k, unsigned segs_out, unsigned segs_in)
-{
-	bool exchanged = segs_out + segs_in > 0;
-	struct identity *id = identity_slot(fd);
-	struct stat st;
-
-	if (id != NULL && k->tcp_state != TCP_CLOSE) {
-		id->last_open = k->tcp_state;
-		id->end_err = 0;
-		return;
-	}
-	if (k->tcp_state != TCP_CLOSE || id == NULL || (!exchanged && !id->connect_tried &&
-							id->last_open == 0))
-		return;
-	k->last_open = id->last_open;
-	if (k->has_local && fstat(fd, &st) == 0 && diag_holds_port(k->domain, st.st_ino) == 0)
-		k->port_released = true;	/* getsockname still shows it */
-	if (k->port_released && id->end_err == 0 && !k->error_pending &&
-	    (id->last_open == TCP_FIN_WAIT1 || id->last_open == TCP_FIN_WAIT2 ||
-	     id->last_open == TCP_CLOSING || id->last_open == TCP_TIME_WAIT))
-		k->time_wait = port_in_time_wait(k);
-	if (!exchanged && !k->port_released)
-		return;		/* reset for a new connect, and still bound: BOUND */
-	if (k->error_pending && id->end_err == 0)
-		id->end_err = pending_error(k, segs_in);
-	k->end_err = id->end_err;
-	k->api = API_DISCONNECTED;
+	/* The SYN (or the SYN-ACK) was acknowledged: a timed-out SYN has an RTT estimate too. */
+	k->was_connected = info.delivered > 0;
+	k->segs_out = info.segs_out;	/* none for a fresh socket, or one reset for a new connect */
+	k->segs_in = info.segs_in;
 }
 
 /*
@@ -246,7 +128,7 @@ static void read_connection(int fd, struct kstate *k)
 
 static enum api_state derive_api_state(const struct kstate *k, bool accepting)
 {
-	if (k->api == API_DISCONNECTED)
+	if (k->api == API_DISCONNECTED)	/* ended_read found it so */
 		return API_DISCONNECTED;
 	if (accepting)
 		return API_LISTENING;
@@ -266,7 +148,6 @@ bool kstate_read(int fd, struct kstate *k)
 {
 	socklen_t len;
 	int accepting = 0;
-	unsigned segs_out = 0, segs_in = 0;
 
 	memset(k, 0, sizeof(*k));
 	if (!identity_of(fd, k)) {
@@ -274,7 +155,7 @@ bool kstate_read(int fd, struct kstate *k)
 		return false;
 	}
 	k->is_socket = true;
-	read_tcp_info(fd, k, &segs_out, &segs_in);
+	read_tcp_info(fd, k);
 	/* For TCP the state tells what else to ask: only LISTEN accepts, only a connection has a peer. */
 	if (k->has_tcp)
 		accepting = k->tcp_state == TCP_LISTEN;
@@ -291,7 +172,7 @@ bool kstate_read(int fd, struct kstate *k)
 		read_connection(fd, k);
 	k->error_pending = observe_events(fd, 0) & POLLERR;
 	if (k->has_tcp)
-		read_disconnect(fd, k, segs_out, segs_in);
+		ended_read(fd, k);
 	k->api = derive_api_state(k, accepting);
 	return true;
 }
@@ -381,69 +262,6 @@ int socket_family(int fd)
 	return domain;
 }
 
-/* How a connect or a connection ended, by the errno that ended it. */
-static const struct {
-	int err;
-	const char *connect, *connection;
-} end_words[] = {
-	{ ECONNREFUSED, "connect refused", "connection refused" },
-	{ ECONNRESET, "connect reset", "connection reset" },
-	{ EPIPE, "connect failed", "connection reset after the peer's FIN" },
-	{ ETIMEDOUT, "connect timed out", "connection timed out" },
-	{ 0, "connect failed", "connection ended" },
-};
-
-/*
- * A clean end: this side's FIN and the peer's were both sent and
- * acknowledged. The only ways out of CLOSE-WAIT are this side's FIN or a
- * reset (which leaves EPIPE pending).
- */
-static bool closed_both_ways(const struct kstate *k)
-{
-	return k->was_connected && k->end_err == 0 && !k->error_pending &&
-	       (k->last_open == TCP_FIN_WAIT1 || k->last_open == TCP_FIN_WAIT2 ||
-		k->last_open == TCP_CLOSING || k->last_open == TCP_LAST_ACK ||
-		k->last_open == TCP_TIME_WAIT || k->last_open == TCP_CLOSE_WAIT);
-}
-
-/*
- * Why a DISCONNECTED socket is so: "connect refused: ECONNREFUSED pending",
- * "connection reset", "connection closed: FIN sent and received"; with_port
- * adds what became of its port.
- */
-void describe_disconnect(const struct kstate *k, bool with_port, char *out, size_t size)
-{
-	size_t i = 0, n;
-	char local[64];
-
-	while (end_words[i].err != 0 && end_words[i].err != k->end_err)
-		i++;
-	if (closed_both_ways(k))
-		n = (size_t)snprintf(out, size, "connection closed: FIN sent and received");
-	else if (k->last_open == TCP_LISTEN && !k->error_pending)
-		n = (size_t)snprintf(out, size, "no longer listening");
-	else
-		n = (size_t)snprintf(out, size, "%s", k->was_connected ? end_words[i].connection :
-				     end_words[i].connect);
-	if (n < size && k->error_pending && k->end_err != 0)
-		n += (size_t)snprintf(out + n, size - n, ": %s pending", errno_name(k->end_err));
-	else if (n < size && k->error_pending)
-		n += (size_t)snprintf(out + n, size - n, ": an error is pending");
-	else if (n < size && k->end_err != 0 && end_words[i].err == 0)
-		n += (size_t)snprintf(out + n, size - n, ": %s", errno_name(k->end_err));
-	if (n >= size || !with_port)
-		return;
-	format_endpoint(local, sizeof(local), (const struct sockaddr *)&k->local);
-	if (k->time_wait)
-		snprintf(out + n, size - n, "; its TIME-WAIT holds port %s",
-			 strrchr(local, ':') != NULL ? strrchr(local, ':') + 1 : local);
-	else if (k->port_released)
-		snprintf(out + n, size - n, "; port %s released",
-			 strrchr(local, ':') != NULL ? strrchr(local, ':') + 1 : local);
-	else if (k->has_local)
-		snprintf(out + n, size - n, "; still bound to %s", local);
-}
-
 /* net.core.somaxconn, the cap on every listen backlog (0 if unreadable). */
 unsigned somaxconn(void)
 {
@@ -475,9 +293,7 @@ void describe_queue(const struct kstate *k, char *out, size_t size)
 /* "LISTENING on 127.0.0.1:6789", "CONNECTED 127.0.0.1:5000 -> 127.0.0.1:6789" */
 static void describe_endpoints(const struct kstate *k, char *out, size_t size)
 {
-	char why[128];
-
-	char local[64], peer[64];
+	char local[64], peer[64], why[128];
 
 	format_endpoint(local, sizeof(local), (const struct sockaddr *)&k->local);
 	format_endpoint(peer, sizeof(peer), (const struct sockaddr *)&k->peer);

@@ -161,15 +161,14 @@ struct kstate {
 	/* DISCONNECTED: a TCP socket back in CLOSE after its connect or connection ended. */
 	bool port_released;	/* getsockname shows a port the kernel no longer holds for it */
 	bool time_wait;		/* ... because its TIME-WAIT entry holds that port now */
-	bool was_connected;	/* the handshake completed once (TCP_INFO has an RTT sample) */
+	bool was_connected;	/* the handshake completed once (TCP_INFO: tcpi_delivered > 0) */
 	int end_err;		/* what ended it (ECONNREFUSED, ...); 0: a clean close, or unknown */
 	int last_open;		/* the last TCP state this session saw it in before CLOSE, or 0 */
+	unsigned segs_out, segs_in;	/* TCP segments sent and received (TCP_INFO) */
 };
 
 bool kstate_read(int fd, struct kstate *k);
 void kstate_forget(int fd);
-void kstate_note_result(int fd, const char *call, long ret, int err);
-void describe_disconnect(const struct kstate *k, bool with_port, char *out, size_t size);
 void describe_queue(const struct kstate *k, char *out, size_t size);
 unsigned somaxconn(void);
 unsigned listener_queue(int fd);
@@ -181,6 +180,13 @@ int socket_type(int fd);
 short observe_events(int fd, short events);
 void print_state_line(int fd);
 void print_state(int fd, const struct kstate *k);
+
+/* ---- ended.c: how a TCP connect or connection ended (DISCONNECTED) ---- */
+
+void ended_forget(int fd);
+void ended_read(int fd, struct kstate *k);
+void kstate_note_result(int fd, const char *call, long ret, int err);
+void describe_disconnect(const struct kstate *k, bool with_port, char *out, size_t size);
 
 /* ---- diag.c: the kernel's socket table (NETLINK_SOCK_DIAG) -------------- */
 
