@@ -141,8 +141,9 @@ int watch_check(struct session *s, int only_fd, void (*say)(const char *line, vo
 		take_snapshot(s->fds[i], &now);
 		if (now.tcp_state >= 0)
 			watch_note_state(s, s->fds[i], now.tcp_state);
-		if (only_fd == -1 || only_fd == s->fds[i])
-			events += describe_events(s->fds[i], &w->seen, &now, say, arg);
+		if (only_fd != -1 && only_fd != s->fds[i])
+			continue;	/* its changes wait until they are reported */
+		events += describe_events(s->fds[i], &w->seen, &now, say, arg);
 		w->seen = now;
 	}
 	return events;

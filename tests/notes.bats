@@ -133,3 +133,16 @@ PAIR=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept\n'
 	assert_success
 	assert_line --regexp '^fd 3: LISTENING .* accept queue: 4 waiting, full \(backlog 3: up to 4 may wait\)$'
 }
+
+@test "events: a connect seen in SYN-SENT then refused, and a queued connection reset, each named" {
+	# backlog 0: fd 4 waits in the queue, fd 5 stays in SYN-SENT. Closing the
+	# listener resets fd 4; fd 5's next SYN (about 1 s later) meets a RST.
+	SCRIPT_TEXT=$'socket\nbind 127.0.0.1 0\nlisten 0\nsocket\nnonblock on\nconnect @3\nsocket\nnonblock on\nconnect @3\nexpect tcp 5 SYN-SENT\nwait 5 100\nclose 3\nwait 5 5000\nwait 4 100\ngetsockopt 4 error\ngetsockopt 5 error'
+	repl
+	assert_success
+	assert_line '  event: fd 5: the non-blocking connect failed (connect refused: ECONNREFUSED pending): the next call, or getsockopt SO_ERROR, reports it'
+	assert_line '  event: fd 4: connection reset: ECONNRESET pending: the next call, or getsockopt SO_ERROR, reports it'
+	assert_line 'getsockopt(4, SOL_SOCKET, SO_ERROR, [ECONNRESET], [4]) = 0'
+	assert_line 'getsockopt(5, SOL_SOCKET, SO_ERROR, [ECONNREFUSED], [4]) = 0'
+	refute_output --partial 'peer reset?'
+}
