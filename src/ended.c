@@ -70,12 +70,15 @@ void kstate_note_result(int fd, const char *call, long ret, int err)
  * Which error a reset or a failed connect left pending, by the rule of the
  * kernel's tcp_reset(): ECONNREFUSED in SYN-SENT, EPIPE in CLOSE-WAIT,
  * ECONNRESET otherwise. A connect that got no answer at all (no RST: a
- * timeout, an ICMP error) is left unnamed: 0.
+ * timeout, an ICMP error) is left unnamed: 0; so is a connection that had
+ * to retransmit, which may have timed out (ETIMEDOUT) rather than been reset.
  */
 static int pending_error(const struct kstate *k)
 {
 	if (!k->was_connected)
 		return k->segs_in > 0 ? ECONNREFUSED : 0;
+	if (k->retransmits > 0)
+		return 0;
 	return k->last_open == TCP_CLOSE_WAIT ? EPIPE : ECONNRESET;
 }
 

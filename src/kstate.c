@@ -107,6 +107,7 @@ static void read_tcp_info(int fd, struct kstate *k)
 	k->was_connected = info.delivered > 0;
 	k->segs_out = info.segs_out;	/* none for a fresh socket, or one reset for a new connect */
 	k->segs_in = info.segs_in;
+	k->retransmits = info.base.tcpi_total_retrans;
 }
 
 /*

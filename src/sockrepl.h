@@ -165,6 +165,7 @@ struct kstate {
 	int end_err;		/* what ended it (ECONNREFUSED, ...); 0: a clean close, or unknown */
 	int last_open;		/* the last TCP state this session saw it in before CLOSE, or 0 */
 	unsigned segs_out, segs_in;	/* TCP segments sent and received (TCP_INFO) */
+	unsigned retransmits;	/* segments sent again (TCP_INFO's tcpi_total_retrans) */
 };
 
 bool kstate_read(int fd, struct kstate *k);
