@@ -63,8 +63,12 @@ const struct cmd_entry cmd_sockets_entry = {
 		"                sent or a port sock_diag no longer lists as held). Why\n"
 		"                (refused, reset, closed) is what this session saw; a\n"
 		"                pending error (poll: POLLERR) is shown, not read.\n"
-		"                A failed connect may be tried again on Linux; after a\n"
-		"                connection, connect gives EISCONN and listen EINVAL.\n"
+		"                On Linux a failed connect may be tried again on the\n"
+		"                same socket; after a non-blocking one the first retry\n"
+		"                reports the error (ECONNABORTED once SO_ERROR was\n"
+		"                read) and listen gives EINVAL; after a blocking one\n"
+		"                listen works, on a new port (0.0.0.0 if never bound).\n"
+		"                After a connection ended: connect EISCONN, listen EINVAL.\n"
 		"  CLOSED        the fd is not open (EBADF)",
 	.min_args = 0,
 	.max_args = 0,

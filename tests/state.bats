@@ -122,3 +122,12 @@ PAIR=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept\n'
 	done
 	assert_line --partial 'sock_diag no longer lists as held'
 }
+
+@test "listen after a refused blocking connect works, on a new port: 0.0.0.0 if the socket never bound" {
+	SCRIPT_TEXT="${REFUSER}connect 4 @3"$'\nlisten 4 1\nexpect ok\nexpect state 4 LISTENING'
+	repl
+	assert_success
+	old=$(sed -n 's/^fd 4: DISCONNECTED (connect refused; port \([0-9]*\) released) · TCP CLOSED$/\1/p' <<<"$output")
+	new=$(sed -n 's/^fd 4: LISTENING on 0\.0\.0\.0:\([0-9]*\) · .*/\1/p' <<<"$output")
+	[ -n "$old" ] && [ -n "$new" ] && [ "$old" != "$new" ]
+}
