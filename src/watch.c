@@ -215,9 +215,12 @@ const struct cmd_entry cmd_wait_entry = {
 	.summary = "wait for an event on the sockets and say what happened",
 	.about = "Waits (default 1000 ms) until something happens on a socket (on FD, if\n"
 		"given) and says what: a connection waiting, data arriving, the peer\n"
-		"closing or resetting, a non-blocking connect finishing. Nothing is\n"
-		"accepted or read. At the prompt the same events appear by themselves;\n"
-		"scripts use wait to show them. One number is the timeout.",
+		"closing (and how many bytes are still unread), a connect refused, a\n"
+		"connection reset or closed both ways, a non-blocking connect finishing.\n"
+		"What ended a connection is named as its DISCONNECTED state line does.\n"
+		"Nothing is accepted or read. At the prompt the same events appear by\n"
+		"themselves; scripts use wait to show them. One number is the timeout.\n"
+		"With FD, other sockets' events wait for a later wait or the prompt.",
 	.min_args = 0,
 	.max_args = 2,
 	.exec = cmd_wait_exec,

@@ -146,3 +146,11 @@ PAIR=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept\n'
 	assert_line 'getsockopt(5, SOL_SOCKET, SO_ERROR, [ECONNREFUSED], [4]) = 0'
 	refute_output --partial 'peer reset?'
 }
+
+@test "events: a connection closed both ways is named as such, not as a reset" {
+	SCRIPT_TEXT="${PAIR}shutdown 4 wr"$'\nwait 4 100\nclose 5\nwait 4 1000'
+	repl
+	assert_success
+	assert_line '  event: fd 4: connection closed: FIN sent and received'
+	refute_output --partial 'reset'
+}
