@@ -187,6 +187,26 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
+/*
+ * A script's prompt repeats the state line printed last: after events that
+ * changed the current socket, print its state line again, so the prompt
+ * below shows what the events said.
+ */
+static void show_current_if_changed(struct session *s)
+{
+	struct kstate k;
+	int shown;
+
+	if (s->current_fd == -1)
+		return;
+	shown = session_last_shown(s, s->current_fd);
+	kstate_read(s->current_fd, &k);
+	if (shown != -1 && shown != (int)k.api) {
+		print_state(s->current_fd, &k);
+		session_shown(s, s->current_fd, k.api);
+	}
+}
+
 static enum cmd_status cmd_wait_exec(struct session *s, const struct cmd_args *a)
 {
 	const char *timeout_text = a->argc == 2 ? a->argv[1] : a->argc == 1 ? a->argv[0] : "1000";
@@ -206,6 +226,7 @@ static enum cmd_status cmd_wait_exec(struct session *s, const struct cmd_args *a
 		}
 		poll(NULL, 0, 10);	/* a short nap: the snapshot is the whole test */
 	}
+	show_current_if_changed(s);
 	return CMD_OK;
 }
 

@@ -154,3 +154,11 @@ PAIR=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept\n'
 	assert_line '  event: fd 4: connection closed: FIN sent and received'
 	refute_output --partial 'reset'
 }
+
+@test "after wait reports a change to the current socket, its state line is shown again for the prompt" {
+	run sockrepl <<<$'socket\nbind 127.0.0.1 0\nlisten 0\nsocket\nnonblock on\nconnect @3\nsocket\nnonblock on\nconnect @3\nexpect tcp 5 SYN-SENT\nclose 3\nwait 5 5000\ngetsockopt 5 error'
+	assert_success
+	assert_line --regexp '^fd 5: DISCONNECTED \(connect refused: ECONNREFUSED pending; port [0-9]+ released\) · TCP CLOSED · non-blocking$'
+	assert_line 'sockrepl [5 DISCONNECTED]> getsockopt 5 error'
+	refute_output --partial 'sockrepl [5 CONNECTING]> getsockopt'
+}
