@@ -170,7 +170,7 @@ socklen_t sockaddr_size_of(int fd)
 }
 
 /*
- * Whether accept or recv(size) on fd will wait: only a blocking socket with
+ * Whether accept or recv on fd will wait: only a blocking socket with
  * nothing to report (no connection queued, no data, no end of file, no
  * error) on which the call does not fail at once. accept fails at once
  * (EINVAL) unless fd listens; recv fails at once (ENOTCONN, EINVAL) on a
@@ -194,7 +194,7 @@ static bool call_will_wait(int fd, const char *call)
 	return k.has_peer;
 }
 
-/* SO_RCVTIMEO in words ("; at most 1.5 s: SO_RCVTIMEO"), or "" when it waits for ever. */
+/* SO_RCVTIMEO in words (", for at most 1.5 s (SO_RCVTIMEO)"), or "" when it waits for ever. */
 static void receive_timeout(int fd, char *out, size_t size)
 {
 	struct timeval tv = { 0, 0 };
