@@ -131,3 +131,11 @@ PAIR=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept\n'
 	new=$(sed -n 's/^fd 4: LISTENING on 0\.0\.0\.0:\([0-9]*\) · .*/\1/p' <<<"$output")
 	[ -n "$old" ] && [ -n "$new" ] && [ "$old" != "$new" ]
 }
+
+@test "a DISCONNECTED socket's released port is nobody's: a refused connect there does not blame it" {
+	SCRIPT_TEXT="${REFUSER}connect 4 @3"$'\nsocket\nconnect 5 @4'
+	repl
+	assert_line --regexp '^connect\(5, .*\) = -1 ECONNREFUSED \(Connection refused\)$'
+	assert_line --regexp '^  here: nothing listens on 127\.0\.0\.1:[0-9]+\.$'
+	refute_output --partial 'call listen 4'
+}
