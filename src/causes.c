@@ -297,15 +297,20 @@ static void why_interrupted(struct session *s, const struct call_ctx *c)
 static void why_broken_pipe(struct session *s, const struct call_ctx *c)
 {
 	struct kstate k;
+	char why[128];
 
 	(void)s;
 	if (!kstate_read(c->fd, &k))
 		return;
-	if (k.shutdown > 0 && (k.shutdown & 2))
+	if (k.shutdown > 0 && (k.shutdown & 2)) {
 		report_note("here: fd %d was shut down for writing (shutdown wr).", c->fd);
-	else if (k.has_tcp && k.tcp_state == TCP_CLOSE)
+	} else if (k.api == API_DISCONNECTED) {
+		describe_disconnect(&k, false, why, sizeof(why));
+		report_note("here: fd %d's connection is over (%s).", c->fd, why);
+	} else if (k.has_tcp && k.tcp_state == TCP_CLOSE) {
 		report_note("here: fd %d's connection is closed (TCP CLOSED): the peer reset it, "
 			    "or it never connected.", c->fd);
+	}
 	report_note("here: sockrepl ignores SIGPIPE and survived; most programs would have "
 		    "been killed here.");
 }

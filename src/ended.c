@@ -48,8 +48,10 @@ static bool ends_connection(int err)
 
 /*
  * What a call of this session returned on fd: connect starts a new attempt
- * (its error, if any, is why it ended); a later call's ECONNRESET or EPIPE
- * names how a connection ended, unless that is known already.
+ * (its error, if any, is why it ended); a later call's ECONNRESET or
+ * ETIMEDOUT names how a connection ended, unless that is known already.
+ * Not EPIPE: send returns it on any connection this side can no longer
+ * send on, a clean close too.
  */
 void kstate_note_result(int fd, const char *call, long ret, int err)
 {
@@ -61,7 +63,8 @@ void kstate_note_result(int fd, const char *call, long ret, int err)
 		id->connect_tried = true;
 		if (ret == 0 || err == EINPROGRESS || ends_connection(err))
 			id->end_err = ret == -1 && ends_connection(err) ? err : 0;
-	} else if (ret == -1 && ends_connection(err) && id->end_err == 0 && id->last_open != 0) {
+	} else if (ret == -1 && (err == ECONNRESET || err == ETIMEDOUT) && id->end_err == 0 &&
+		   id->last_open != 0) {
 		id->end_err = err;
 	}
 }

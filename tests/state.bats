@@ -74,11 +74,15 @@ PAIR=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept\n'
 }
 
 @test "a connection closed both ways is DISCONNECTED, and the closing side's TIME-WAIT holds its port" {
-	SCRIPT_TEXT="${PAIR}shutdown 4 wr"$'\nclose 5\nexpect state 4 DISCONNECTED\nexpect tcp 4 CLOSED\nss'
+	SCRIPT_TEXT="${PAIR}shutdown 4 wr"$'\nclose 5\nexpect state 4 DISCONNECTED\nexpect tcp 4 CLOSED\nss\nsend 4 late\nexpect EPIPE'
 	repl
 	assert_success
-	port=$(sed -n 's/^fd 4: DISCONNECTED (connection closed: FIN sent and received; its TIME-WAIT holds port \([0-9]*\)) · TCP CLOSED$/\1/p' <<<"$output")
+	port=$(sed -n 's/^fd 4: DISCONNECTED (connection closed: FIN sent and received; its TIME-WAIT holds port \([0-9]*\)) · TCP CLOSED$/\1/p' <<<"$output" | sort -u)
 	[ -n "$port" ]
+	# send's EPIPE does not turn the clean close into a reset.
+	[ "$(grep -c '^fd 4: DISCONNECTED (connection closed: FIN sent and received' <<<"$output")" -eq 2 ]
+	assert_line "  here: fd 4's connection is over (connection closed: FIN sent and received)."
+	refute_output --regexp '^fd 4: DISCONNECTED \(connection reset'
 	assert_line --regexp "^tcp +TIME-WAIT +0 +0 +127\.0\.0\.1:$port "
 }
 
