@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -136,6 +137,7 @@ void ended_read(int fd, struct kstate *k)
 	if (k->tcp_state != TCP_CLOSE || id == NULL || (!exchanged && !id->connect_tried &&
 							id->last_open == 0))
 		return;
+	k->error_pending = observe_events(fd, 0) & POLLERR;
 	k->last_open = id->last_open;
 	if (k->has_local && fstat(fd, &st) == 0 && diag_holds_port(k->domain, st.st_ino) == 0)
 		k->port_released = true;	/* getsockname still shows it */

@@ -19,6 +19,7 @@
 #include <sys/un.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sockrepl.h"
 
@@ -171,9 +172,8 @@ bool kstate_read(int fd, struct kstate *k)
 	k->shutdown = -1;
 	if (k->has_peer)
 		read_connection(fd, k);
-	k->error_pending = observe_events(fd, 0) & POLLERR;
 	if (k->has_tcp)
-		ended_read(fd, k);
+		ended_read(fd, k);	/* also error_pending, for a socket it may concern */
 	k->api = derive_api_state(k, accepting);
 	return true;
 }
@@ -266,14 +266,15 @@ int socket_family(int fd)
 /* net.core.somaxconn, the cap on every listen backlog (0 if unreadable). */
 unsigned somaxconn(void)
 {
-	FILE *f = fopen("/proc/sys/net/core/somaxconn", "r");
+	char text[32];
+	int fd = open("/proc/sys/net/core/somaxconn", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd == -1 ? -1 : read(fd, text, sizeof(text) - 1);
 	unsigned value = 0;
 
-	if (f != NULL) {
-		if (fscanf(f, "%u", &value) != 1)
-			value = 0;
-		fclose(f);
-	}
+	if (fd != -1)
+		close(fd);
+	if (n > 0 && (text[n] = '\0', sscanf(text, "%u", &value) != 1))
+		value = 0;
 	return value;
 }
 
@@ -284,7 +285,17 @@ unsigned somaxconn(void)
  */
 void describe_queue(const struct kstate *k, char *out, size_t size)
 {
-	bool capped = k->queue_max == somaxconn();
+	/*
+	 * /proc is read again only when the limit equals the value it had at
+	 * the first look: opening it for every state line costs a listen loop
+	 * a fifth of its time. At worst a cap by a value set since is not named.
+	 */
+	static unsigned first_seen;
+	bool capped;
+
+	if (first_seen == 0)
+		first_seen = somaxconn();
+	capped = k->queue_max == first_seen && k->queue_max == somaxconn();
 
 	snprintf(out, size, "%u waiting%s (backlog %u%s: up to %u may wait)", k->queue_len,
 		 k->queue_len > k->queue_max ? ", full" : "", k->queue_max,
@@ -362,7 +373,8 @@ void print_state(int fd, const struct kstate *kp)
 		printf(" · Recv-Q %u · Send-Q %u", k.unread, k.unsent);
 	if (k.shutdown > 0)
 		printf(" · %s", shutdown_words[k.shutdown & 3]);
-	if (k.error_pending && k.api != API_DISCONNECTED)	/* DISCONNECTED names it */
+	/* Asked here only (tables do not show it); DISCONNECTED names it already. */
+	if (k.api != API_DISCONNECTED && (observe_events(fd, 0) & POLLERR))
 		printf(" · error pending (getsockopt SO_ERROR reads it)");
 	flags = fcntl(fd, F_GETFL);
 	if (flags != -1 && (flags & O_NONBLOCK))

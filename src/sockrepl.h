@@ -157,7 +157,7 @@ struct kstate {
 	unsigned queue_len, queue_max;	/* accept queue, for a listener */
 	unsigned unread, unsent;	/* bytes in the receive and send queues (SIOCINQ, SIOCOUTQ) */
 	int shutdown;		/* sk_shutdown bits from sock_diag (1 receive, 2 send), -1 unknown */
-	bool error_pending;	/* poll reports POLLERR (SO_ERROR would read and clear it) */
+	bool error_pending;	/* DISCONNECTED: poll reports POLLERR (SO_ERROR would clear it) */
 	/* DISCONNECTED: a TCP socket back in CLOSE after its connect or connection ended. */
 	bool port_released;	/* getsockname shows a port the kernel no longer holds for it */
 	bool time_wait;		/* ... because its TIME-WAIT entry holds that port now */

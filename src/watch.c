@@ -31,7 +31,7 @@ static void take_snapshot(int fd, struct snapshot *snap)
 	snap->queue = k.api == API_LISTENING ? k.queue_len : 0;
 	snap->unread = k.unread;
 	snap->eof = k.shutdown > 0 && (k.shutdown & 1);
-	snap->error = k.error_pending;
+	snap->error = observe_events(fd, 0) & POLLERR;
 	if (k.api == API_DISCONNECTED)
 		describe_disconnect(&k, false, snap->ended, sizeof(snap->ended));
 	snap->readable = observe_events(fd, POLLIN) & POLLIN;
