@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/un.h>
 #include <stdio.h>
@@ -39,9 +40,18 @@ bool fits_accept(int fd)
 	return in_state(fd, API_LISTENING, API_LISTENING);
 }
 
+/*
+ * connect: an unconnected socket, or one whose connect failed: Linux lets a
+ * failed connect be tried again on the same socket (after a non-blocking
+ * one, the next connect first reports the error). A connection that ended
+ * is not: connect on it gives EISCONN.
+ */
 bool fits_connect(int fd)
 {
-	return in_state(fd, API_CREATED, API_BOUND);
+	struct kstate k;
+
+	return kstate_read(fd, &k) && (k.api == API_CREATED || k.api == API_BOUND ||
+				       (k.api == API_DISCONNECTED && !k.was_connected));
 }
 
 /* send, recv, shutdown: a connected socket, or a datagram socket with an address. */
@@ -191,17 +201,60 @@ socklen_t sockaddr_size_of(int fd)
 }
 
 /*
- * Before a call that may wait: if fd is blocking and nothing is ready to
- * read (no connection, no data, no EOF), say so, then flush, so the learner
- * knows why the prompt does not come back.
+ * Whether accept or recv on fd will wait: only a blocking socket with
+ * nothing to report (no connection queued, no data, no end of file, no
+ * error) on which the call does not fail at once. accept fails at once
+ * (EINVAL) unless fd listens; recv fails at once (ENOTCONN, EINVAL) on a
+ * stream socket that is not connected or connecting. A datagram socket
+ * waits, bound or not; so does a 0-byte recv (until something arrives).
  */
-void announce_wait(struct session *s, int fd, const char *why)
+static bool call_will_wait(int fd, const char *call)
 {
 	int flags = fcntl(fd, F_GETFL);
+	struct kstate k;
+
+	if (flags == -1 || (flags & O_NONBLOCK) ||
+	    (observe_events(fd, POLLIN) & (POLLIN | POLLERR | POLLHUP)) || !kstate_read(fd, &k))
+		return false;
+	if (strcmp(call, "accept") == 0)
+		return k.api == API_LISTENING;
+	if (k.type != SOCK_STREAM)
+		return true;
+	if (k.has_tcp)
+		return k.tcp_state != TCP_LISTEN && k.tcp_state != TCP_CLOSE;
+	return k.has_peer;
+}
+
+/* SO_RCVTIMEO in words (", for at most 1.5 s (SO_RCVTIMEO)"), or "" when it waits for ever. */
+static void receive_timeout(int fd, char *out, size_t size)
+{
+	struct timeval tv = { 0, 0 };
+	socklen_t len = sizeof(tv);
+
+	*out = '\0';
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &len) == 0 && (tv.tv_sec || tv.tv_usec))
+		snprintf(out, size, ", for at most %g s (SO_RCVTIMEO)",
+			 (double)tv.tv_sec + (double)tv.tv_usec / 1e6);
+}
+
+/*
+ * Before accept or recv: if the call will wait, say so, then flush, so the
+ * learner knows why the prompt does not come back.
+ */
+void announce_wait(struct session *s, int fd, const char *call)
+{
+	char limit[64];
 
 	stdin_watch_call(s, true);
-	if (flags != -1 && !(flags & O_NONBLOCK) && !(observe_events(fd, POLLIN) & POLLIN))
-		report_note("(%s; Ctrl-C interrupts)", why);
+	if (call_will_wait(fd, call)) {
+		receive_timeout(fd, limit, sizeof(limit));
+		if (strcmp(call, "accept") == 0)
+			report_note("(no connection is waiting yet: accept blocks until one "
+				    "arrives%s; Ctrl-C interrupts)", limit);
+		else
+			report_note("(nothing is waiting to be read yet: the call blocks until "
+				    "data arrives%s; Ctrl-C interrupts)", limit);
+	}
 	fflush(stdout);
 }
 
@@ -222,6 +275,73 @@ static void note_ports(struct session *s, const struct call_ctx *c, const struct
 /* ---- the outcome -------------------------------------------------------- */
 
 /*
+ * Whether the call just closed fd's peer: the closed fd's address is fd's
+ * peer address, or (closed with SO_LINGER 0, which leaves fd no peer to ask)
+ * the closed fd's peer is fd's address.
+ */
+static bool closed_peer_of(struct session *s, const struct call_ctx *c, const struct kstate *k)
+{
+	struct sockaddr_storage former;
+	socklen_t len;
+
+	if (strcmp(c->call, "close") != 0)
+		return false;
+	if (k->has_peer && session_former_address(s, c->fd, &former, &len) && len > 0)
+		return memcmp(&former, &k->peer, len) == 0;
+	for (size_t i = 0; i < s->nresets; i++)
+		if (s->resets[i].fd == c->fd &&
+		    memcmp(&s->resets[i].peer, &k->local, sizeof(k->local)) == 0)
+			return true;
+	return false;
+}
+
+/* Why the current socket's state changed, said before its state line. */
+static void note_state_change(struct session *s, const struct call_ctx *c, int fd,
+			      const struct kstate *k)
+{
+	char closer[64], rest[64] = "";
+
+	if (closed_peer_of(s, c, k))
+		snprintf(closer, sizeof(closer), "fd %d was fd %d's peer: closing it", c->fd, fd);
+	else
+		snprintf(closer, sizeof(closer), "fd %d's peer closed: it", fd);
+	if (k->unread > 0)
+		snprintf(rest, sizeof(rest), "its %u unread byte%s, then ", k->unread,
+			 k->unread == 1 ? "" : "s");
+	if (k->has_tcp && k->tcp_state == TCP_CLOSE_WAIT)
+		report_note("note: %s sent a FIN, so recv on fd %d (the current socket now) "
+			    "returns %s0, end of file.", closer, fd, rest);
+	else if (k->api == API_DISCONNECTED && k->end_err == ECONNRESET && k->error_pending)
+		report_note("note: %s sent a RST (reset), so fd %d (the current socket now) "
+			    "is DISCONNECTED: its next call reports ECONNRESET.", closer, fd);
+	else
+		report_note("note: fd %d, the current socket now, is %s since it was last shown:",
+			    fd, api_state_name(k->api));
+}
+
+/*
+ * The prompt shows the current socket and its state. When a call moved the
+ * prompt to another socket (a close), or changed a socket it did not act on,
+ * and that socket's state is not the one last shown for it, say what it is,
+ * once, instead of letting the prompt change without a word.
+ */
+static void tell_current(struct session *s, const struct call_ctx *c)
+{
+	int fd = s->current_fd, shown;
+	struct kstate k;
+
+	if (fd == -1 || s->closing_all)
+		return;
+	kstate_read(fd, &k);
+	shown = session_last_shown(s, fd);
+	if (shown != -1 && shown != (int)k.api) {
+		note_state_change(s, c, fd, &k);
+		print_state(fd, &k);
+	}
+	session_shown(s, fd, k.api);
+}
+
+/*
  * After the call: its strace line, on failure the explanation, then the
  * state of the socket it acted on. Returns CMD_FAILED_CALL on failure, which
  * only -e treats as fatal.
@@ -235,6 +355,7 @@ enum cmd_status finish_call(struct session *s, const struct strbuf *args,
 
 	stdin_watch_call(s, false);
 	print_call(s, args, c, ret, err);
+	kstate_note_result(c->fd, c->call, ret, err);
 	if (c->fd != -1)
 		kstate_read(c->fd, &k);
 	done.after = c->fd != -1 ? &k : NULL;
@@ -249,8 +370,9 @@ enum cmd_status finish_call(struct session *s, const struct strbuf *args,
 	}
 	if (session_has(s, c->fd)) {
 		s->current_fd = c->fd;
-		s->shown_fd = c->fd;
-		s->shown_api = k.api;
+		session_shown(s, c->fd, k.api);
+	} else {
+		tell_current(s, c);
 	}
 	return ret == -1 ? CMD_FAILED_CALL : CMD_OK;
 }

@@ -61,7 +61,7 @@ int session_fd_at(const struct session *s, const struct sockaddr *sa, int except
 {
 	for (size_t i = 0; i < s->nfds; i++)
 		if (s->fds[i] != except && kstate_read(s->fds[i], k) && k->has_local &&
-		    same_place(&k->local, sa))
+		    !k->port_released && same_place(&k->local, sa))
 			return s->fds[i];
 	return -1;
 }

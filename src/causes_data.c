@@ -69,6 +69,7 @@ static void why_refused(struct session *s, const struct call_ctx *c)
 static void why_broken_pipe(struct session *s, const struct call_ctx *c)
 {
 	struct kstate k;
+	char why[128];
 
 	(void)s;
 	if (!kstate_read(c->fd, &k))
@@ -76,10 +77,12 @@ static void why_broken_pipe(struct session *s, const struct call_ctx *c)
 	if (k.has_tcp && k.tcp_state == TCP_LISTEN)
 		report_note("here: fd %d is listening: a listener has no connection to send on. "
 			    "Linux says EPIPE here, where POSIX says ENOTCONN.", c->fd);
-	else if (k.has_tcp && k.tcp_state == TCP_CLOSE)
-		report_note("here: fd %d has no connection (TCP CLOSED): it never connected, or "
-			    "its connection was reset or has ended. Linux says EPIPE here; POSIX "
-			    "says ENOTCONN for a socket that never connected.", c->fd);
+	else if (k.api == API_DISCONNECTED) {
+		describe_disconnect(&k, false, why, sizeof(why));
+		report_note("here: fd %d's connection is over (%s).", c->fd, why);
+	} else if (k.has_tcp && k.tcp_state == TCP_CLOSE)
+		report_note("here: fd %d has no connection (TCP CLOSED): it never connected. "
+			    "Linux says EPIPE here, where POSIX says ENOTCONN.", c->fd);
 	else if (k.shutdown > 0 && (k.shutdown & 2))
 		report_note("here: fd %d was shut down for writing (shutdown wr).", c->fd);
 	report_note("here: sockrepl ignores SIGPIPE and survived; most programs would have "

@@ -25,7 +25,7 @@ static enum cmd_status cmd_accept_exec(struct session *s, const struct cmd_args 
 	if (!resolve_fd(s, a->argc ? a->argv[0] : NULL, fits_accept, "accept", &c.fd))
 		return CMD_USAGE;
 	size = len = sockaddr_size_of(c.fd);
-	announce_wait(s, c.fd, "no connection is waiting yet: accept blocks until one arrives");
+	announce_wait(s, c.fd, "accept");
 	fd = accept(c.fd, (struct sockaddr *)&peer, &len);
 	err = errno;
 	sb_init(&args);
@@ -41,9 +41,11 @@ static enum cmd_status cmd_accept_exec(struct session *s, const struct cmd_args 
 	if (fd >= 0) {
 		struct kstate k;
 
-		print_state_line(fd);	/* the new connection, below its listener */
+		kstate_read(fd, &k);
+		print_state(fd, &k);	/* the new connection, below its listener */
 		s->current_fd = fd;
-		if (kstate_read(fd, &k) && k.has_tcp)
+		session_shown(s, fd, k.api);
+		if (k.has_tcp)
 			watch_note_state(s, fd, k.tcp_state);
 	}
 	return status;
@@ -56,8 +58,10 @@ const struct cmd_entry cmd_accept_entry = {
 	.syscall = "accept",
 	.about = "Takes the first finished connection from a listener's accept queue and\n"
 		"returns a new fd for it; the listener goes on listening. With an empty\n"
-		"queue it waits (Ctrl-C interrupts: EINTR), or, if the listener is\n"
-		"non-blocking, fails at once with EAGAIN. Without FD: the newest listener.",
+		"queue a blocking listener waits (Ctrl-C interrupts: EINTR; SO_RCVTIMEO\n"
+		"bounds the wait: EAGAIN), a non-blocking one fails at once with EAGAIN.\n"
+		"On a socket that is not listening it fails at once (EINVAL). Without FD:\n"
+		"the newest listener.",
 	.min_args = 0,
 	.max_args = 1,
 	.exec = cmd_accept_exec,

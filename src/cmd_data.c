@@ -8,11 +8,13 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <linux/sockios.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "sockrepl.h"
@@ -62,28 +64,80 @@ static bool take_fd_and_size(struct session *s, const struct cmd_args *a, const 
 	       parse_int(s, "buffer size", size_text, 0, RECV_MAX, size);
 }
 
-/* A TCP state in which the peer's FIN has not arrived. */
-static bool no_fin_yet(int tcp_state)
+/* TCP states in which the peer's FIN has arrived. */
+static bool peer_sent_fin(int tcp_state)
 {
-	return tcp_state == TCP_ESTABLISHED || tcp_state == TCP_FIN_WAIT1 ||
-	       tcp_state == TCP_FIN_WAIT2;
+	return tcp_state == TCP_CLOSE_WAIT || tcp_state == TCP_LAST_ACK ||
+	       tcp_state == TCP_CLOSING || tcp_state == TCP_TIME_WAIT;
 }
 
-/* After a recv: EOF in words, and the whole data if strace's 32 bytes cut it. */
-static void note_received(int fd, const char *data, long n)
+/*
+ * A stream recv that returned 0, in words: end of file only if the peer
+ * closed. A 0-byte buffer reads nothing (TCP waits for data, takes none,
+ * and returns 0); after this side's
+ * shutdown rd, Linux TCP told the peer nothing, and recv returns 0 only
+ * while nothing has arrived.
+ */
+static void note_zero(int fd, long size)
 {
 	struct kstate k;
+
+	kstate_read(fd, &k);
+	if (size == 0)
+		report_note("0 bytes because the buffer holds 0: nothing was read, and this is not "
+			    "end of file (%u byte%s unread).", k.unread, k.unread == 1 ? "" : "s");
+	else if (k.api == API_DISCONNECTED)
+		report_note("0 bytes: the connection is over (the state line says why); every "
+			    "further recv returns 0 at once.");
+	else if (k.has_tcp && !peer_sent_fin(k.tcp_state) && k.shutdown > 0 && (k.shutdown & 1))
+		report_note("0 bytes: this side shut down receiving (shutdown rd), and nothing is "
+			    "queued. That is not the peer closing: Linux TCP sent it nothing, data it "
+			    "sends still arrives, and recv returns it.");
+	else if (k.has_tcp)
+		report_note("0 bytes: end of file. The peer closed (or shut down) its sending side; "
+			    "every further recv returns 0 at once.");
+	else
+		report_note("0 bytes: end of file. The peer closed (or shut down) its sending side, "
+			    "or this side shut down receiving; every further recv returns 0 at once.");
+}
+
+/*
+ * The next datagram's size, asked before a recv that will not wait (SIOCINQ
+ * gives it for UDP and Unix datagram sockets, and consumes nothing); -1
+ * when none is waiting or fd is no datagram socket.
+ */
+static long next_datagram(int fd)
+{
+	int bytes;
+
+	if (socket_type(fd) != SOCK_DGRAM || !has_data_waiting(fd) ||
+	    ioctl(fd, SIOCINQ, &bytes) == -1)
+		return -1;
+	return bytes;
+}
+
+/* A datagram longer than the buffer is cut: the rest is gone. */
+static void note_truncated(long datagram, long size, long n)
+{
+	if (datagram > n)
+		report_note("note: the datagram was %ld bytes; the %ld-byte buffer took %ld and the "
+			    "other %ld are gone: a datagram is read whole or cut, never in parts, and "
+			    "the call returns only what it took.", datagram, size, n, datagram - n);
+	else if (datagram == -1 && n == size)
+		report_note("note: the datagram filled the %ld-byte buffer: if it was longer, the "
+			    "rest is gone (recvfrom returns only what it took).", size);
+}
+
+/* After a recv: 0 and cut datagrams in words, and the whole data if strace's 32 bytes cut it. */
+static void note_received(int fd, const char *data, long size, long n, long datagram)
+{
 	struct strbuf sb;
 
-	if (n == 0 && socket_type(fd) == SOCK_STREAM && kstate_read(fd, &k) && k.has_tcp &&
-	    k.shutdown > 0 && (k.shutdown & 1) && no_fin_yet(k.tcp_state)) {
-		report_note("0 bytes: fd %d was shut down for reading (shutdown rd), and nothing is "
-			    "queued. The peer has not closed: what it still sends arrives, and recv "
-			    "returns it.", fd);
-	} else if (n == 0 && socket_type(fd) == SOCK_STREAM) {
-		report_note("0 bytes: end of file. The peer has closed (or shut down) its sending "
-			    "side; every further recv returns 0 at once.");
-	} else if (n > STRACE_STRING_MAX) {
+	if (socket_type(fd) == SOCK_DGRAM)
+		note_truncated(datagram, size, n);
+	else if (n == 0)
+		note_zero(fd, size);
+	if (n > STRACE_STRING_MAX) {
 		sb_init(&sb);
 		sb_quoted(&sb, data, (size_t)n, SHOW_DATA_MAX);
 		report_note("all %ld bytes: %s", n, sb.text);
@@ -145,7 +199,7 @@ static enum cmd_status receive(struct session *s, const struct cmd_args *a, cons
 	socklen_t fromsize = 0, fromlen = 0;
 	struct strbuf args;
 	enum cmd_status status;
-	long size, ret;
+	long size, ret, datagram;
 	char *buf;
 	int err;
 
@@ -158,7 +212,8 @@ static enum cmd_status receive(struct session *s, const struct cmd_args *a, cons
 	}
 	if (want_sender)
 		fromsize = fromlen = sockaddr_size_of(c.fd);
-	announce_wait(s, c.fd, "nothing is waiting to be read yet: the call blocks until data arrives");
+	announce_wait(s, c.fd, "recv");
+	datagram = next_datagram(c.fd);
 	ret = recvfrom(c.fd, buf, (size_t)size, 0, want_sender ? (struct sockaddr *)&from : NULL,
 		       want_sender ? &fromlen : NULL);
 	err = errno;
@@ -179,7 +234,7 @@ static enum cmd_status receive(struct session *s, const struct cmd_args *a, cons
 		sb_socklen(&args, fromsize, fromlen, ret >= 0);
 	status = finish_call(s, &args, &c, ret, err);
 	if (ret >= 0)
-		note_received(c.fd, buf, ret);
+		note_received(c.fd, buf, size, ret, datagram);
 	if (ret >= 0 && fromlen > 0)
 		note_sender(s, (struct sockaddr *)&from);
 	free(buf);
@@ -199,10 +254,12 @@ const struct cmd_entry cmd_recv_entry = {
 	.about = "Takes up to N bytes (default 4096, the guide's buffer) from the socket's\n"
 		"receive queue. It returns what is there, which may be less than was sent\n"
 		"(a partial read) or more than one send's worth: TCP is a byte stream.\n"
-		"0 means end of file: the peer closed (or, after shutdown rd here, the\n"
-		"queue is empty). With nothing to read it waits (Ctrl-C interrupts), or\n"
-		"fails with EAGAIN if non-blocking. One number is the FD. Without FD: the\n"
-		"newest socket with data waiting, else the newest connected socket.",
+		"0 means end of file when the peer closed; 0 also comes after this side's\n"
+		"shutdown rd, and with N = 0 (nothing taken). On a datagram socket each\n"
+		"recv takes one whole datagram: what does not fit in N bytes is gone.\n"
+		"With nothing to read it waits (Ctrl-C interrupts), or fails with EAGAIN\n"
+		"if non-blocking. One number is the FD. Without FD: the newest socket with\n"
+		"data waiting, else the newest connected socket.",
 	.min_args = 0,
 	.max_args = 2,
 	.exec = cmd_recv_exec,

@@ -75,6 +75,12 @@ static const struct {
 	{ API_CREATED, API_CONNECTED, "did you call connect?" },
 	{ API_BOUND, API_CONNECTED, "did you call connect?" },
 	{ API_LISTENING, API_CONNECTED, "a listener never connects: the connection is the fd accept returned" },
+	{ API_CONNECTING, API_CONNECTED, "the handshake has not finished: wait, or poll FD:out" },
+	{ API_HALF_CLOSED, API_CONNECTED, "one direction is shut: by shutdown, or by the peer's FIN" },
+	{ API_DISCONNECTED, API_CONNECTED, "its connect failed or its connection ended: the state line says why" },
+	{ API_DISCONNECTED, API_BOUND, "its connect failed or its connection ended, and the kernel released its port" },
+	{ API_DISCONNECTED, API_LISTENING, "a socket that connected, or tried to, does not listen: use a new socket" },
+	{ API_DISCONNECTED, API_HALF_CLOSED, "the connection is over, not half-closed: the state line says why" },
 	{ API_CLOSED, API_LISTENING, "that fd is closed; sockets lists the open ones" },
 	{ API_CLOSED, API_CONNECTED, "that fd is closed; sockets lists the open ones" },
 };
@@ -130,7 +136,8 @@ static enum cmd_status expect_kernel(struct session *s, const struct cmd_args *a
 	}
 	if (strcasecmp(what, "state") == 0 && (want = find_api_state(value)) == -1) {
 		report_error(s, "expect state: '%.40s' is not a state: use CREATED, BOUND, "
-			     "LISTENING, CONNECTING, CONNECTED or CLOSED", value);
+			     "LISTENING, CONNECTING, CONNECTED, HALF-CLOSED, DISCONNECTED or CLOSED",
+			     value);
 		return CMD_USAGE;
 	}
 	if (strcasecmp(what, "tcp") == 0 && (want = find_tcp_state(value)) == -1) {
@@ -172,7 +179,8 @@ static enum cmd_status expect_kernel(struct session *s, const struct cmd_args *a
 				   "listening", want, fd, fd, api_state_name(k.api));
 	} else if (k.queue_len != want) {
 		report_expectation(s, NULL, "expected %ld connection(s) in fd %d's accept queue, "
-				   "but it holds %u (of %u)", want, fd, k.queue_len, k.queue_max);
+				   "but it has %u waiting (backlog %u: up to %u may wait)", want, fd,
+				   k.queue_len, k.queue_max, k.queue_max + 1);
 	}
 	return CMD_OK;
 }
@@ -197,7 +205,8 @@ const struct cmd_entry cmd_expect_entry = {
 	.summary = "check the last call's result or a socket's state",
 	.about = "expect ok and expect ERRNO (e.g. expect EADDRINUSE) check the last system\n"
 		"call's result. expect state [FD] STATE checks the API state (CREATED,\n"
-		"BOUND, LISTENING, CONNECTING, CONNECTED, CLOSED); expect tcp [FD] STATE the\n"
+		"BOUND, LISTENING, CONNECTING, CONNECTED, HALF-CLOSED, DISCONNECTED, CLOSED:\n"
+		"help sockets says what each means); expect tcp [FD] STATE the\n"
 		"kernel's TCP state (LISTEN, SYN-SENT, ESTABLISHED, ...); expect queue [FD] N\n"
 		"the number of connections waiting in a listener's accept queue. FD defaults\n"
 		"to the current socket. A failed expectation names the line, what was\n"

@@ -13,16 +13,17 @@ static void print_socket_row(int fd)
 	char local[ENDPOINT_SIZE] = "-", peer[ENDPOINT_SIZE] = "-", queue[32] = "-";
 
 	if (!kstate_read(fd, &k)) {
-		printf("%-4d %-5s %-10s\n", fd, "?", api_state_name(k.api));
+		printf("%-4d %-5s %-12s\n", fd, "?", api_state_name(k.api));
 		return;
 	}
-	if (k.has_local || k.api == API_CONNECTING)
+	if ((k.has_local && !k.port_released) || k.api == API_CONNECTING)
 		format_endpoint(local, sizeof(local), (struct sockaddr *)&k.local);
 	if (k.has_peer || k.has_dest)	/* SYN-SENT: the destination, from sock_diag */
 		format_endpoint(peer, sizeof(peer), (struct sockaddr *)&k.peer);
 	if (k.api == API_LISTENING)
-		snprintf(queue, sizeof(queue), "%u/%u", k.queue_len, k.queue_max);
-	printf("%-4d %-5s %-10s %-22s %-22s %-12s %s\n", fd, proto_name(&k),
+		snprintf(queue, sizeof(queue), "%u waiting (up to %u)", k.queue_len,
+			 k.queue_max + 1);
+	printf("%-4d %-5s %-12s %-22s %-22s %-12s %s\n", fd, proto_name(&k),
 	       api_state_name(k.api), local, peer,
 	       k.has_tcp ? tcp_state_name(k.tcp_state) : "-", queue);
 }
@@ -34,7 +35,7 @@ static enum cmd_status cmd_sockets_exec(struct session *s, const struct cmd_args
 		printf("no sockets yet: create one with socket\n");
 		return CMD_OK;
 	}
-	printf("%-4s %-5s %-10s %-22s %-22s %-12s %s\n", "FD", "PROTO", "STATE", "LOCAL",
+	printf("%-4s %-5s %-12s %-22s %-22s %-12s %s\n", "FD", "PROTO", "STATE", "LOCAL",
 	       "PEER", "TCP", "QUEUE");
 	for (size_t i = 0; i < s->nfds; i++)
 		print_socket_row(s->fds[i]);
@@ -48,7 +49,27 @@ const struct cmd_entry cmd_sockets_entry = {
 	.summary = "list this session's sockets, read from the kernel (ls)",
 	.about = "One row per socket of this session: its fd, protocol, API state, local\n"
 		"and peer address, TCP state (from TCP_INFO) and, for a listener, its\n"
-		"accept queue as waiting/limit. Every column is read from the kernel.",
+		"accept queue: how many connections wait, and how many may (backlog + 1).\n"
+		"Every column is read from the kernel. The API states, and how each is read:\n"
+		"  CREATED       no local address yet (getsockname: port 0, no path)\n"
+		"  BOUND         has a local address it holds (getsockname), no peer\n"
+		"  LISTENING     accepts connections (TCP_INFO: LISTEN; SO_ACCEPTCONN)\n"
+		"  CONNECTING    a TCP handshake is under way (TCP_INFO: SYN-SENT)\n"
+		"  CONNECTED     has a peer (getpeername answers)\n"
+		"  HALF-CLOSED   connected, one direction shut: by shutdown or by the\n"
+		"                peer's FIN (sock_diag's shutdown bits)\n"
+		"  DISCONNECTED  a TCP socket back in CLOSED after its connect failed or\n"
+		"                its connection ended (TCP_INFO: CLOSED, with segments\n"
+		"                sent or a port sock_diag no longer lists as held). Why\n"
+		"                (refused, reset, closed) is what this session saw; a\n"
+		"                pending error (poll: POLLERR) is shown, not read.\n"
+		"                On Linux a failed connect may be tried again on the\n"
+		"                same socket; after a non-blocking one the first retry\n"
+		"                reports the error (ECONNABORTED once SO_ERROR was\n"
+		"                read) and listen gives EINVAL; after a blocking one\n"
+		"                listen works, on a new port (0.0.0.0 if never bound).\n"
+		"                After a connection ended: connect EISCONN, listen EINVAL.\n"
+		"  CLOSED        the fd is not open (EBADF)",
 	.min_args = 0,
 	.max_args = 0,
 	.exec = cmd_sockets_exec,

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/un.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "sockrepl.h"
@@ -327,4 +328,49 @@ bool inode_owner(unsigned inode, char *out, size_t size)
 	if (procs != NULL)
 		closedir(procs);
 	return found;
+}
+
+/*
+ * Whether the kernel still holds a port for the TCP socket with this inode
+ * while it is in CLOSE (bound, not listening or connected): Linux 6.8 and
+ * later list such sockets in the pseudo-state TCP_BOUND_INACTIVE (13). A
+ * failed connect or a reset gives back a port the socket did not bind
+ * explicitly, though getsockname still shows it. 1: held, 0: given back,
+ * -1: this kernel cannot tell.
+ */
+#define DIAG_BOUND_INACTIVE 13
+
+struct port_search {
+	unsigned long inode;
+	bool found;
+};
+
+static void match_inode(const struct diag_sock *d, void *arg)
+{
+	struct port_search *ps = arg;
+
+	if (d->inode == ps->inode)
+		ps->found = true;
+}
+
+int diag_holds_port(int family, unsigned long inode)
+{
+	static int supported = -1;
+	struct port_search ps = { .inode = inode };
+	struct diag_request rq;
+	struct utsname u;
+	int major, minor;
+
+	if (supported == -1)
+		supported = uname(&u) == 0 && sscanf(u.release, "%d.%d", &major, &minor) == 2 &&
+			    (major > 6 || (major == 6 && minor >= 8));
+	if (!supported)
+		return -1;
+	memset(&rq, 0, sizeof(rq));
+	rq.req.sdiag_family = (unsigned char)family;
+	rq.req.sdiag_protocol = IPPROTO_TCP;
+	rq.req.idiag_states = 1U << DIAG_BOUND_INACTIVE;
+	if (!diag_query(&rq, true, match_inode, &ps))
+		return -1;
+	return ps.found;
 }

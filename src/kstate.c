@@ -2,22 +2,25 @@
  * kstate.c - a socket's state, read from the kernel every time.
  *
  * There is no shadow model: the API state is derived from what the kernel
- * answers (SO_ACCEPTCONN, getpeername, getsockname) and the TCP state and the
- * accept queue come from TCP_INFO. For a listener, TCP_INFO's tcpi_unacked is
- * the accept queue's length and tcpi_sacked its limit (what ss shows as
- * Recv-Q and Send-Q on a LISTEN row).
+ * answers (SO_ACCEPTCONN, getpeername, getsockname, poll's POLLERR) and the
+ * TCP state and the accept queue come from TCP_INFO. For a listener, TCP_INFO's
+ * tcpi_unacked is the accept queue's length and tcpi_sacked its limit (what ss
+ * shows as Recv-Q and Send-Q on a LISTEN row). Why a TCP socket is
+ * DISCONNECTED is ended.c's part.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdint.h>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sockrepl.h"
 
@@ -59,6 +62,7 @@ void kstate_forget(int fd)
 {
 	if (fd >= 0 && fd < (int)(sizeof(identities) / sizeof(identities[0])))
 		identities[fd].known = false;
+	ended_forget(fd);
 }
 
 static bool identity_of(int fd, struct kstate *k)
@@ -79,9 +83,18 @@ static bool identity_of(int fd, struct kstate *k)
 	return true;
 }
 
+/* TCP_INFO as Linux fills it: glibc's struct tcp_info stops at tcpi_total_retrans. */
+struct tcp_info_linux {
+	struct tcp_info base;
+	uint64_t pacing_rate, max_pacing_rate, bytes_acked, bytes_received;
+	uint32_t segs_out, segs_in, notsent_bytes, min_rtt, data_segs_in, data_segs_out;
+	uint64_t delivery_rate, busy_time, rwnd_limited, sndbuf_limited;
+	uint32_t delivered, delivered_ce;
+};
+
 static void read_tcp_info(int fd, struct kstate *k)
 {
-	struct tcp_info info;
+	struct tcp_info_linux info;
 	socklen_t len = sizeof(info);
 
 	memset(&info, 0, sizeof(info));
@@ -89,9 +102,14 @@ static void read_tcp_info(int fd, struct kstate *k)
 	    getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) == -1)
 		return;
 	k->has_tcp = true;
-	k->tcp_state = info.tcpi_state;
-	k->queue_len = info.tcpi_unacked;
-	k->queue_max = info.tcpi_sacked;
+	k->tcp_state = info.base.tcpi_state;
+	k->queue_len = info.base.tcpi_unacked;
+	k->queue_max = info.base.tcpi_sacked;
+	/* The SYN (or the SYN-ACK) was acknowledged: a timed-out SYN has an RTT estimate too. */
+	k->was_connected = info.delivered > 0;
+	k->segs_out = info.segs_out;	/* none for a fresh socket, or one reset for a new connect */
+	k->segs_in = info.segs_in;
+	k->retransmits = info.base.tcpi_total_retrans;
 }
 
 /*
@@ -176,6 +194,8 @@ static void read_datagram(int fd, struct kstate *k)
 
 static enum api_state derive_api_state(const struct kstate *k, bool accepting)
 {
+	if (k->api == API_DISCONNECTED)	/* ended_read found it so */
+		return API_DISCONNECTED;
 	if (accepting)
 		return API_LISTENING;
 	if (k->has_peer && k->shutdown > 0)
@@ -220,6 +240,8 @@ bool kstate_read(int fd, struct kstate *k)
 	read_table(fd, k, accepting);
 	if (k->type == SOCK_DGRAM)
 		read_datagram(fd, k);
+	if (k->has_tcp)
+		ended_read(fd, k);	/* also error_pending, for a socket it may concern */
 	k->api = derive_api_state(k, accepting);
 	return true;
 }
@@ -230,7 +252,7 @@ const char *api_state_name(enum api_state st)
 		[API_CREATED] = "CREATED", [API_BOUND] = "BOUND",
 		[API_LISTENING] = "LISTENING", [API_CONNECTING] = "CONNECTING",
 		[API_CONNECTED] = "CONNECTED", [API_HALF_CLOSED] = "HALF-CLOSED",
-		[API_CLOSED] = "CLOSED",
+		[API_DISCONNECTED] = "DISCONNECTED", [API_CLOSED] = "CLOSED",
 	};
 
 	return names[st];
@@ -306,10 +328,49 @@ int socket_family(int fd)
 	return domain;
 }
 
+/* net.core.somaxconn, the cap on every listen backlog (0 if unreadable). */
+unsigned somaxconn(void)
+{
+	char text[32];
+	int fd = open("/proc/sys/net/core/somaxconn", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd == -1 ? -1 : read(fd, text, sizeof(text) - 1);
+	unsigned value = 0;
+
+	if (fd != -1)
+		close(fd);
+	if (n > 0 && (text[n] = '\0', sscanf(text, "%u", &value) != 1))
+		value = 0;
+	return value;
+}
+
+/*
+ * A listener's accept queue in words: "2 waiting, full (backlog 1: up to 2
+ * may wait)". Linux lets backlog + 1 connections wait (the queue is full
+ * when more than backlog wait), the backlog capped at net.core.somaxconn.
+ */
+void describe_queue(const struct kstate *k, char *out, size_t size)
+{
+	/*
+	 * /proc is read again only when the limit equals the value it had at
+	 * the first look: opening it for every state line costs a listen loop
+	 * a fifth of its time. At worst a cap by a value set since is not named.
+	 */
+	static unsigned first_seen;
+	bool capped;
+
+	if (first_seen == 0)
+		first_seen = somaxconn();
+	capped = k->queue_max == first_seen && k->queue_max == somaxconn();
+
+	snprintf(out, size, "%u waiting%s (backlog %u%s: up to %u may wait)", k->queue_len,
+		 k->queue_len > k->queue_max ? ", full" : "", k->queue_max,
+		 capped ? " = net.core.somaxconn" : "", k->queue_max + 1);
+}
+
 /* "LISTENING on 127.0.0.1:6789", "CONNECTED 127.0.0.1:5000 -> 127.0.0.1:6789" */
 static void describe_endpoints(const struct kstate *k, char *out, size_t size)
 {
-	char local[ENDPOINT_SIZE], peer[ENDPOINT_SIZE];
+	char local[ENDPOINT_SIZE], peer[ENDPOINT_SIZE], why[128];
 
 	format_endpoint(local, sizeof(local), (const struct sockaddr *)&k->local);
 	format_endpoint(peer, sizeof(peer), (const struct sockaddr *)&k->peer);
@@ -329,6 +390,10 @@ static void describe_endpoints(const struct kstate *k, char *out, size_t size)
 	case API_CONNECTED:
 	case API_HALF_CLOSED:
 		snprintf(out, size, "%s -> %s", local, peer);
+		break;
+	case API_DISCONNECTED:
+		describe_disconnect(k, true, why, sizeof(why));
+		snprintf(out, size, "(%s)", why);
 		break;
 	default:
 		snprintf(out, size, "(no address yet)");
@@ -363,7 +428,7 @@ static const char *shutdown_text(const struct kstate *k)
 	return shutdown_words[k->shutdown & 3];
 }
 
-/* One line: `fd 3: LISTENING on 127.0.0.1:6789 · TCP LISTEN · accept queue 0/2`. */
+/* One line: `fd 3: LISTENING on 127.0.0.1:6789 · TCP LISTEN · accept queue: 0 waiting (...)`. */
 void print_state_line(int fd)
 {
 	struct kstate k;
@@ -376,7 +441,7 @@ void print_state_line(int fd)
 void print_state(int fd, const struct kstate *kp)
 {
 	const struct kstate k = *kp;
-	char where[2 * ENDPOINT_SIZE + 32];
+	char where[2 * ENDPOINT_SIZE + 160], queue[96];
 	int flags;
 
 	if (!k.is_socket) {
@@ -390,12 +455,15 @@ void print_state(int fd, const struct kstate *kp)
 		printf("TCP %s", tcp_state_name(k.tcp_state));
 	else
 		printf("%s", proto_name(&k));
-	if (k.api == API_LISTENING)
-		printf(" · accept queue %u/%u", k.queue_len, k.queue_max);
+	if (k.api == API_LISTENING) {
+		describe_queue(&k, queue, sizeof(queue));
+		printf(" · accept queue: %s", queue);
+	}
 	print_queues(&k);
 	if (k.shutdown > 0)
 		printf(" · %s", shutdown_text(&k));
-	if (observe_events(fd, 0) & POLLERR)	/* asked here only: tables do not show it */
+	/* Asked here only (tables do not show it); DISCONNECTED names it already. */
+	if (k.api != API_DISCONNECTED && (observe_events(fd, 0) & POLLERR))
 		printf(" · error pending (getsockopt SO_ERROR reads it)");
 	flags = fcntl(fd, F_GETFL);
 	if (flags != -1 && (flags & O_NONBLOCK))

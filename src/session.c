@@ -99,8 +99,10 @@ void session_remove(struct session *s, int fd)
 /* Close what is still open, newest first, each close printed (reset, exit). */
 void session_close_sockets(struct session *s)
 {
+	s->closing_all = true;
 	while (s->nfds > 0)
 		close_fd(s, s->fds[s->nfds - 1]);
+	s->closing_all = false;
 }
 
 /* At exit: close the sockets, and free what the session kept about them. */
@@ -142,6 +144,25 @@ int session_pick_fd(const struct session *s, bool (*fits)(int fd))
 	if (fd == -1 && s->nfds > 0)
 		fd = s->fds[s->nfds - 1];
 	return fd;
+}
+
+/* A state line showed fd in API state api: the prompt repeats it, and it is not news. */
+void session_shown(struct session *s, int fd, int api)
+{
+	struct watched *w = watch_find(s, fd);
+
+	s->shown_fd = fd;
+	s->shown_api = api;
+	if (w != NULL)
+		w->shown_api = api;
+}
+
+/* The API state fd's last state line showed, or -1. */
+int session_last_shown(struct session *s, int fd)
+{
+	struct watched *w = watch_find(s, fd);
+
+	return w != NULL ? w->shown_api : -1;
 }
 
 void session_record(struct session *s, const char *call, int fd, long ret, int err)

@@ -24,6 +24,7 @@ struct snapshot {
 	int api, tcp_state;	/* enum api_state; TCP_* or -1 */
 	unsigned queue, unread;	/* accept queue; unread bytes */
 	bool eof, error, readable;
+	char ended[96];		/* DISCONNECTED: why, as its state line says */
 };
 
 /* The outcome of the last system call a command made; `expect` checks it. */
@@ -54,6 +55,7 @@ struct session {
 	bool live_output;	/* flush after every line: someone may be reading as it comes */
 	int shown_fd;		/* the fd of the last state line printed, and ... */
 	int shown_api;		/* ... its API state: a script's echo prompt repeats it */
+	bool closing_all;	/* reset or exit closes every socket: no notes about the rest */
 	char *unix_dir;		/* private directory for relative Unix paths, or NULL */
 	char **paths;		/* Unix socket files this session's binds created */
 	size_t npaths;
@@ -71,6 +73,7 @@ struct session {
 	struct watched {	/* per socket, what was last reported (watch.c) */
 		int fd;
 		struct snapshot seen;
+		int shown_api;	/* the API state its last state line showed, -1 none */
 		int path[16];	/* the TCP states it went through, for `diagram` */
 		int via[16];	/* how it came into path[i]: enum edge_via (diagram.c) */
 		int npath;
@@ -97,6 +100,8 @@ void session_record(struct session *s, const char *call, int fd, long ret, int e
 void session_prompt(const struct session *s, char *out, size_t size);
 void echo_line(const struct session *s, const char *line);
 void session_note_port(struct session *s, const struct sockaddr *sa);
+void session_shown(struct session *s, int fd, int api);
+int session_last_shown(struct session *s, int fd);
 
 /* ---- report.c: the three kinds of output ------------------------------ */
 
@@ -142,7 +147,7 @@ const char *errno_name(int err);
 /* ---- kstate.c: what the kernel says about a socket ---------------------- */
 
 enum api_state { API_CREATED, API_BOUND, API_LISTENING, API_CONNECTING,
-		 API_CONNECTED, API_HALF_CLOSED, API_CLOSED };
+		 API_CONNECTED, API_HALF_CLOSED, API_DISCONNECTED, API_CLOSED };
 
 struct kstate {
 	bool is_socket;		/* false: not open, or not a socket */
@@ -160,10 +165,21 @@ struct kstate {
 	bool has_dest;		/* SYN-SENT: peer holds the destination, from sock_diag */
 	bool dgram_waiting;	/* a datagram socket has a datagram to read ... */
 	unsigned next_dgram;	/* ... of this many bytes (SIOCINQ) */
+	bool error_pending;	/* DISCONNECTED: poll reports POLLERR (SO_ERROR would clear it) */
+	/* DISCONNECTED: a TCP socket back in CLOSE after its connect or connection ended. */
+	bool port_released;	/* getsockname shows a port the kernel no longer holds for it */
+	bool time_wait;		/* ... because its TIME-WAIT entry holds that port now */
+	bool was_connected;	/* the handshake completed once (TCP_INFO: tcpi_delivered > 0) */
+	int end_err;		/* what ended it (ECONNREFUSED, ...); 0: a clean close, or unknown */
+	int last_open;		/* the last TCP state this session saw it in before CLOSE, or 0 */
+	unsigned segs_out, segs_in;	/* TCP segments sent and received (TCP_INFO) */
+	unsigned retransmits;	/* segments sent again (TCP_INFO's tcpi_total_retrans) */
 };
 
 bool kstate_read(int fd, struct kstate *k);
 void kstate_forget(int fd);
+void describe_queue(const struct kstate *k, char *out, size_t size);
+unsigned somaxconn(void);
 unsigned listener_queue(int fd);
 const char *api_state_name(enum api_state st);
 const char *tcp_state_name(int tcp_state);
@@ -177,6 +193,12 @@ void print_state(int fd, const struct kstate *k);
 /* ---- queues.c: Recv-Q and Send-Q in words ------------------------------- */
 
 void print_queues(const struct kstate *k);
+/* ---- ended.c: how a TCP connect or connection ended (DISCONNECTED) ---- */
+
+void ended_forget(int fd);
+void ended_read(int fd, struct kstate *k);
+void kstate_note_result(int fd, const char *call, long ret, int err);
+void describe_disconnect(const struct kstate *k, bool with_port, char *out, size_t size);
 
 /* ---- diag.c: the kernel's socket table (NETLINK_SOCK_DIAG) -------------- */
 
@@ -197,6 +219,7 @@ bool diag_lookup(const struct kstate *k, struct diag_sock *out);
 bool diag_find(int family, int protocol, unsigned states, unsigned inode, struct diag_sock *out);
 bool diag_unix(unsigned inode, struct diag_sock *out);
 bool diag_unix_each(void (*fn)(const struct diag_sock *d, void *arg), void *arg);
+int diag_holds_port(int family, unsigned long inode);
 bool inode_owner(unsigned inode, char *out, size_t size);
 
 /* ---- explain.c: an errno in plain words, for one call ----------------- */
@@ -299,7 +322,7 @@ void note_sender(struct session *s, const struct sockaddr *from);
 enum cmd_status finish_call(struct session *s, const struct strbuf *args,
 			    const struct call_ctx *c, long ret, int err);
 socklen_t sockaddr_size_of(int fd);
-void announce_wait(struct session *s, int fd, const char *why);
+void announce_wait(struct session *s, int fd, const char *call);
 enum cmd_status address_call(struct session *s, const struct cmd_args *a,
 			     const char *call, bool (*fits)(int fd),
 			     int (*syscall_fn)(int, const struct sockaddr *, socklen_t));

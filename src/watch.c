@@ -4,7 +4,8 @@
  * A snapshot of what the kernel reports for a socket (accept-queue length,
  * unread bytes, end of file, pending error, TCP state) is kept per fd. An
  * event is a change since the snapshot last reported: a connection waiting,
- * data arriving, the peer closing or resetting, a non-blocking connect
+ * data arriving, the peer closing, a connect or connection ending (refused,
+ * reset: the words of the DISCONNECTED state line), a non-blocking connect
  * finishing. Reading state this way consumes nothing: no accept, no recv, no
  * SO_ERROR.
  */
@@ -31,6 +32,8 @@ static void take_snapshot(int fd, struct snapshot *snap)
 	snap->unread = k.unread;
 	snap->eof = k.shutdown > 0 && (k.shutdown & 1);
 	snap->error = observe_events(fd, 0) & POLLERR;
+	if (k.api == API_DISCONNECTED)
+		describe_disconnect(&k, false, snap->ended, sizeof(snap->ended));
 	snap->readable = observe_events(fd, POLLIN) & POLLIN;
 }
 
@@ -49,6 +52,7 @@ struct watched *watch_find(struct session *s, int fd)
 	memset(&s->watched[s->nwatched], 0, sizeof(s->watched[0]));
 	s->watched[s->nwatched].fd = fd;
 	s->watched[s->nwatched].seen.tcp_state = -1;
+	s->watched[s->nwatched].shown_api = -1;
 	return &s->watched[s->nwatched++];
 }
 
@@ -104,13 +108,19 @@ static int describe_events(int fd, const struct snapshot *was, const struct snap
 		say(line, arg), n++;
 	}
 	if (was->api == API_CONNECTING && now->api != API_CONNECTING) {
-		snprintf(line, sizeof(line), "fd %d: the non-blocking connect %s", fd,
-			 now->error ? "failed: getsockopt SO_ERROR says why" :
-			 "finished: the connection is established");
+		snprintf(line, sizeof(line), "fd %d: the non-blocking connect %s%s%s", fd,
+			 now->api == API_DISCONNECTED ? "failed (" : "finished: the connection is "
+			 "established", now->api == API_DISCONNECTED ? now->ended : "",
+			 now->api != API_DISCONNECTED ? "" : now->error ? "): the next call, or "
+			 "getsockopt SO_ERROR, reports it" : ")");
+		say(line, arg), n++;
+	} else if (now->api == API_DISCONNECTED && was->api != API_DISCONNECTED) {
+		snprintf(line, sizeof(line), "fd %d: %s%s", fd, now->ended, now->error ?
+			 ": the next call, or getsockopt SO_ERROR, reports it" : "");
 		say(line, arg), n++;
 	} else if (now->error && !was->error) {
-		snprintf(line, sizeof(line), "fd %d: an error is pending (the peer reset the "
-			 "connection?): the next call, or getsockopt SO_ERROR, reports it", fd);
+		snprintf(line, sizeof(line), "fd %d: an error is pending: the next call, or "
+			 "getsockopt SO_ERROR, reports it", fd);
 		say(line, arg), n++;
 	}
 	if (now->unread > was->unread) {
@@ -120,8 +130,13 @@ static int describe_events(int fd, const struct snapshot *was, const struct snap
 		say(line, arg), n++;
 	}
 	if (now->eof && !was->eof && now->tcp_state == TCP_CLOSE_WAIT) {
-		snprintf(line, sizeof(line), "fd %d: the peer closed its side (FIN): recv "
-			 "returns 0, end of file", fd);
+		if (now->unread > 0)
+			snprintf(line, sizeof(line), "fd %d: the peer closed its side (FIN): recv "
+				 "returns the %u unread byte%s, then 0, end of file", fd,
+				 now->unread, now->unread == 1 ? "" : "s");
+		else
+			snprintf(line, sizeof(line), "fd %d: the peer closed its side (FIN): recv "
+				 "returns 0, end of file", fd);
 		say(line, arg), n++;
 	}
 	return n;
@@ -145,8 +160,9 @@ int watch_check(struct session *s, int only_fd, void (*say)(const char *line, vo
 		take_snapshot(s->fds[i], &now);
 		if (now.tcp_state >= 0)
 			watch_note_state(s, s->fds[i], now.tcp_state);
-		if (only_fd == -1 || only_fd == s->fds[i])
-			events += describe_events(s->fds[i], &w->seen, &now, say, arg);
+		if (only_fd != -1 && only_fd != s->fds[i])
+			continue;	/* its changes wait until they are reported */
+		events += describe_events(s->fds[i], &w->seen, &now, say, arg);
 		w->seen = now;
 	}
 	return events;
@@ -190,6 +206,26 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
+/*
+ * A script's prompt repeats the state line printed last: after events that
+ * changed the current socket, print its state line again, so the prompt
+ * below shows what the events said.
+ */
+static void show_current_if_changed(struct session *s)
+{
+	struct kstate k;
+	int shown;
+
+	if (s->current_fd == -1)
+		return;
+	shown = session_last_shown(s, s->current_fd);
+	kstate_read(s->current_fd, &k);
+	if (shown != -1 && shown != (int)k.api) {
+		print_state(s->current_fd, &k);
+		session_shown(s, s->current_fd, k.api);
+	}
+}
+
 static enum cmd_status cmd_wait_exec(struct session *s, const struct cmd_args *a)
 {
 	const char *timeout_text = a->argc == 2 ? a->argv[1] : a->argc == 1 ? a->argv[0] : "1000";
@@ -209,6 +245,7 @@ static enum cmd_status cmd_wait_exec(struct session *s, const struct cmd_args *a
 		}
 		poll(NULL, 0, 10);	/* a short nap: the snapshot is the whole test */
 	}
+	show_current_if_changed(s);
 	return CMD_OK;
 }
 
@@ -218,9 +255,12 @@ const struct cmd_entry cmd_wait_entry = {
 	.summary = "wait for an event on the sockets and say what happened",
 	.about = "Waits (default 1000 ms) until something happens on a socket (on FD, if\n"
 		"given) and says what: a connection waiting, data arriving, the peer\n"
-		"closing or resetting, a non-blocking connect finishing. Nothing is\n"
-		"accepted or read. At the prompt the same events appear by themselves;\n"
-		"scripts use wait to show them. One number is the timeout.",
+		"closing (and how many bytes are still unread), a connect refused, a\n"
+		"connection reset or closed both ways, a non-blocking connect finishing.\n"
+		"What ended a connection is named as its DISCONNECTED state line does.\n"
+		"Nothing is accepted or read. At the prompt the same events appear by\n"
+		"themselves; scripts use wait to show them. One number is the timeout.\n"
+		"With FD, other sockets' events wait for a later wait or the prompt.",
 	.min_args = 0,
 	.max_args = 2,
 	.exec = cmd_wait_exec,

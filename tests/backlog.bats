@@ -38,7 +38,7 @@ proc_peers() {
 	exec 8>&-
 	wait "$REPL_PID"
 	run cat "$OUT"
-	assert_line --regexp '^3 +tcp +LISTENING +127\.0\.0\.1:[0-9]+ +- +LISTEN +2/1$'
+	assert_line --regexp '^3 +tcp +LISTENING +127\.0\.0\.1:[0-9]+ +- +LISTEN +2 waiting \(up to 2\)$'
 	assert_line --regexp "^6 +tcp +CONNECTING +127\.0\.0\.1:[0-9]+ +127\.0\.0\.1:$port +SYN-SENT +-$"
 	assert_line --regexp '^accept\(3, .*\) = 9$'
 	assert_line --regexp '^6 +tcp +CONNECTED .* ESTABLISHED +-$'
@@ -58,6 +58,6 @@ proc_peers() {
 	exec 8>&-
 	wait "$REPL_PID"
 	run cat "$OUT"
-	assert_line --regexp '^3 +tcp +LISTENING +127\.0\.0\.1:[0-9]+ +- +LISTEN +3/5$'
+	assert_line --regexp '^3 +tcp +LISTENING +127\.0\.0\.1:[0-9]+ +- +LISTEN +3 waiting \(up to 6\)$'
 	refute_output --regexp '^line [0-9]+:'
 }

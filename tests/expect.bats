@@ -32,7 +32,7 @@ load test_helper
 	assert_failure 1
 	assert_line "line 3: expected fd 3 to be LISTENING, but it is BOUND"
 	assert_line "line 4: expected fd 3 in TCP LISTEN, but it is in CLOSED"
-	assert_line "line 6: expected 1 connection(s) in fd 3's accept queue, but it holds 0 (of 1)"
+	assert_line "line 6: expected 1 connection(s) in fd 3's accept queue, but it has 0 waiting (backlog 1: up to 2 may wait)"
 	assert_line "line 7: expected 0 connection(s) in fd 9's accept queue, but fd 9 is CLOSED, not listening"
 	assert_line "line 9: expected fd 4 in TCP CLOSED, but it has no TCP state (udp)"
 }
@@ -43,7 +43,7 @@ load test_helper
 	assert_line "line 1: expected ok, but no call has been made yet"
 	assert_line "line 2: expect: missing arguments (usage: expect ok|ERRNO|state|tcp|queue [FD] [VALUE])"
 	assert_line "line 3: expect: 'EFOO' is neither ok, an errno name (EADDRINUSE), state, tcp nor queue"
-	assert_line "line 4: expect state: 'DANCING' is not a state: use CREATED, BOUND, LISTENING, CONNECTING, CONNECTED or CLOSED"
+	assert_line "line 4: expect state: 'DANCING' is not a state: use CREATED, BOUND, LISTENING, CONNECTING, CONNECTED, HALF-CLOSED, DISCONNECTED or CLOSED"
 	assert_line --partial "line 5: expect tcp: 'WAITING' is not a TCP state"
 	assert_line "line 6: queue length 'many': not a decimal number"
 	assert_line "line 7: expect ok: too many arguments (usage: expect ok|ERRNO)"

@@ -38,7 +38,7 @@ load test_helper
 	sed 's/^expect queue 3 1$/expect queue 3 5/' "$REPO_ROOT/lessons/01-creating-a-socket.txt" >"$BATS_TEST_TMPDIR/bad.txt"
 	run sockrepl --replay "$BATS_TEST_TMPDIR/bad.txt" </dev/null
 	assert_failure 1
-	assert_line --regexp "^line [0-9]+: expected 5 connection\(s\) in fd 3's accept queue, but it holds 1 \(of 1\)$"
+	assert_line --regexp "^line [0-9]+: expected 5 connection\(s\) in fd 3's accept queue, but it has 1 waiting \(backlog 1: up to 2 may wait\)$"
 }
 
 @test "--replay keeps the first socket at fd 3, and a missing file exits 1" {

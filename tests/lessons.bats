@@ -98,6 +98,7 @@ every_round() {
 	run sockrepl --no-echo <"$REPO_ROOT/lessons/02-backlog.txt"
 	assert_success
 	assert_line --regexp '^fd 6: CONNECTING 127\.0\.0\.1:[0-9]+ -> 127\.0\.0\.1:[0-9]+, waiting for the SYN-ACK · TCP SYN-SENT · Recv-Q 0 · Send-Q 1 \(the SYN, not yet answered\) · non-blocking$'
+	assert_line --regexp '^3 +tcp +LISTENING .* LISTEN +2 waiting \(up to 2\)$'
 	assert_line --regexp '^accept\(3, .*\) = 9$'
 }
 
@@ -159,7 +160,7 @@ every_round() {
 		>"$BATS_TEST_TMPDIR/broken.txt"
 	run sockrepl --no-echo <"$BATS_TEST_TMPDIR/broken.txt"
 	assert_failure 1
-	assert_line --regexp "^line [0-9]+: expected 7 connection\(s\) in fd 3's accept queue, but it holds 1 \(of 1\)$"
+	assert_line --regexp "^line [0-9]+: expected 7 connection\(s\) in fd 3's accept queue, but it has 1 waiting \(backlog 1: up to 2 may wait\)$"
 }
 
 @test "lesson 12's dual stack: a bind to :: says whether IPv4 reaches it, read from the kernel" {

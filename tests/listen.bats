@@ -9,21 +9,21 @@ somaxconn() { cat /proc/sys/net/core/somaxconn; }
 	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nlisten 2\nexpect state LISTENING\nexpect tcp LISTEN'
 	assert_success
 	assert_line 'listen(3, 2) = 0'
-	assert_line --regexp '^fd 3: LISTENING on 127\.0\.0\.1:[0-9]+ · TCP LISTEN · accept queue 0/2$'
+	assert_line --regexp '^fd 3: LISTENING on 127\.0\.0\.1:[0-9]+ · TCP LISTEN · accept queue: 0 waiting \(backlog 2: up to 3 may wait\)$'
 	assert_line '  note: Linux lets backlog + 1 = 3 finished connections wait for accept; when that many wait, new SYNs are dropped.'
 }
 
 @test "listen without a backlog uses the chapter's 1" {
 	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nlisten'
 	assert_line 'listen(3, 1) = 0'
-	assert_line --partial 'accept queue 0/1'
+	assert_line --partial 'accept queue: 0 waiting (backlog 1: up to 2 may wait)'
 }
 
 @test "a backlog above somaxconn is passed as typed and the kernel's cap is shown" {
 	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nlisten 3 100000'
 	assert_success
 	assert_line 'listen(3, 100000) = 0'
-	assert_line --partial "accept queue 0/$(somaxconn)"
+	assert_line --partial "accept queue: 0 waiting (backlog $(somaxconn) = net.core.somaxconn: up to $(($(somaxconn) + 1)) may wait)"
 	assert_line "  note: the kernel caps the backlog at net.core.somaxconn = $(somaxconn)."
 }
 
@@ -31,7 +31,7 @@ somaxconn() { cat /proc/sys/net/core/somaxconn; }
 	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nlisten 3 -1'
 	assert_success
 	assert_line 'listen(3, -1) = 0'
-	assert_line --partial "accept queue 0/$(somaxconn)"
+	assert_line --partial "accept queue: 0 waiting (backlog $(somaxconn) = net.core.somaxconn: up to $(($(somaxconn) + 1)) may wait)"
 	assert_line --partial "(a negative backlog reads as a huge unsigned number)"
 }
 

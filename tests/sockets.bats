@@ -7,7 +7,7 @@ load test_helper
 	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nlisten 2\nsocket\nconnect @3\nsocket udp\nsockets'
 	assert_success
 	assert_line --regexp '^FD +PROTO +STATE +LOCAL +PEER +TCP +QUEUE$'
-	assert_line --regexp '^3 +tcp +LISTENING +127\.0\.0\.1:[0-9]+ +- +LISTEN +1/2$'
+	assert_line --regexp '^3 +tcp +LISTENING +127\.0\.0\.1:[0-9]+ +- +LISTEN +1 waiting \(up to 3\)$'
 	assert_line --regexp '^4 +tcp +CONNECTED +127\.0\.0\.1:[0-9]+ +127\.0\.0\.1:[0-9]+ +ESTABLISHED +-$'
 	assert_line --regexp '^5 +udp +CREATED +- +- +- +-$'
 }

@@ -86,7 +86,8 @@ load test_helper
 @test "SO_ERROR tells why a non-blocking connect failed, and reading clears it" {
 	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nsocket\nnonblock on\nconnect @3\npoll 4:out 1000\ngetsockopt error\ngetsockopt error'
 	assert_success
-	assert_line --regexp '^fd 4: .* · error pending \(getsockopt SO_ERROR reads it\)'
+	assert_line --regexp '^fd 4: DISCONNECTED \(connect refused: ECONNREFUSED pending; port [0-9]+ released\) · TCP CLOSED · non-blocking$'
+	assert_line --regexp '^fd 4: DISCONNECTED \(connect refused; port [0-9]+ released\) · TCP CLOSED · non-blocking$'
 	assert_line 'getsockopt(4, SOL_SOCKET, SO_ERROR, [ECONNREFUSED], [4]) = 0'
 	assert_line '  SO_ERROR = ECONNREFUSED (Connection refused); reading it cleared it.'
 	assert_line 'getsockopt(4, SOL_SOCKET, SO_ERROR, [0], [4]) = 0'
