@@ -126,7 +126,7 @@ static void why_closing(const struct session *s, const struct port_census *pc)
 		    "acknowledges its FIN (FIN-WAIT-1, CLOSING, LAST-ACK), or, in FIN-WAIT-2, "
 		    "until the peer closes too (then TIME-WAIT) or net.ipv4.tcp_fin_timeout "
 		    "(%u s) runs out.", closed_here(s, &pc->orphan.local) ? "this session" :
-		    "by its process", local, peer, tcp_state_name(pc->orphan.state), pc->port,
+		    "its process", local, peer, tcp_state_name(pc->orphan.state), pc->port,
 		    fin_timeout);
 	cause_try("%s, or set SO_REUSEADDR on both sockets (the old one before its bind, this "
 		  "one now), or bind to port 0.", pc->orphan.state == TCP_FIN_WAIT2 ?
@@ -207,6 +207,9 @@ void cause_addr_in_use(struct session *s, const struct call_ctx *c)
 	if (holder != -1) {
 		report_note("here: fd %d of this session holds %s (%s).", holder, where,
 			    api_state_name(k.api));
+		if (c->addr->sa_family == AF_UNIX)
+			cause_try("bind another path; or close fd %d, unlink %s, and bind "
+				  "again (the file stays after close).", holder, where);
 		return;
 	}
 	if (c->addr->sa_family == AF_UNIX) {
@@ -305,10 +308,25 @@ static void say_syn_schedule(void)
 			    "about %u s.", retries, total);
 }
 
+/*
+ * What a full accept queue does to a handshake's final ACK, as this kernel is
+ * set: "dropped too (net.ipv4.tcp_abort_on_overflow = 0)" or "answered with
+ * a reset (... = 1)". The listen note and connect's ETIMEDOUT share it.
+ */
+const char *final_ack_on_overflow(void)
+{
+	static char words[96];
+	unsigned resets = 0;
+
+	sysctl_read("net/ipv4/tcp_abort_on_overflow", &resets, 1);
+	snprintf(words, sizeof(words), "%s (net.ipv4.tcp_abort_on_overflow = %u)",
+		 resets ? "answered with a reset" : "dropped too", resets);
+	return words;
+}
+
 void cause_timed_out(struct session *s, const struct call_ctx *c)
 {
 	struct port_census pc;
-	unsigned overflow_resets = 0;
 	char where[128];
 
 	(void)s;
@@ -316,13 +334,10 @@ void cause_timed_out(struct session *s, const struct call_ctx *c)
 		return;
 	format_endpoint(where, sizeof(where), c->addr);
 	census(port_of(c->addr), &pc);
-	sysctl_read("net/ipv4/tcp_abort_on_overflow", &overflow_resets, 1);
 	if (pc.listener != 0 && pc.listener_full)
 		report_note("here: a socket listens on %s, but its accept queue is full, and "
-			    "Linux drops a SYN that finds it full (a handshake's final ACK "
-			    "arriving then is %s: net.ipv4.tcp_abort_on_overflow = %u).", where,
-			    overflow_resets ? "answered with a reset" : "dropped too",
-			    overflow_resets);
+			    "Linux drops a SYN that finds it full; a handshake's final ACK "
+			    "arriving then is %s.", where, final_ack_on_overflow());
 	say_syn_schedule();
 }
 

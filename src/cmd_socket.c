@@ -117,11 +117,9 @@ const struct cmd_entry cmd_bind_entry = {
 static void note_backlog(const struct call_ctx *c)
 {
 	const struct kstate *k = c->after;
-	unsigned resets = 0;
 
 	if (k == NULL || !k->has_tcp)
 		return;
-	sysctl_read("net/ipv4/tcp_abort_on_overflow", &resets, 1);
 	if ((long)k->queue_max != c->arg)
 		report_note("note: the kernel caps the backlog at net.core.somaxconn = %u%s.",
 			    k->queue_max, c->arg < 0 ? " (a negative backlog reads as a "
@@ -129,9 +127,8 @@ static void note_backlog(const struct call_ctx *c)
 	else
 		report_note("note: Linux lets backlog + 1 = %lu finished connections wait "
 			    "for accept; when that many wait, new SYNs are dropped, and a "
-			    "handshake's final ACK is %s (net.ipv4.tcp_abort_on_overflow = %u).",
-			    (unsigned long)k->queue_max + 1, resets ? "answered with a reset" :
-			    "dropped too", resets);
+			    "handshake's final ACK is %s.", (unsigned long)k->queue_max + 1,
+			    final_ack_on_overflow());
 }
 
 static enum cmd_status cmd_listen_exec(struct session *s, const struct cmd_args *a)

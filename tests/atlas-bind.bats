@@ -30,6 +30,36 @@ print(s.getsockname()[1], flush=True); time.sleep(15)' >"$BATS_TEST_TMPDIR/port"
 	assert_line "  here: python3 (pid $peer) holds port $port."
 }
 
+@test "atlas: bind EADDRINUSE - another user's process holds the port, and its owner cannot be read" {
+	/usr/bin/python3 -c 'import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+print(s.getsockname()[1], flush=True); time.sleep(15)' >"$BATS_TEST_TMPDIR/port" &
+	local peer=$! port=
+	for _ in $(seq 50); do port=$(cat "$BATS_TEST_TMPDIR/port"); [ -n "$port" ] && break; sleep 0.1; done
+	public_copy
+	SCRIPT_TEXT=$'socket\nbind 127.0.0.1 '"$port"
+	repl_as_nobody
+	kill "$peer"
+	assert_line --regexp '^bind\(3, .*\) = -1 EADDRINUSE '
+	assert_line "  here: a socket of another process holds port $port."
+}
+
+@test "atlas: bind EADDRINUSE - a connection another process closed is still finishing" {
+	# the server process closes its accepted connection; its client keeps its end open
+	/usr/bin/python3 -c 'import socket, time
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen()
+c = socket.create_connection(l.getsockname()); a, _ = l.accept()
+a.close(); l.close()
+print(c.getpeername()[1], flush=True); time.sleep(15)' \
+		>"$BATS_TEST_TMPDIR/port" &
+	local peer=$! port=
+	for _ in $(seq 50); do port=$(cat "$BATS_TEST_TMPDIR/port"); [ -n "$port" ] && break; sleep 0.1; done
+	SCRIPT_TEXT=$'socket\nbind 127.0.0.1 '"$port"
+	repl
+	kill "$peer"
+	assert_line --regexp "^  here: a connection its process closed is still finishing: 127\\.0\\.0\\.1:$port -> 127\\.0\\.0\\.1:[0-9]+ is in FIN-WAIT-[12] and no fd holds it"
+}
+
 @test "atlas: bind EADDRINUSE - a TIME-WAIT holds the port: wait 60 s or SO_REUSEADDR on both" {
 	SCRIPT_TEXT="$TIME_WAIT_LEFT"$'\nbind 3 @5'
 	repl
@@ -223,4 +253,13 @@ C
 	assert_output EINVAL
 	run sockrepl --no-echo <<<'explain ENAMETOOLONG'
 	assert_line --regexp '^  from bind: .*Linux returns EINVAL'
+}
+
+@test "atlas: bind EADDRINUSE - a Unix socket of this session is bound to the path" {
+	SCRIPT_TEXT=$'socket unix\nbind s.sock\nsocket unix\nbind s.sock'
+	repl
+	assert_line --regexp '^bind\(4, .*\) = -1 EADDRINUSE '
+	assert_line --regexp '^  here: fd 3 of this session holds .*/s\.sock \([A-Z-]+\)\.$'
+	assert_line --regexp '^  try: bind another path; or close fd 3, unlink .*/s\.sock, and bind again \(the file stays after close\)\.$'
+	refute_line --regexp '^  (here|try): .*port'
 }

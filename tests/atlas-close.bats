@@ -41,3 +41,28 @@ load atlas_helper
 	assert_line --regexp '^recvfrom\(4, .*\) = -1 ECONNRESET'
 	refute_line --regexp '^tcp +TIME-WAIT'
 }
+
+@test "a TIME-WAIT answers a retransmitted FIN with the last ACK again (as help close says)" {
+	run timeout 10 unshare --net /usr/bin/python3 "$REPO_ROOT/tests/fixtures/timewait-ack.py"
+	assert_output 'ACK again'
+	run sockrepl --no-echo <<<'help close'
+	assert_line --partial 'answers a retransmitted FIN with the last ACK again'
+}
+
+@test "close EINTR: a signal during SO_LINGER's wait, and Linux's close of a socket still returns 0" {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	start_repl "$BATS_TEST_TMPDIR/in"
+	exec 8>"$BATS_TEST_TMPDIR/in"
+	# fd 4 takes little and reads nothing, so fd 5's data stays unsent and close lingers
+	printf '%s\n' socket 'bind 127.0.0.1 0' listen socket 'setsockopt 4 SO_RCVBUF 1' \
+		'connect 4 @3' accept 'nonblock 5 on' 'send 5 "x"*200000' 'nonblock 5 off' \
+		'setsockopt 5 SO_LINGER on 10' 'close 5' >&8
+	wait_for '^setsockopt(5, SOL_SOCKET, SO_LINGER'
+	interrupt_until '^close(5)'
+	exec 8>&-
+	wait "$REPL_PID"
+	run cat "$OUT"
+	assert_line 'close(5) = 0'
+	run sockrepl --no-echo <<<'explain EINTR'
+	assert_line --partial "from close: a signal interrupted the flush of a file whose close waits (NFS); on Linux the fd is closed all the same. A socket has nothing to flush"
+}

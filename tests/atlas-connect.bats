@@ -202,7 +202,7 @@ time.sleep(15)' "$1" "$2" &
 	# one retry after one linear 1 s wait: SYNs at 0, 1 and 2 s, give up at 4 s
 	repl_in_netns 'net.ipv4.tcp_syn_retries=1 net.ipv4.tcp_syn_linear_timeouts=1'
 	assert_line --regexp '^connect\(5, .*\) = -1 ETIMEDOUT '
-	assert_line --regexp '^  here: a socket listens on 127\.0\.0\.1:[0-9]+, but its accept queue is full, and Linux drops a SYN that finds it full \(a handshake'"'"'s final ACK arriving then is dropped too: net\.ipv4\.tcp_abort_on_overflow = 0\)\.$'
+	assert_line --regexp '^  here: a socket listens on 127\.0\.0\.1:[0-9]+, but its accept queue is full, and Linux drops a SYN that finds it full; a handshake'"'"'s final ACK arriving then is dropped too \(net\.ipv4\.tcp_abort_on_overflow = 0\)\.$'
 	assert_line '  here: this kernel sends the SYN 2 more times (net.ipv4.tcp_syn_retries = 1, plus net.ipv4.tcp_syn_linear_timeouts = 1), waiting 1 s the first 2 times, then twice as long each time, and gives up after about 4 s (older kernels, without that setting, resend at 1, 3, 7, 15 s ... from the start).'
 }
 

@@ -101,6 +101,14 @@ cs = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(2
 	assert_line "  here: fd 0 is sockrepl's own standard input, not a socket."
 }
 
+@test "atlas: listen ENOTSOCK - the fd is open but is not a socket (the file record writes)" {
+	# record keeps its file at the highest fd the limit allows: 63 under ulimit -n 64
+	SCRIPT_TEXT="record $BATS_TEST_TMPDIR/rec.txt"$'\nlisten 63 1'
+	repl_with_fd_limit 64
+	assert_line 'listen(63, 1) = -1 ENOTSOCK (Socket operation on non-socket)'
+	assert_line '  here: fd 63 is open but is not a socket.'
+}
+
 @test "atlas: listen EOPNOTSUPP - a UDP socket has no connections to accept" {
 	SCRIPT_TEXT=$'socket udp\nlisten 3 1'
 	repl
