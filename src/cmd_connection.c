@@ -78,8 +78,10 @@ const struct cmd_entry cmd_connect_entry = {
 	.about = "Connects a TCP socket to ADDR PORT (or ADDR:PORT, [V6ADDR]:PORT, @FD): the\n"
 		"kernel picks a free local port if the socket is not bound, sends a SYN and\n"
 		"waits for the three-way handshake. A non-blocking socket returns at once\n"
-		"with EINPROGRESS while the handshake goes on. Without FD: the newest socket\n"
-		"that is neither listening nor connected.",
+		"with EINPROGRESS while the handshake goes on. On Linux a socket whose\n"
+		"connect failed may connect again (POSIX says: make a new one). A Unix\n"
+		"stream socket connects to a path. Without FD: the newest socket that is\n"
+		"neither listening nor connected.",
 	.min_args = 1,
 	.max_args = 3,
 	.exec = cmd_connect_exec,

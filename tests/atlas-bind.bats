@@ -18,11 +18,9 @@ TIME_WAIT_LEFT=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect 4 @3\naccept\
 }
 
 @test "atlas: bind EADDRINUSE - another process holds the port, named as ss -p names it" {
-	/usr/bin/python3 -c 'import socket, time
+	python_peer 'import socket, time
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
-print(s.getsockname()[1], flush=True); time.sleep(15)' >"$BATS_TEST_TMPDIR/port" &
-	local peer=$! port=
-	for _ in $(seq 50); do port=$(cat "$BATS_TEST_TMPDIR/port"); [ -n "$port" ] && break; sleep 0.1; done
+print(s.getsockname()[1], flush=True); time.sleep(15)'
 	SCRIPT_TEXT=$'socket\nbind 127.0.0.1 '"$port"
 	repl
 	kill "$peer"
@@ -31,11 +29,9 @@ print(s.getsockname()[1], flush=True); time.sleep(15)' >"$BATS_TEST_TMPDIR/port"
 }
 
 @test "atlas: bind EADDRINUSE - another user's process holds the port, and its owner cannot be read" {
-	/usr/bin/python3 -c 'import socket, time
+	python_peer 'import socket, time
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
-print(s.getsockname()[1], flush=True); time.sleep(15)' >"$BATS_TEST_TMPDIR/port" &
-	local peer=$! port=
-	for _ in $(seq 50); do port=$(cat "$BATS_TEST_TMPDIR/port"); [ -n "$port" ] && break; sleep 0.1; done
+print(s.getsockname()[1], flush=True); time.sleep(15)'
 	public_copy
 	SCRIPT_TEXT=$'socket\nbind 127.0.0.1 '"$port"
 	repl_as_nobody
@@ -46,14 +42,11 @@ print(s.getsockname()[1], flush=True); time.sleep(15)' >"$BATS_TEST_TMPDIR/port"
 
 @test "atlas: bind EADDRINUSE - a connection another process closed is still finishing" {
 	# the server process closes its accepted connection; its client keeps its end open
-	/usr/bin/python3 -c 'import socket, time
+	python_peer 'import socket, time
 l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen()
 c = socket.create_connection(l.getsockname()); a, _ = l.accept()
 a.close(); l.close()
-print(c.getpeername()[1], flush=True); time.sleep(15)' \
-		>"$BATS_TEST_TMPDIR/port" &
-	local peer=$! port=
-	for _ in $(seq 50); do port=$(cat "$BATS_TEST_TMPDIR/port"); [ -n "$port" ] && break; sleep 0.1; done
+print(c.getpeername()[1], flush=True); time.sleep(15)'
 	SCRIPT_TEXT=$'socket\nbind 127.0.0.1 '"$port"
 	repl
 	kill "$peer"

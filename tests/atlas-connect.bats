@@ -107,10 +107,12 @@ time.sleep(15)' "$1" "$2" &
 	assert_line --regexp '^  here: nothing listens on 127\.0\.0\.1:[0-9]+; only a closed connection in TIME-WAIT is left on that port, and TIME-WAIT answers no new connection\.$'
 }
 
-@test "after ECONNREFUSED, Linux lets the same socket connect again" {
+@test "after ECONNREFUSED, Linux lets the same socket connect again (as help connect says)" {
 	SCRIPT_TEXT=$'socket\nbind 127.0.0.1 0\nsocket\nconnect 4 @3\nexpect ECONNREFUSED\nlisten 3 1\nconnect 4 @3\nexpect ok\nexpect tcp 4 ESTABLISHED'
 	repl
 	assert_success
+	run sockrepl --no-echo <<<'help connect'
+	assert_line --partial 'On Linux a socket whose'
 }
 
 @test "atlas: connect ECONNREFUSED - a Unix socket file is left from a closed listener" {

@@ -14,13 +14,11 @@ load atlas_helper
 
 @test "atlas: listen EADDRINUSE - another process already listens on the port" {
 	# both bind with SO_REUSEADDR; the other process listens first
-	/usr/bin/python3 -c 'import os, socket, sys, time
+	python_peer 'import os, socket, sys, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", 0)); print(s.getsockname()[1], flush=True)
 while not os.path.exists(sys.argv[1]): time.sleep(0.05)
-s.listen(); print("listening", flush=True); time.sleep(15)' "$BATS_TEST_TMPDIR/go" >"$BATS_TEST_TMPDIR/peer" &
-	local peer=$! port=
-	for _ in $(seq 50); do port=$(head -n 1 "$BATS_TEST_TMPDIR/peer"); [ -n "$port" ] && break; sleep 0.1; done
+s.listen(); print("listening", flush=True); time.sleep(15)' "$BATS_TEST_TMPDIR/go"
 	mkfifo "$BATS_TEST_TMPDIR/in"
 	start_repl "$BATS_TEST_TMPDIR/in"
 	exec 8>"$BATS_TEST_TMPDIR/in"

@@ -24,6 +24,21 @@ repl_as_nobody() {
 		--clear-groups --inh-caps=-all "$PUBLIC_DIR/sockrepl" --no-echo <<<"$SCRIPT_TEXT"
 }
 
+# python_peer CODE [ARGS...]: run /usr/bin/python3 -c CODE in the background,
+# its output in $BATS_TEST_TMPDIR/peer, the first line a port. Sets $peer (its
+# pid) and $port, waiting up to 5 s for that line.
+python_peer() {
+	/usr/bin/python3 -c "$@" >"$BATS_TEST_TMPDIR/peer" &
+	peer=$!
+	port=
+	for _ in $(seq 50); do
+		port=$(head -n 1 "$BATS_TEST_TMPDIR/peer")
+		[ -n "$port" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # interrupt_until PATTERN: send SIGINT (Ctrl-C) to the background REPL until
 # its output shows PATTERN (the interrupted call's line), for at most 5 s:
 # the note before a blocking call comes just before the call starts waiting.
