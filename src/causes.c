@@ -212,27 +212,15 @@ static void why_would_block(struct session *s, const struct call_ctx *c)
 /* bind to an address that is not this machine's; connect with no port to use. */
 static void why_addr_not_avail(struct session *s, const struct call_ctx *c)
 {
-	struct kstate k;
-	char where[128], peer[128];
+	char peer[128];
 
-	(void)s;
-	if (c->addr == NULL || !kstate_read(c->fd, &k))
+	if (c->addr == NULL)
 		return;
 	format_endpoint(peer, sizeof(peer), c->addr);
-	if (strcmp(c->call, "bind") == 0) {
+	if (strcmp(c->call, "bind") == 0)
 		report_note("here: no interface of this machine has the address of %s.", peer);
-		return;
-	}
-	if (strcmp(c->call, "connect") != 0 || k.domain == AF_UNIX)
-		return;
-	format_endpoint(where, sizeof(where), (struct sockaddr *)&k.local);
-	if (port_of((struct sockaddr *)&k.local) != 0)
-		report_note("here: fd %d is bound to %s, and a connection from there to %s exists "
-			    "already: no two connections share both addresses and both ports "
-			    "(Linux says EADDRNOTAVAIL here, not EADDRINUSE).", c->fd, where, peer);
-	else
-		report_note("here: fd %d is not bound, so connect asks for a free local port, and "
-			    "none is left in net.ipv4.ip_local_port_range for %s.", c->fd, peer);
+	else if (strcmp(c->call, "connect") == 0)
+		cause_no_local_port(s, c);
 }
 
 static void why_too_many_files(struct session *s, const struct call_ctx *c)

@@ -341,6 +341,50 @@ void cause_timed_out(struct session *s, const struct call_ctx *c)
 	say_syn_schedule();
 }
 
+/* A connection with these two ends, found in the kernel's table. */
+struct tuple_search {
+	const struct sockaddr_storage *local;
+	const struct sockaddr *peer;
+	bool found;
+};
+
+static void match_tuple(const struct diag_sock *d, void *arg)
+{
+	struct tuple_search *ts = arg;
+
+	if (d->state != TCP_LISTEN && same_place(&d->local, (const struct sockaddr *)ts->local) &&
+	    same_place(&d->peer, ts->peer))
+		ts->found = true;
+}
+
+/*
+ * connect EADDRNOTAVAIL: the socket's bound address and port already have a
+ * connection to that peer (seen in the kernel's table), or an unbound socket
+ * found no free port (Linux says EADDRNOTAVAIL for both, not EADDRINUSE).
+ */
+void cause_no_local_port(struct session *s, const struct call_ctx *c)
+{
+	struct tuple_search ts = { .peer = c->addr };
+	struct kstate k;
+	char where[128], peer[128];
+
+	(void)s;
+	if (!kstate_read(c->fd, &k) || k.domain == AF_UNIX)
+		return;
+	format_endpoint(where, sizeof(where), (struct sockaddr *)&k.local);
+	format_endpoint(peer, sizeof(peer), c->addr);
+	ts.local = &k.local;
+	if (port_of((struct sockaddr *)&k.local) == 0) {
+		why_no_free_port("connect on an unbound socket");
+		return;
+	}
+	diag_each(k.domain, IPPROTO_TCP, match_tuple, &ts);
+	if (ts.found)
+		report_note("here: fd %d is bound to %s, and a connection from there to %s exists "
+			    "already: no two connections share both addresses and both ports "
+			    "(Linux says EADDRNOTAVAIL here, not EADDRINUSE).", c->fd, where, peer);
+}
+
 /* A non-blocking Unix stream connect to a listener with no room left. */
 void cause_connect_would_block(struct session *s, const struct call_ctx *c)
 {

@@ -215,6 +215,7 @@ void cause_addr_in_use(struct session *s, const struct call_ctx *c);
 void cause_refused(struct session *s, const struct call_ctx *c);
 void cause_timed_out(struct session *s, const struct call_ctx *c);
 void cause_connect_would_block(struct session *s, const struct call_ctx *c);
+void cause_no_local_port(struct session *s, const struct call_ctx *c);
 const char *final_ack_on_overflow(void);
 
 /* ---- sysctl.c: the kernel's tunables ------------------------------------ */
