@@ -121,10 +121,7 @@ print(c.getpeername()[1], flush=True); time.sleep(15)'
 
 @test "atlas: bind EADDRINUSE - a Unix path is bound by another process's socket" {
 	local path="$BATS_TEST_TMPDIR/peer.sock"
-	/usr/bin/python3 -c 'import socket, sys, time
-s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(); time.sleep(15)' "$path" &
-	local peer=$!
-	for _ in $(seq 50); do [ -S "$path" ] && break; sleep 0.1; done
+	unix_peer listen "$path"
 	SCRIPT_TEXT=$'socket unix\nbind '"$path"
 	repl
 	kill "$peer"

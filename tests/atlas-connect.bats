@@ -9,17 +9,6 @@ load atlas_helper
 # the kernel drops new SYNs, so the next connect gets no answer.
 FULL_QUEUE=$'socket\nbind 127.0.0.1 0\nlisten 0\nsocket\nconnect @3\nsocket'
 
-# unix_peer KIND PATH: a python3 process with a Unix stream socket at PATH,
-# bound (KIND bound) or listening (KIND listen); sets $peer, waits for the file.
-unix_peer() {
-	/usr/bin/python3 -c 'import socket, sys, time
-s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[2])
-if sys.argv[1] == "listen": s.listen()
-time.sleep(15)' "$1" "$2" &
-	peer=$!
-	for _ in $(seq 50); do [ -S "$2" ] && break; sleep 0.1; done
-}
-
 @test "atlas: connect EACCES - no write permission on the Unix socket file" {
 	public_copy
 	unix_peer listen "$PUBLIC_DIR/root.sock"

@@ -119,3 +119,10 @@ cs = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(2
 	repl_in_netns 'net.ipv4.tcp_abort_on_overflow=1'
 	assert_line "  note: Linux lets backlog + 1 = 2 finished connections wait for accept; when that many wait, new SYNs are dropped, and a handshake's final ACK is answered with a reset (net.ipv4.tcp_abort_on_overflow = 1)."
 }
+
+@test "a full accept queue drops a handshake's final ACK, or resets it with tcp_abort_on_overflow 1 (as the note says)" {
+	run timeout 10 unshare --net /usr/bin/python3 "$REPO_ROOT/tests/fixtures/overflow-ack.py" 0
+	assert_output dropped
+	run timeout 10 unshare --net /usr/bin/python3 "$REPO_ROOT/tests/fixtures/overflow-ack.py" 1
+	assert_output reset
+}

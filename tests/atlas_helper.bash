@@ -28,7 +28,7 @@ repl_as_nobody() {
 # its output in $BATS_TEST_TMPDIR/peer, the first line a port. Sets $peer (its
 # pid) and $port, waiting up to 5 s for that line.
 python_peer() {
-	/usr/bin/python3 -c "$@" >"$BATS_TEST_TMPDIR/peer" &
+	/usr/bin/python3 -c "$@" >"$BATS_TEST_TMPDIR/peer" 3>&- &
 	peer=$!
 	port=
 	for _ in $(seq 50); do
@@ -37,6 +37,17 @@ python_peer() {
 		sleep 0.1
 	done
 	return 1
+}
+
+# unix_peer KIND PATH: a python3 process with a Unix stream socket at PATH,
+# bound (KIND bound) or listening (KIND listen); sets $peer, waits for the file.
+unix_peer() {
+	/usr/bin/python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[2])
+if sys.argv[1] == "listen": s.listen()
+time.sleep(15)' "$1" "$2" 3>&- &
+	peer=$!
+	for _ in $(seq 50); do [ -S "$2" ] && break; sleep 0.1; done
 }
 
 # interrupt_until PATTERN: send SIGINT (Ctrl-C) to the background REPL until
