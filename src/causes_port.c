@@ -117,21 +117,30 @@ static void why_closing(const struct session *s, const struct port_census *pc)
 {
 	char local[128], peer[128];
 	unsigned fin_timeout = 60;
+	/* Send-Q counts the FIN too */
+	unsigned unsent = pc->orphan.wqueue > 1 ? pc->orphan.wqueue - 1 : 0;
 
 	sysctl_read("net/ipv4/tcp_fin_timeout", &fin_timeout, 1);
 	format_endpoint(local, sizeof(local), (const struct sockaddr *)&pc->orphan.local);
 	format_endpoint(peer, sizeof(peer), (const struct sockaddr *)&pc->orphan.peer);
 	report_note("here: a connection %s closed is still finishing: %s -> %s is in %s and no "
-		    "fd holds it (ss shows it as kernel only). It keeps port %u until the peer "
-		    "acknowledges its FIN (FIN-WAIT-1, CLOSING, LAST-ACK), or, in FIN-WAIT-2, "
-		    "until the peer closes too (then TIME-WAIT) or net.ipv4.tcp_fin_timeout "
-		    "(%u s) runs out.", closed_here(s, &pc->orphan.local) ? "this session" :
-		    "its process", local, peer, tcp_state_name(pc->orphan.state), pc->port,
-		    fin_timeout);
+		    "fd holds it (ss shows it as kernel only).", closed_here(s, &pc->orphan.local) ?
+		    "this session" : "its process", local, peer, tcp_state_name(pc->orphan.state));
+	if (pc->orphan.state == TCP_FIN_WAIT2)
+		report_note("here: it keeps port %u until the peer closes its end too (then a "
+			    "TIME-WAIT keeps it 60 s more) or net.ipv4.tcp_fin_timeout (%u s) runs "
+			    "out.", pc->port, fin_timeout);
+	else if (unsent > 0)
+		report_note("here: it keeps port %u at least until the peer acknowledges its FIN, "
+			    "which waits behind %u bytes the peer has not taken.", pc->port, unsent);
+	else
+		report_note("here: it keeps port %u at least until the peer acknowledges its FIN.",
+			    pc->port);
 	cause_try("%s, or set SO_REUSEADDR on both sockets (the old one before its bind, this "
-		  "one now), or bind to port 0.", pc->orphan.state == TCP_FIN_WAIT2 ?
-		  "let the peer close its end" : "let the peer read, so that the FIN behind the "
-		  "unsent data gets acknowledged");
+		  "one now), or bind to port 0.", unsent > 0 ? "let the peer read, so that the "
+		  "FIN behind the unsent data gets acknowledged" :
+		  pc->orphan.state == TCP_LAST_ACK || pc->orphan.state == TCP_CLOSING ?
+		  "wait for the peer's ACK" : "let the peer close its end");
 }
 
 /* A Unix path in use: by a socket of some process, or by a file. */

@@ -75,8 +75,30 @@ print(c.getpeername()[1], flush=True); time.sleep(15)'
 	repl
 	assert_line --regexp '^bind\(3, .*\) = -1 EADDRINUSE '
 	assert_line --regexp '^  here: a connection this session closed is still finishing: 127\.0\.0\.1:[0-9]+ -> 127\.0\.0\.1:[0-9]+ is in FIN-WAIT-[12] and no fd holds it'
-	assert_line --regexp '^  try: let the peer (close its end|read, so that the FIN)'
+	assert_line --regexp '^  here: it keeps port [0-9]+ (until the peer closes its end too \(then a TIME-WAIT keeps it 60 s more\) or net\.ipv4\.tcp_fin_timeout \([0-9]+ s\) runs out|at least until the peer acknowledges its FIN)\.$'
+	assert_line '  try: let the peer close its end, or set SO_REUSEADDR on both sockets (the old one before its bind, this one now), or bind to port 0.'
 	refute_line --partial 'another process'
+}
+
+@test "an orphaned FIN-WAIT-2 ends after net.ipv4.tcp_fin_timeout, as the explanation says" {
+	# the client acknowledges the FIN with a delayed ACK (at most 200 ms): the
+	# second wait (no new event, 500 ms) lets FIN-WAIT-1 become FIN-WAIT-2
+	SCRIPT_TEXT=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect 4 @3\naccept\nclose 5\nclose 3\nwait 4 1000\nwait 4 500\nsocket\nbind 3 @5'
+	repl_in_netns 'net.ipv4.tcp_fin_timeout=1'
+	assert_line --regexp '^  here: it keeps port [0-9]+ until the peer closes its end too \(then a TIME-WAIT keeps it 60 s more\) or net\.ipv4\.tcp_fin_timeout \(1 s\) runs out\.$'
+	# and it does: a bind of the port succeeds once that time has passed
+	run timeout 10 unshare --net /usr/bin/python3 -c 'import os, socket, time
+os.system("ip link set lo up")
+open("/proc/sys/net/ipv4/tcp_fin_timeout", "w").write("1")
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(); where = l.getsockname()
+c = socket.create_connection(where); a, _ = l.accept(); a.close(); l.close()
+start = time.time()
+while time.time() - start < 5:
+    try:
+        socket.socket().bind(where); print("bound after %d s" % round(time.time() - start)); break
+    except OSError:
+        time.sleep(0.1)'
+	assert_output --regexp '^bound after [12] s$'
 }
 
 @test "atlas: bind EADDRINUSE - a connection this session closed is still finishing (LAST-ACK)" {
@@ -85,6 +107,7 @@ print(c.getpeername()[1], flush=True); time.sleep(15)'
 	SCRIPT_TEXT=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nsetsockopt 4 SO_RCVBUF 1\nconnect 4 @3\naccept\nshutdown 4 wr\nwait 5 2000\nnonblock 5 on\nsend 5 "x"*100000\nclose 5\nclose 3\nsocket\nbind 3 @5'
 	repl
 	assert_line --regexp '^  here: a connection this session closed is still finishing: 127\.0\.0\.1:[0-9]+ -> 127\.0\.0\.1:[0-9]+ is in LAST-ACK and no fd holds it'
+	assert_line --regexp '^  here: it keeps port [0-9]+ at least until the peer acknowledges its FIN, which waits behind [0-9]+ bytes the peer has not taken\.$'
 	assert_line '  try: let the peer read, so that the FIN behind the unsent data gets acknowledged, or set SO_REUSEADDR on both sockets (the old one before its bind, this one now), or bind to port 0.'
 }
 

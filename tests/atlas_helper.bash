@@ -50,14 +50,18 @@ time.sleep(15)' "$1" "$2" 3>&- &
 	for _ in $(seq 50); do [ -S "$2" ] && break; sleep 0.1; done
 }
 
-# interrupt_until PATTERN: send SIGINT (Ctrl-C) to the background REPL until
-# its output shows PATTERN (the interrupted call's line), for at most 5 s:
-# the note before a blocking call comes just before the call starts waiting.
+# interrupt_until PATTERN: send SIGINT (Ctrl-C) to the background REPL, again
+# each second, until its output shows PATTERN (the interrupted call's line),
+# for at most 5 s: the note before a blocking call comes just before the call
+# starts waiting. A second signal never follows the call's return closely: one
+# at the next read of a script's input would end the session.
 interrupt_until() {
-	for _ in $(seq 50); do
+	for _ in $(seq 5); do
 		kill -INT "$REPL_PID"
-		grep -q -- "$1" "$OUT" && return 0
-		sleep 0.1
+		for _ in $(seq 20); do
+			grep -q -- "$1" "$OUT" && return 0
+			sleep 0.05
+		done
 	done
 	return 1
 }
