@@ -136,11 +136,12 @@ static void why_closing(const struct session *s, const struct port_census *pc)
 	else
 		report_note("here: it keeps port %u at least until the peer acknowledges its FIN.",
 			    pc->port);
-	cause_try("%s, or set SO_REUSEADDR on both sockets (the old one before its bind, this "
-		  "one now), or bind to port 0.", unsent > 0 ? "let the peer read, so that the "
-		  "FIN behind the unsent data gets acknowledged" :
-		  pc->orphan.state == TCP_LAST_ACK || pc->orphan.state == TCP_CLOSING ?
-		  "wait for the peer's ACK" : "let the peer close its end");
+	/* LAST-ACK and CLOSING last only while unsent data holds the FIN back */
+	if (unsent > 0 || pc->orphan.state == TCP_FIN_WAIT1 || pc->orphan.state == TCP_FIN_WAIT2)
+		cause_try("%s, or set SO_REUSEADDR on both sockets (the old one before its bind, "
+			  "this one now), or bind to port 0.", unsent > 0 ? "let the peer read, so "
+			  "that the FIN behind the unsent data gets acknowledged" :
+			  "let the peer close its end");
 }
 
 /* A Unix path in use: by a socket of some process, or by a file. */
