@@ -56,8 +56,10 @@ const struct cmd_entry cmd_accept_entry = {
 	.syscall = "accept",
 	.about = "Takes the first finished connection from a listener's accept queue and\n"
 		"returns a new fd for it; the listener goes on listening. With an empty\n"
-		"queue it waits (Ctrl-C interrupts: EINTR), or, if the listener is\n"
-		"non-blocking, fails at once with EAGAIN. Without FD: the newest listener.",
+		"queue it waits (Ctrl-C interrupts: EINTR; with SO_RCVTIMEO set it gives\n"
+		"up after that long: EAGAIN), or, if the listener is non-blocking, fails\n"
+		"at once with EAGAIN. A connection reset while it waited in the queue is\n"
+		"still returned on Linux. Without FD: the newest listener.",
 	.min_args = 0,
 	.max_args = 1,
 	.exec = cmd_accept_exec,

@@ -85,4 +85,7 @@ load atlas_helper
 	assert_line --regexp '^accept\(3, \{sa_family=AF_INET, .*\) = 4$'
 	assert_line --regexp '^recvfrom\(4, .*\) = -1 ECONNRESET '
 	assert_line '  from accept: BSD returns it when a queued connection was reset before accept took it. Linux returns the fd of such a connection all the same, and its first recv gives ECONNRESET.'
+	run sockrepl --no-echo <<<'help accept'
+	assert_line --partial 'with SO_RCVTIMEO set it gives'
+	assert_line --partial 'A connection reset while it waited in the queue is'
 }
