@@ -236,6 +236,7 @@ while time.time() - start < 5:
 
 @test "atlas: bind EROFS - the Unix path is on a read-only file system" {
 	mkdir "$BATS_TEST_TMPDIR/ro"
+	needs_root
 	run timeout 15 unshare --mount sh -c 'mount -t tmpfs -o ro none "$1" &&
 		exec "$0" --no-echo' "$SOCKREPL" "$BATS_TEST_TMPDIR/ro" \
 		<<<$'socket unix\nbind '"$BATS_TEST_TMPDIR/ro/s.sock"

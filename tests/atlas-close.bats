@@ -43,6 +43,7 @@ load atlas_helper
 }
 
 @test "a TIME-WAIT answers a retransmitted FIN with the last ACK again (as help close says)" {
+	needs_root
 	run timeout 10 unshare --net /usr/bin/python3 "$REPO_ROOT/tests/fixtures/timewait-ack.py"
 	assert_output 'ACK again'
 	run sockrepl --no-echo <<<'help close'

@@ -43,6 +43,7 @@ s.listen(); print("listening", flush=True); time.sleep(15)' "$BATS_TEST_TMPDIR/g
 }
 
 @test "SO_REUSEPORT lets two sockets of one user listen on a port, not another user's; connections are spread" {
+	needs_root
 	SCRIPT_TEXT=$'socket\nsetsockopt SO_REUSEPORT on\nbind 127.0.0.1 0\nlisten 3 64\nsocket\nsetsockopt 4 SO_REUSEPORT on\nbind 4 @3\nlisten 4 64\nexpect ok\nsockets'
 	mkfifo "$BATS_TEST_TMPDIR/in"
 	start_repl "$BATS_TEST_TMPDIR/in"
@@ -121,6 +122,7 @@ cs = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(2
 }
 
 @test "a full accept queue drops a handshake's final ACK, or resets it with tcp_abort_on_overflow 1 (as the note says)" {
+	needs_root
 	run timeout 10 unshare --net /usr/bin/python3 "$REPO_ROOT/tests/fixtures/overflow-ack.py" 0
 	assert_output dropped
 	run timeout 10 unshare --net /usr/bin/python3 "$REPO_ROOT/tests/fixtures/overflow-ack.py" 1

@@ -20,6 +20,7 @@ load atlas_helper
 }
 
 @test "socket EACCES: an ICMP socket outside net.ipv4.ping_group_range is refused (the row's example)" {
+	needs_root
 	run timeout 10 unshare --net sh -c 'echo 1 0 >/proc/sys/net/ipv4/ping_group_range &&
 		setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c "
 import errno, socket

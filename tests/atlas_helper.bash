@@ -4,6 +4,12 @@
 
 load test_helper
 
+# needs_root: skip (saying why) unless the test runs as root, which another
+# uid, a private namespace and its sysctls need (make check runs as root).
+needs_root() {
+	[ "$(id -u)" = 0 ] || skip "needs root: another uid, a network namespace or a sysctl"
+}
+
 teardown() {
 	if [ -n "${PUBLIC_DIR:-}" ]; then rm -rf "$PUBLIC_DIR"; fi
 }
@@ -11,6 +17,7 @@ teardown() {
 # public_copy: a copy of sockrepl and a scratch directory in a world-readable
 # place, for another user (the checkout may be private); sets PUBLIC_DIR.
 public_copy() {
+	needs_root
 	PUBLIC_DIR=$(mktemp -d /tmp/sockrepl-atlas.XXXXXX)
 	chmod 755 "$PUBLIC_DIR"
 	cp "$SOCKREPL" "$PUBLIC_DIR/sockrepl"
@@ -76,6 +83,7 @@ repl_with_fd_limit() {
 # namespace (loopback up) after writing each net sysctl there (commas in a
 # VALUE stand for spaces); the machine's own settings are untouched.
 repl_in_netns() {
+	needs_root
 	run timeout 20 unshare --net sh -c '
 		ip link set lo up || exit 99
 		for kv in $1; do
