@@ -4,9 +4,9 @@
  * session can know: a bad fd, a family mismatch, a permission, an empty
  * queue. One small function per errno, chosen from a table; each prints
  * "here: ..." lines, or nothing, and may replace the errno's general advice
- * with its own (cause_try). Who holds an address, and why a handshake got
- * no answer, is in causes_port.c; the calls that move data have theirs in
- * causes_data.c.
+ * with its own (cause_try). Who holds an address is in causes_port.c, why
+ * a connect got no answer or no port in causes_connect.c; the calls that
+ * move data have theirs in causes_data.c.
  */
 #include <errno.h>
 #include <fcntl.h>

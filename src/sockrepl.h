@@ -209,10 +209,14 @@ bool same_place(const struct sockaddr_storage *have, const struct sockaddr *want
 int session_fd_at(const struct session *s, const struct sockaddr *sa, int except,
 		  struct kstate *k);
 
-/* ---- causes_port.c: who holds an address; why a handshake got no answer -- */
+/* ---- causes_port.c: who holds an address, or why nothing answers there ---- */
 
 void cause_addr_in_use(struct session *s, const struct call_ctx *c);
 void cause_refused(struct session *s, const struct call_ctx *c);
+void cause_no_free_port(const char *asked);
+
+/* ---- causes_connect.c: why a connect got no answer or no port ------------- */
+
 void cause_timed_out(struct session *s, const struct call_ctx *c);
 void cause_connect_would_block(struct session *s, const struct call_ctx *c);
 void cause_no_local_port(struct session *s, const struct call_ctx *c);
