@@ -38,26 +38,27 @@ static void find_full_listener(const struct diag_sock *d, void *arg)
  */
 static void say_syn_schedule(void)
 {
-	unsigned retries = 6, linear = 0, rto_max_ms = 120000, total = 0, wait = 1;
+	unsigned retries = 6, linear = 0, rto_max_ms = 120000, total_ms = 0, wait_ms = 1000;
 	bool has_linear = sysctl_read("net/ipv4/tcp_syn_linear_timeouts", &linear, 1);
 
 	sysctl_read("net/ipv4/tcp_syn_retries", &retries, 1);
 	sysctl_read("net/ipv4/tcp_rto_max_ms", &rto_max_ms, 1);
 	for (unsigned i = 0; i <= retries + linear; i++) {
-		total += wait;
-		if (i >= linear && wait * 2000 <= rto_max_ms)
-			wait *= 2;
+		total_ms += wait_ms;
+		if (i >= linear)
+			wait_ms = wait_ms * 2 < rto_max_ms ? wait_ms * 2 : rto_max_ms;
 	}
 	if (has_linear)
 		report_note("here: this kernel sends the SYN %u more times (net.ipv4.tcp_syn_retries "
 			    "= %u, plus net.ipv4.tcp_syn_linear_timeouts = %u), waiting 1 s the "
-			    "first %u times, then twice as long each time, and gives up after "
+			    "first %u time%s, then twice as long each time, and gives up after "
 			    "about %u s (older kernels, without that setting, resend at 1, 3, 7, "
-			    "15 s ... from the start).", retries + linear, retries, linear, linear + 1, total);
+			    "15 s ... from the start).", retries + linear, retries, linear, linear + 1,
+			    linear ? "s" : "", (total_ms + 500) / 1000);
 	else
 		report_note("here: this kernel sends the SYN %u more times (net.ipv4.tcp_syn_retries), "
 			    "at 1, 3, 7, 15 s ... (each wait twice the last), and gives up after "
-			    "about %u s.", retries, total);
+			    "about %u s.", retries, (total_ms + 500) / 1000);
 }
 
 /*
