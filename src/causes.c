@@ -1,17 +1,22 @@
 /*
  * causes.c - why a call that sets up a socket or a connection (socket, bind,
  * listen, accept, connect, fcntl, close) failed in this session, where the
- * session can know: the fd of ours that holds a port, the TIME-WAIT that
- * blocks a bind. One small function per errno, chosen from a table; each
- * prints "here: ..." lines, or nothing. The calls that move data have theirs
- * in causes_data.c.
+ * session can know: a bad fd, a family mismatch, a permission, an empty
+ * queue. One small function per errno, chosen from a table; each prints
+ * "here: ..." lines, or nothing, and may replace the errno's general advice
+ * with its own (cause_try). Who holds an address is in causes_port.c, why
+ * a connect got no answer or no port in causes_connect.c; the calls that
+ * move data have theirs in causes_data.c.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdarg.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -66,78 +71,7 @@ int session_fd_at(const struct session *s, const struct sockaddr *sa, int except
 	return -1;
 }
 
-/* What the kernel's own table says about a TCP port: TIME-WAIT, or a listener elsewhere. */
-struct port_census {
-	unsigned port;
-	int timewait;		/* connections in TIME-WAIT on the port */
-	unsigned other_inode;	/* a socket on the port that some process holds */
-};
-
-static void count_port(const struct diag_sock *d, void *arg)
-{
-	struct port_census *pc = arg;
-
-	if (port_of((const struct sockaddr *)&d->local) != pc->port)
-		return;
-	if (d->state == TCP_TIME_WAIT)
-		pc->timewait++;
-	else if (d->inode != 0 && pc->other_inode == 0)
-		pc->other_inode = d->inode;
-}
-
-static void census(unsigned port, struct port_census *pc)
-{
-	memset(pc, 0, sizeof(*pc));
-	pc->port = port;
-	diag_each(AF_INET, IPPROTO_TCP, count_port, pc);
-	diag_each(AF_INET6, IPPROTO_TCP, count_port, pc);
-}
-
-static bool reuseaddr_on(int fd)
-{
-	int on = 0;
-	socklen_t len = sizeof(on);
-
-	return getsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, &len) == 0 && on;
-}
-
 /* ---- one function per errno ----------------------------------------------------- */
-
-static void why_addr_in_use(struct session *s, const struct call_ctx *c)
-{
-	struct port_census pc;
-	struct kstate k;
-	char where[128], owner[64];
-	int holder;
-
-	if (c->addr == NULL)
-		return;
-	holder = session_fd_at(s, c->addr, c->fd, &k);
-	format_endpoint(where, sizeof(where), holder != -1 ? (struct sockaddr *)&k.local : c->addr);
-	if (holder != -1) {
-		report_note("here: fd %d of this session holds %s (%s).", holder, where,
-			    api_state_name(k.api));
-		return;
-	}
-	if (c->addr->sa_family == AF_UNIX) {
-		report_note("here: the file %s already exists (a socket file stays after close "
-			    "until someone unlinks it): unlink it, or bind another name.", where);
-		return;
-	}
-	census(port_of(c->addr), &pc);
-	if (pc.other_inode != 0 && inode_owner(pc.other_inode, owner, sizeof(owner)))
-		report_note("here: %s holds port %u.", owner, port_of(c->addr));
-	else if (pc.timewait > 0)
-		report_note("here: %d connection%s on port %u %s in TIME-WAIT (ss shows %s). %s",
-			    pc.timewait, pc.timewait == 1 ? "" : "s", port_of(c->addr),
-			    pc.timewait == 1 ? "is" : "are", pc.timewait == 1 ? "it" : "them",
-			    reuseaddr_on(c->fd) ? "SO_REUSEADDR is on here, but Linux also wants it "
-			    "on the socket whose connection is in TIME-WAIT: set it on a server "
-			    "before every bind." : "With SO_REUSEADDR on (before bind, here and on "
-			    "the old server) the port can be bound again.");
-	else
-		report_note("here: another process holds port %u.", port_of(c->addr));
-}
 
 static void why_bad_fd(struct session *s, const struct call_ctx *c)
 {
@@ -182,76 +116,112 @@ static void why_invalid(struct session *s, const struct call_ctx *c)
 		return;
 	format_endpoint(where, sizeof(where), (struct sockaddr *)&k.local);
 	if (c->addr && c->addr->sa_family != k.domain)
-		report_note("here: fd %d is an %s socket but the address is %s.", c->fd,
-			    family_word(k.domain), family_word(c->addr->sa_family));
+		report_note("here: fd %d is an %s socket but the address is %s%s.", c->fd,
+			    family_word(k.domain), family_word(c->addr->sa_family),
+			    k.domain == AF_INET6 && c->addr->sa_family == AF_INET ?
+			    ": a 16-byte sockaddr_in, shorter than the 28-byte sockaddr_in6 it "
+			    "needs, and Linux checks the length before the family" : "");
 	else if (strcmp(c->call, "bind") == 0 && k.has_local)
 		report_note("here: fd %d is already bound to %s.", c->fd, where);
+	else if (strcmp(c->call, "connect") == 0 && k.api == API_LISTENING)
+		report_note("here: fd %d is a listening Unix socket, and Linux refuses to connect "
+			    "it (a TCP listener gives EISCONN instead).", c->fd);
 	else if (strcmp(c->call, "accept") == 0 || strcmp(c->call, "listen") == 0)
 		report_note("here: fd %d is %s%s%s.", c->fd, api_state_name(k.api),
 			    k.has_tcp ? ", TCP " : "", k.has_tcp ? tcp_state_name(k.tcp_state) : "");
 }
 
+/* The directory part of a path, for the notes. */
+static void dir_of(const char *path, char *out, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(out, size, ".");
+	else
+		snprintf(out, size, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+}
+
 static void why_access(struct session *s, const struct call_ctx *c)
 {
-	FILE *f = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "r");
 	unsigned start = 1024;
+	const char *path;
+	char dir[128];
 
 	(void)s;
-	if (f != NULL) {
-		if (fscanf(f, "%u", &start) != 1)
-			start = 1024;
-		fclose(f);
+	if (c->addr == NULL)
+		return;
+	if (c->addr->sa_family == AF_UNIX) {
+		path = ((const struct sockaddr_un *)c->addr)->sun_path;
+		dir_of(path, dir, sizeof(dir));
+		if (strcmp(c->call, "connect") == 0 && access(dir, X_OK) == 0)
+			report_note("here: uid %u may not write to the socket file %s, and "
+				    "connect needs that.", (unsigned)geteuid(), path);
+		else
+			report_note("here: uid %u may not %s in %s: the directory's permissions "
+				    "deny it.", (unsigned)geteuid(), strcmp(c->call, "bind") == 0 ?
+				    "create a file" : "look up a name", dir);
+		return;
 	}
-	if (strcmp(c->call, "bind") == 0 && c->addr && c->addr->sa_family != AF_UNIX &&
-	    port_of(c->addr) < start)
+	sysctl_read("net/ipv4/ip_unprivileged_port_start", &start, 1);
+	if (strcmp(c->call, "bind") == 0 && port_of(c->addr) < start)
 		report_note("here: port %u is below %u (net.ipv4.ip_unprivileged_port_start) "
 			    "and this process runs without CAP_NET_BIND_SERVICE.",
 			    port_of(c->addr), start);
 }
 
-static void why_refused(struct session *s, const struct call_ctx *c)
+static void why_no_entry(struct session *s, const struct call_ctx *c)
 {
-	struct port_census pc;
-	struct kstate k;
-	char where[128];
-	int holder;
+	const char *path;
+	char dir[128];
+
+	if (c->addr == NULL || c->addr->sa_family != AF_UNIX)
+		return;
+	path = ((const struct sockaddr_un *)c->addr)->sun_path;
+	dir_of(path, dir, sizeof(dir));
+	if (strcmp(c->call, "bind") == 0)
+		report_note("here: the directory %s does not exist; bind creates the socket file, "
+			    "not its directories.", dir);
+	else
+		report_note("here: %s does not exist%s.", path, s->unix_dir ?
+			    " (relative paths live in sockrepl's private directory)" : "");
+}
+
+/* A listener with nothing queued that may not wait: O_NONBLOCK, or its SO_RCVTIMEO ran out. */
+static void why_would_block(struct session *s, const struct call_ctx *c)
+{
+	struct timeval tv = { 0, 0 };
+	socklen_t len = sizeof(tv);
+	int flags = fcntl(c->fd, F_GETFL);
+
+	if (strcmp(c->call, "connect") == 0) {
+		cause_connect_would_block(s, c);
+		return;
+	}
+	if (strcmp(c->call, "accept") != 0)
+		return;
+	if (flags != -1 && (flags & O_NONBLOCK))
+		report_note("here: no connection is waiting in fd %d's accept queue, and fd %d is "
+			    "non-blocking.", c->fd, c->fd);
+	else if (getsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &len) == 0 &&
+		 (tv.tv_sec || tv.tv_usec))
+		report_note("here: no connection arrived within fd %d's SO_RCVTIMEO (%ld.%03ld s), "
+			    "so accept stopped waiting.", c->fd, (long)tv.tv_sec,
+			    (long)tv.tv_usec / 1000);
+}
+
+/* bind to an address that is not this machine's; connect with no port to use. */
+static void why_addr_not_avail(struct session *s, const struct call_ctx *c)
+{
+	char peer[128];
 
 	if (c->addr == NULL)
 		return;
-	format_endpoint(where, sizeof(where), c->addr);
-	holder = session_fd_at(s, c->addr, c->fd, &k);
-	if (holder != -1 && k.api != API_LISTENING) {
-		report_note("here: fd %d of this session is bound to %s but is %s, not "
-			    "listening: call listen %d.", holder, where, api_state_name(k.api), holder);
-		return;
-	}
-	if (c->addr->sa_family == AF_UNIX) {
-		report_note("here: the file %s exists, but no socket listens on it (its listener "
-			    "was closed; the file stays).", where);
-		return;
-	}
-	census(port_of(c->addr), &pc);
-	report_note("here: nothing listens on %s%s.", where, pc.timewait ?
-		    "; only a closed connection in TIME-WAIT is left on that port, and TIME-WAIT "
-		    "answers no new connection" : "");
-}
-
-static void why_no_entry(struct session *s, const struct call_ctx *c)
-{
-	if (c->addr == NULL || c->addr->sa_family != AF_UNIX)
-		return;
-	report_note("here: %s does not exist%s.", ((const struct sockaddr_un *)c->addr)->sun_path,
-		    s->unix_dir ? " (relative paths live in sockrepl's private directory)" : "");
-}
-
-static void why_would_block(struct session *s, const struct call_ctx *c)
-{
-	struct kstate k;
-
-	(void)s;
-	if (strcmp(c->call, "accept") == 0 && kstate_read(c->fd, &k) && k.has_tcp)
-		report_note("here: the accept queue of fd %d is empty (%u/%u).", c->fd,
-			    k.queue_len, k.queue_max);
+	format_endpoint(peer, sizeof(peer), c->addr);
+	if (strcmp(c->call, "bind") == 0)
+		report_note("here: no interface of this machine has the address of %s.", peer);
+	else if (strcmp(c->call, "connect") == 0)
+		cause_no_local_port(s, c);
 }
 
 static void why_too_many_files(struct session *s, const struct call_ctx *c)
@@ -264,7 +234,12 @@ static void why_too_many_files(struct session *s, const struct call_ctx *c)
 			    (unsigned long long)lim.rlim_cur, s->nfds);
 }
 
-static void why_interrupted(struct session *s, const struct call_ctx *c)
+/*
+ * EINTR for any call: which signal, and that sockrepl's handler ran. Why the
+ * program saw EINTR (no SA_RESTART, a timeout, poll's own rule) is the note
+ * under the call line, which knows the call (signals.c).
+ */
+void why_interrupted(struct session *s, const struct call_ctx *c)
 {
 	(void)s;
 	(void)c;
@@ -272,8 +247,9 @@ static void why_interrupted(struct session *s, const struct call_ctx *c)
 		report_note("here: %s arrived during the call: sockrepl is ending, after it "
 			    "closes its sockets and removes its files.", strsignal(terminating));
 	else
-		report_note("here: SIGINT (Ctrl-C) arrived during the call; sockrepl's handler "
-			    "does not ask for restarts (no SA_RESTART), so the call returned EINTR.");
+		report_note("here: SIGINT (Ctrl-C) arrived while the call waited and "
+			    "sockrepl's handler ran; the note under the call line says what the "
+			    "kernel answered and why the program saw EINTR.");
 }
 
 static void why_connected(struct session *s, const struct call_ctx *c)
@@ -286,7 +262,8 @@ static void why_connected(struct session *s, const struct call_ctx *c)
 		return;
 	format_endpoint(where, sizeof(where), (struct sockaddr *)&k.peer);
 	if (k.api == API_LISTENING)
-		report_note("here: fd %d is listening.", c->fd);
+		report_note("here: fd %d is a listening TCP socket; Linux answers EISCONN, where "
+			    "POSIX lists EOPNOTSUPP (a listening Unix socket gives EINVAL).", c->fd);
 	else if (k.has_peer)
 		report_note("here: fd %d is already connected to %s.", c->fd, where);
 }
@@ -295,13 +272,30 @@ static const struct {
 	int err;
 	void (*why)(struct session *s, const struct call_ctx *c);
 } causes[] = {
-	{ EADDRINUSE, why_addr_in_use }, { EBADF, why_bad_fd },
+	{ EADDRINUSE, cause_addr_in_use }, { EBADF, why_bad_fd },
 	{ ENOTSOCK, why_not_socket }, { EINVAL, why_invalid },
 	{ EAFNOSUPPORT, why_invalid }, { EACCES, why_access },
-	{ ECONNREFUSED, why_refused }, { ENOENT, why_no_entry },
+	{ ECONNREFUSED, cause_refused }, { ENOENT, why_no_entry },
 	{ EAGAIN, why_would_block }, { EMFILE, why_too_many_files },
 	{ EINTR, why_interrupted }, { EISCONN, why_connected },
+	{ EADDRNOTAVAIL, why_addr_not_avail }, { ETIMEDOUT, cause_timed_out },
 };
+
+/* Set when a cause printed its own "try:", so the errno's general one is left out. */
+static bool own_try;
+
+/* A "try:" that fits the cause found, in place of the errno's general advice. */
+void cause_try(const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	report_note("try: %s", text);
+	own_try = true;
+}
 
 /* Calls that move or ask about data: their causes live in causes_data.c. */
 static bool is_data_call(const char *call)
@@ -317,13 +311,16 @@ static bool is_data_call(const char *call)
 	return false;
 }
 
-void explain_cause(struct session *s, const struct call_ctx *c, int err)
+/* The cause here, if the session can know it; true when it printed its own "try:". */
+bool explain_cause(struct session *s, const struct call_ctx *c, int err)
 {
+	own_try = false;
 	if (is_data_call(c->call)) {
 		explain_data_cause(s, c, err);
-		return;
+		return own_try;
 	}
 	for (size_t i = 0; i < sizeof(causes) / sizeof(causes[0]); i++)
 		if (causes[i].err == err)
 			causes[i].why(s, c);
+	return own_try;
 }

@@ -159,16 +159,6 @@ static void why_would_block(struct session *s, const struct call_ctx *c)
 			    (long)tv.tv_usec);
 }
 
-static void why_interrupted(struct session *s, const struct call_ctx *c)
-{
-	(void)s;
-	(void)c;
-	if (!terminating)
-		report_note("here: SIGINT (Ctrl-C) arrived while the call waited and "
-			    "sockrepl's handler ran; the note under the call line says what the "
-			    "kernel answered and why the program saw EINTR.");
-}
-
 /* EINVAL and EAFNOSUPPORT from sendto, EINVAL from recv: the socket's kind. */
 static void why_wrong_kind(struct session *s, const struct call_ctx *c)
 {

@@ -60,8 +60,9 @@ const struct cmd_entry cmd_accept_entry = {
 		"returns a new fd for it; the listener goes on listening. With an empty\n"
 		"queue a blocking listener waits (Ctrl-C interrupts: EINTR; SO_RCVTIMEO\n"
 		"bounds the wait: EAGAIN), a non-blocking one fails at once with EAGAIN.\n"
-		"On a socket that is not listening it fails at once (EINVAL). Without FD:\n"
-		"the newest listener.",
+		"On a socket that is not listening it fails at once (EINVAL). A connection\n"
+		"reset while it waited in the queue is still returned on Linux. Without\n"
+		"FD: the newest listener.",
 	.min_args = 0,
 	.max_args = 1,
 	.exec = cmd_accept_exec,
@@ -82,8 +83,10 @@ const struct cmd_entry cmd_connect_entry = {
 	.about = "Connects a TCP socket to ADDR PORT (or ADDR:PORT, [V6ADDR]:PORT, @FD): the\n"
 		"kernel picks a free local port if the socket is not bound, sends a SYN and\n"
 		"waits for the three-way handshake. A non-blocking socket returns at once\n"
-		"with EINPROGRESS while the handshake goes on. Without FD: the newest socket\n"
-		"that is neither listening nor connected.",
+		"with EINPROGRESS while the handshake goes on. On Linux a socket whose\n"
+		"connect failed may connect again (POSIX says: make a new one). A Unix\n"
+		"stream socket connects to a path. Without FD: the newest socket that is\n"
+		"neither listening nor connected.",
 	.min_args = 1,
 	.max_args = 3,
 	.exec = cmd_connect_exec,

@@ -138,9 +138,12 @@ const struct cmd_entry cmd_close_entry = {
 	.usage = "[FD]",
 	.summary = "close a socket",
 	.syscall = "close",
-	.about = "Releases the fd; the socket goes away once no fd refers to it. A\n"
-		"connection closed first on this side waits in TIME-WAIT for a minute,\n"
-		"which keeps its port busy. Without FD: the current socket.",
+	.about = "Releases the fd; the socket goes away once no fd refers to it. The side\n"
+		"that closes a connection first keeps it in TIME-WAIT for 60 s, a fixed\n"
+		"value in Linux (RFC 793 says twice the maximum segment lifetime): it\n"
+		"answers a retransmitted FIN with the last ACK again, and keeps the port\n"
+		"busy. Closing with unread data, or with SO_LINGER on 0, sends RST instead\n"
+		"and leaves no TIME-WAIT. Without FD: the current socket.",
 	.min_args = 0,
 	.max_args = 1,
 	.exec = cmd_close_exec,

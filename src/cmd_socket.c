@@ -112,7 +112,11 @@ const struct cmd_entry cmd_bind_entry = {
 
 /* ---- listen [FD] [BACKLOG] --------------------------------------------- */
 
-/* After a successful listen: what limit the kernel really applies, and why. */
+/*
+ * After a successful listen: what limit the kernel really applies, and what
+ * a full queue does to a handshake (net.ipv4.tcp_abort_on_overflow, read
+ * from this kernel).
+ */
 static void note_backlog(const struct call_ctx *c)
 {
 	const struct kstate *k = c->after;
@@ -125,8 +129,9 @@ static void note_backlog(const struct call_ctx *c)
 			    "huge unsigned number)" : "");
 	else
 		report_note("note: Linux lets backlog + 1 = %lu finished connections wait "
-			    "for accept; when that many wait, new SYNs are dropped.",
-			    (unsigned long)k->queue_max + 1);
+			    "for accept; when that many wait, new SYNs are dropped, and a "
+			    "handshake's final ACK is %s.", (unsigned long)k->queue_max + 1,
+			    final_ack_on_overflow());
 }
 
 static enum cmd_status cmd_listen_exec(struct session *s, const struct cmd_args *a)

@@ -52,8 +52,7 @@ void explain_failure(struct session *s, const struct call_ctx *c, int err)
 	else
 		report_note("%s: %s. %s(2) does not list this error; see its man page.",
 			    errno_name(err), strerror(err), c->call);
-	explain_cause(s, c, err);
-	if (text != NULL && text->try[0] != '\0')
+	if (!explain_cause(s, c, err) && text != NULL && text->try[0] != '\0')
 		report_note("try: %s", text->try);
 }
 

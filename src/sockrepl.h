@@ -242,11 +242,30 @@ bool explain_errno(int err);
 
 /* ---- causes.c: why a call failed here ----------------------------------- */
 
-void explain_cause(struct session *s, const struct call_ctx *c, int err);
+bool explain_cause(struct session *s, const struct call_ctx *c, int err);
+void cause_try(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 unsigned port_of(const struct sockaddr *sa);
 bool same_place(const struct sockaddr_storage *have, const struct sockaddr *want);
 int session_fd_at(const struct session *s, const struct sockaddr *sa, int except,
 		  struct kstate *k);
+void why_interrupted(struct session *s, const struct call_ctx *c);
+
+/* ---- causes_port.c: who holds an address, or why nothing answers there ---- */
+
+void cause_addr_in_use(struct session *s, const struct call_ctx *c);
+void cause_refused(struct session *s, const struct call_ctx *c);
+void cause_no_free_port(const char *asked);
+
+/* ---- causes_connect.c: why a connect got no answer or no port ------------- */
+
+void cause_timed_out(struct session *s, const struct call_ctx *c);
+void cause_connect_would_block(struct session *s, const struct call_ctx *c);
+void cause_no_local_port(struct session *s, const struct call_ctx *c);
+const char *final_ack_on_overflow(void);
+
+/* ---- sysctl.c: the kernel's tunables ------------------------------------ */
+
+bool sysctl_read(const char *name, unsigned *values, int n);
 
 /* ---- causes_data.c: why a data call failed here ---------------------------- */
 
@@ -333,6 +352,7 @@ bool unix_path_resolve(struct session *s, const char *typed, struct sockaddr_sto
 		       socklen_t *len);
 void unix_path_created(struct session *s, const struct sockaddr *sa);
 void unix_paths_cleanup(struct session *s);
+bool unix_path_socket(const char *path, unsigned *inode, bool *listening);
 
 /* ---- lesson.c: lessons, guided or as scripts ---------------------------- */
 

@@ -102,3 +102,33 @@ void unix_paths_cleanup(struct session *s)
 		s->unix_dir = NULL;
 	}
 }
+
+/*
+ * The socket bound to `path`, from the kernel's list of Unix sockets
+ * (/proc/net/unix, as ss -x reads it): its inode, and whether it listens
+ * (the __SO_ACCEPTCON flag). False when no socket is bound there: the file
+ * is left over, or is not a socket's.
+ */
+bool unix_path_socket(const char *path, unsigned *inode, bool *listening)
+{
+	FILE *f = fopen("/proc/net/unix", "r");
+	char line[512];
+	bool found = false;
+
+	if (f == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		unsigned flags, ino;
+		int at = 0;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(line, "%*s %*x %*x %x %*x %*x %u %n", &flags, &ino, &at) == 2 && at > 0 &&
+		    strcmp(line + at, path) == 0) {
+			*inode = ino;
+			*listening = (flags & 0x10000) != 0;
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}

@@ -1,19 +1,7 @@
 #!/usr/bin/env bats
 # bind [FD] ADDR PORT, ADDR:PORT, [V6]:PORT, @FD
 
-load test_helper
-
-teardown() {
-	if [ -n "${PUBLIC_DIR:-}" ]; then rm -rf "$PUBLIC_DIR"; fi
-}
-
-# public_copy: a copy of sockrepl in a world-readable directory, for another
-# user (the checkout may be private).
-public_copy() {
-	PUBLIC_DIR=$(mktemp -d /tmp/sockrepl-test.XXXXXX)
-	chmod 755 "$PUBLIC_DIR"
-	cp "$SOCKREPL" "$PUBLIC_DIR/sockrepl"
-}
+load atlas_helper
 
 # as_nobody ARGS...: run the public copy as uid 65534, without capabilities.
 as_nobody() {
@@ -89,7 +77,7 @@ as_nobody() {
 @test "an IPv4 address on an IPv6 socket: the kernel refuses, and says why" {
 	run sockrepl --no-echo <<<$'socket inet6\nbind 127.0.0.1 0\nexpect EINVAL'
 	assert_success
-	assert_line '  here: fd 3 is an IPv6 socket but the address is IPv4.'
+	assert_line '  here: fd 3 is an IPv6 socket but the address is IPv4: a 16-byte sockaddr_in, shorter than the 28-byte sockaddr_in6 it needs, and Linux checks the length before the family.'
 }
 
 @test "binding a port below 1024 as an unprivileged user fails with EACCES" {

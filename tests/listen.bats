@@ -10,7 +10,7 @@ somaxconn() { cat /proc/sys/net/core/somaxconn; }
 	assert_success
 	assert_line 'listen(3, 2) = 0'
 	assert_line --regexp '^fd 3: LISTENING on 127\.0\.0\.1:[0-9]+ · TCP LISTEN · accept queue: 0 waiting \(backlog 2: up to 3 may wait\)$'
-	assert_line '  note: Linux lets backlog + 1 = 3 finished connections wait for accept; when that many wait, new SYNs are dropped.'
+	assert_line '  note: Linux lets backlog + 1 = 3 finished connections wait for accept; when that many wait, new SYNs are dropped, and a handshake'"'"'s final ACK is dropped too (net.ipv4.tcp_abort_on_overflow = 0).'
 }
 
 @test "listen without a backlog uses the chapter's 1" {
@@ -45,7 +45,7 @@ somaxconn() { cat /proc/sys/net/core/somaxconn; }
 	run sockrepl --no-echo <<<$'socket udp\nbind 127.0.0.1 0\nlisten\nexpect EOPNOTSUPP'
 	assert_success
 	assert_line 'listen(3, 1) = -1 EOPNOTSUPP (Operation not supported)'
-	assert_line --partial 'only stream sockets (TCP) accept connections'
+	assert_line --partial 'only stream sockets (TCP, Unix stream) accept connections'
 }
 
 @test "listen on a connected socket fails with EINVAL and shows its state" {

@@ -45,7 +45,7 @@ setup() {
 @test "the file outlives the socket: rebinding fails with EADDRINUSE until unlink" {
 	run sockrepl --no-echo <<<$'socket unix\nbind s.sock\nclose\nsocket unix\nbind s.sock\nexpect EADDRINUSE\nunlink s.sock\nbind s.sock\nexpect ok\nunlink missing.sock\nexpect ENOENT'
 	assert_success
-	assert_line --partial 'already exists (a socket file stays after close until someone unlinks it)'
+	assert_line --partial 'is left from a socket that was closed: no socket is bound to it, but the file stays until someone unlinks it.'
 	assert_line --regexp '^unlink\(".*/s\.sock"\) = 0$'
 }
 
@@ -53,7 +53,7 @@ setup() {
 	run sockrepl --no-echo <<<$'socket unix\nconnect nobody.sock\nexpect ENOENT\nsocket unix\nbind old.sock\nclose 4\nconnect 3 old.sock\nexpect ECONNREFUSED'
 	assert_success
 	assert_line --regexp '^  here: .*/nobody\.sock does not exist'
-	assert_line --partial 'exists, but no socket listens on it'
+	assert_line --partial 'is left from a socket that was closed: the file stays, but no socket is bound to it.'
 }
 
 @test "Unix datagram sockets send to a path" {
