@@ -37,9 +37,19 @@ build-deps:
 run: sockrepl
 	./sockrepl
 
-check: sockrepl
+check: sockrepl build/ppoll/sockrepl
 	@tests/need-tools check
 	bats tests
+
+# sockrepl as built for an architecture without a poll system call (arm64,
+# riscv64), where glibc's poll() is ppoll: tests/strace.bats checks its lines.
+PPOLL_OBJS := $(SRCS:src/%.c=build/ppoll/%.o)
+build/ppoll/%.o: src/%.c | build-deps
+	@mkdir -p build/ppoll
+	$(CC) $(WARN) -DSOCKREPL_PPOLL -O0 -g -MMD -MP -c -o $@ $<
+build/ppoll/sockrepl: $(PPOLL_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(PPOLL_OBJS) $(LDLIBS)
+-include $(PPOLL_OBJS:.o=.d)
 
 # The binary finds its lessons in ../share/sockrepl/lessons beside its bin/.
 install: sockrepl

@@ -238,12 +238,39 @@ void cause_addr_in_use(struct session *s, const struct call_ctx *c)
 
 /* ---- connect: ECONNREFUSED ------------------------------------------------------ */
 
-static void why_path_refused(const char *path)
+/*
+ * An abstract name (sun_path starting with NUL) has no file: /proc/net/unix
+ * lists it as @name, and an unused one is refused, where a missing file
+ * gives ENOENT.
+ */
+static void why_abstract_refused(const struct sockaddr_un *un)
 {
+	char listed[sizeof(un->sun_path) + 1], shown[ENDPOINT_SIZE];
+	unsigned inode;
+	bool listening;
+
+	snprintf(listed, sizeof(listed), "@%.*s", (int)sizeof(un->sun_path) - 1, un->sun_path + 1);
+	format_endpoint(shown, sizeof(shown), (const struct sockaddr *)un);
+	if (unix_path_socket(listed, &inode, &listening))
+		report_note("here: a socket holds the abstract name %s, but it does not listen.",
+			    shown);
+	else
+		report_note("here: no socket holds the abstract name %s (an abstract name has no "
+			    "file, so an unused one is refused, not ENOENT).", shown);
+	cause_try("a server must bind the name and listen first.");
+}
+
+static void why_path_refused(const struct sockaddr_un *un)
+{
+	const char *path = un->sun_path;
 	struct stat st;
 	unsigned inode;
 	bool listening;
 
+	if (path[0] == '\0') {
+		why_abstract_refused(un);
+		return;
+	}
 	if (unix_path_socket(path, &inode, &listening))
 		report_note("here: a socket is bound to %s, but it does not listen.", path);
 	else if (stat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
@@ -272,7 +299,7 @@ void cause_refused(struct session *s, const struct call_ctx *c)
 		return;
 	}
 	if (c->addr->sa_family == AF_UNIX) {
-		why_path_refused(((const struct sockaddr_un *)c->addr)->sun_path);
+		why_path_refused((const struct sockaddr_un *)c->addr);
 		return;
 	}
 	census(port_of(c->addr), &pc);

@@ -84,7 +84,8 @@ static const char *const queue_meanings[ROW_KINDS] = {
 		"on a connection, bytes received but not read yet / bytes written but not yet\n"
 		"acknowledged; a SYN or FIN counts one in either (it takes a sequence number).\n"
 		"TIME-WAIT rows belong to no process: the side that closed first keeps them for\n"
-		"60 s, so late packets of the old connection find no new one.",
+		"60 s, so late packets of the old connection find no new one. Nor do the rows\n"
+		"of a connection closed while its FIN exchange goes on (FIN-WAIT, LAST-ACK).",
 	[ROW_UDP] = "udp: Recv-Q/Send-Q are the kernel memory the datagrams take, not bytes.",
 	[ROW_UNIX] = "u_str, u_dgr: on a LISTEN row, connections waiting for accept / the backlog;\n"
 		"otherwise bytes not read yet (u_dgr: the next datagram's size only) / the\n"

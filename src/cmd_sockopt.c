@@ -35,7 +35,8 @@ static const struct sockopt {
 	{ "SO_REUSEADDR", SOL_SOCKET, SO_REUSEADDR, "SOL_SOCKET", "SO_REUSEADDR", OPT_BOOL,
 	  "bind may reuse a port whose old connections are still in TIME-WAIT", false },
 	{ "SO_REUSEPORT", SOL_SOCKET, SO_REUSEPORT, "SOL_SOCKET", "SO_REUSEPORT", OPT_BOOL,
-	  "several sockets (all with this option) may bind the same address and port", false },
+	  "several sockets of the same user (all with this option) may bind the same "
+	  "address and port; the kernel spreads new connections across them", false },
 	{ "SO_KEEPALIVE", SOL_SOCKET, SO_KEEPALIVE, "SOL_SOCKET", "SO_KEEPALIVE", OPT_BOOL,
 	  "probe an idle connection now and then, to notice a peer that vanished", false },
 	{ "SO_BROADCAST", SOL_SOCKET, SO_BROADCAST, "SOL_SOCKET", "SO_BROADCAST", OPT_BOOL,

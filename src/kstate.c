@@ -403,7 +403,7 @@ static void describe_endpoints(const struct kstate *k, char *out, size_t size)
 /* sk_shutdown bits in words; receiving is also shut by the peer's FIN. */
 static const char *const shutdown_words[] = {
 	"", "recv returns 0 when empty (the peer's FIN, or shutdown rd)",
-	"no more sending (FIN sent)", "both directions shut",
+	"no more sending (the FIN follows any data still queued)", "both directions shut",
 };
 
 /* Unix sends no FIN: one end's shutdown (or close) sets the bits of both ends. */
@@ -425,6 +425,10 @@ static const char *shutdown_text(const struct kstate *k)
 		return unix_shutdown_words[k->shutdown & 3];
 	if (k->protocol == IPPROTO_UDP)
 		return udp_shutdown_words[k->shutdown & 3];
+	/* Once the peer acknowledged our FIN, nothing of ours is queued any more. */
+	if ((k->shutdown & 3) == 2 && k->has_tcp &&
+	    (k->tcp_state == TCP_FIN_WAIT2 || k->tcp_state == TCP_TIME_WAIT))
+		return "no more sending (FIN sent and acknowledged)";
 	return shutdown_words[k->shutdown & 3];
 }
 

@@ -117,7 +117,7 @@ bool unix_path_socket(const char *path, unsigned *inode, bool *listening)
 
 	if (f == NULL)
 		return false;
-	while (!found && fgets(line, sizeof(line), f) != NULL) {
+	while (path[0] != '\0' && !found && fgets(line, sizeof(line), f) != NULL) {
 		unsigned flags, ino;
 		int at = 0;
 

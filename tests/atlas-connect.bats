@@ -130,6 +130,28 @@ FULL_QUEUE=$'socket\nbind 127.0.0.1 0\nlisten 0\nsocket\nconnect @3\nsocket'
 	assert_line "  here: a socket is bound to $BATS_TEST_TMPDIR/bound.sock, but it does not listen."
 }
 
+@test "atlas: connect ECONNREFUSED - no socket holds the abstract name" {
+	SCRIPT_TEXT=$'socket unix\nconnect @"sockrepl-atlas-'"$$"$'"'
+	repl
+	assert_line --regexp '^connect\(3, \{sa_family=AF_UNIX, sun_path=@"sockrepl-atlas-[0-9]+"\}, [0-9]+\) = -1 ECONNREFUSED '
+	assert_line --regexp '^  here: no socket holds the abstract name @"sockrepl-atlas-[0-9]+" \(an abstract name has no file, so an unused one is refused, not ENOENT\)\.$'
+	assert_line '  try: a server must bind the name and listen first.'
+}
+
+@test "atlas: connect ECONNREFUSED - another process holds the abstract name but does not listen" {
+	name="sockrepl-atlas-$$"
+	/usr/bin/python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind("\0" + sys.argv[1])
+time.sleep(15)' "$name" 3>&- &
+	peer=$!
+	for _ in $(seq 50); do grep -q "@$name\$" /proc/net/unix && break; sleep 0.1; done
+	SCRIPT_TEXT=$'socket unix\nconnect @"'"$name"$'"'
+	repl
+	kill "$peer"
+	assert_line --regexp '^connect\(3, .*\) = -1 ECONNREFUSED '
+	assert_line "  here: a socket holds the abstract name @\"$name\", but it does not listen."
+}
+
 @test "atlas: connect EINPROGRESS - a non-blocking connect returns while the handshake goes on" {
 	SCRIPT_TEXT=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nnonblock on\nconnect @3'
 	repl

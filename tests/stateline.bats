@@ -251,8 +251,8 @@ arrow() {
 	assert_success
 	line=$(grep '^fd 4: HALF-CLOSED' <<<"$output" | head -n 1)
 	[[ "$line" == *"TCP FIN-WAIT-1 · Recv-Q 0 · Send-Q 1 (the FIN, not yet acknowledged) · "* ||
-	   "$line" == *"TCP FIN-WAIT-2 · no more sending (FIN sent)"* ]]
-	assert_line --regexp '^fd 4: HALF-CLOSED .* · TCP FIN-WAIT-2 · no more sending \(FIN sent\)$'
+	   "$line" == *"TCP FIN-WAIT-2 · no more sending (FIN sent and acknowledged)"* ]]
+	assert_line --regexp '^fd 4: HALF-CLOSED .* · TCP FIN-WAIT-2 · no more sending \(FIN sent and acknowledged\)$'
 }
 
 @test "bytes still unread after the connection ended are shown, and recv reads them" {

@@ -318,10 +318,10 @@ find_traced() {
 
 # use_ppoll_build: sockrepl built as for an architecture without a poll
 # system call (arm64, riscv64), where glibc's poll() is ppoll; trace ppoll too.
+# make check builds it beforehand (build/ppoll/sockrepl), up to date.
 use_ppoll_build() {
-	cc -std=c11 -D_GNU_SOURCE -DSOCKREPL_PPOLL -O0 -o "$BATS_TEST_TMPDIR/sockrepl-ppoll" \
-		"$REPO_ROOT"/src/*.c -lreadline -lpthread
-	SOCKREPL="$BATS_TEST_TMPDIR/sockrepl-ppoll"
+	make -s -C "$REPO_ROOT" build/ppoll/sockrepl >/dev/null
+	SOCKREPL="$REPO_ROOT/build/ppoll/sockrepl"
 	CALLS="$CALLS|ppoll"
 }
 
