@@ -4,6 +4,10 @@
 
 load test_helper
 
+# 60 replays side by side: an ASan build (make asan) needs more than the
+# default 30 s on a 2-core machine; each replay is bounded by its own timeout.
+BATS_TEST_TIMEOUT=120
+
 # replay_all ROUNDS : replay every lesson ROUNDS times in a row into
 # $REPLAYS/NAME.ROUND (status in NAME.ROUND.status). The lessons run side by
 # side, each lesson's rounds one after the other (lesson 01 binds port 6789).
