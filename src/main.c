@@ -2,6 +2,7 @@
  * main.c - options, start-up, the read-run loop, and a clean exit.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,26 @@ static int parse_options(struct session *s, struct options *o, int argc, char **
 }
 
 /*
+ * Open /dev/null on any of fds 0-2 that was closed at start (sockrepl >&-),
+ * as careful daemons do: otherwise the first socket would become fd 1 or 2,
+ * and the REPL's own output would go to the peer over the network.
+ */
+static void ensure_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int null;
+
+		if (fcntl(fd, F_GETFD) != -1)
+			continue;
+		null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (null != -1 && null != fd) {	/* lower fds are open: null == fd */
+			dup2(null, fd);
+			close(null);
+		}
+	}
+}
+
+/*
  * Close every fd inherited above 2 (a test runner's, an IDE's), so the
  * learner's first socket is fd 3, as in every tutorial.
  */
@@ -142,6 +163,7 @@ int main(int argc, char **argv)
 	struct session s;
 	int status;
 
+	ensure_std_fds();
 	close_inherited_fds();
 	session_init(&s);
 	s.interactive = isatty(STDIN_FILENO);

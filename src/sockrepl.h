@@ -420,7 +420,7 @@ const char *color(enum color_role role);
 /* ---- signals.c: Ctrl-C interrupts a blocking call --------------------- */
 
 extern volatile sig_atomic_t interrupted;	/* set by SIGINT (or SIGTERM/SIGHUP) */
-extern volatile sig_atomic_t terminating;	/* set by SIGTERM/SIGHUP: end the session */
+extern volatile sig_atomic_t terminating;	/* set by SIGTERM, SIGHUP, SIGQUIT...: end the session */
 void signals_init(void);
 const char *interrupted_return(const struct call_ctx *c, char *out, size_t size);
 void note_interruption(const struct call_ctx *c);

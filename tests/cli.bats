@@ -67,6 +67,24 @@ load test_helper
 	assert_line 'socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3'
 }
 
+@test "started with stdout closed, the first socket is still fd 3 and no output goes to it" {
+	# Without /dev/null on fd 1 the socket would be fd 1: close 3 would fail.
+	run bash -c 'exec timeout 15 "$1" --no-echo >&- 2>"$2" <<<$'"'"'socket udp\nclose 3\nexpect ok'"'"'' - "$SOCKREPL" "$BATS_TEST_TMPDIR/err"
+	assert_success
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output ""
+}
+
+@test "started with stderr or stdin closed, the first socket is still fd 3" {
+	run bash -c 'exec timeout 15 "$1" --no-echo 2>&- <<<socket' - "$SOCKREPL"
+	assert_success
+	assert_line 'socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3'
+	printf 'socket\n' >"$BATS_TEST_TMPDIR/script"
+	run bash -c 'exec timeout 15 "$1" --no-echo --replay "$2" <&-' - "$SOCKREPL" "$BATS_TEST_TMPDIR/script"
+	assert_success
+	assert_line 'socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3'
+}
+
 @test "SIGPIPE does not kill the REPL when its output pipe has no reader" {
 	# stdout is a pipe whose read end is already closed: every write raises SIGPIPE.
 	run timeout 15 perl -e 'pipe(my $r, my $w) or die; close $r;
