@@ -2,6 +2,7 @@
  * main.c - options, start-up, the read-run loop, and a clean exit.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +32,9 @@ static const char usage_text[] =
 	"  --version      show the version\n"
 	"\n"
 	"Exit status: 0 at end of input or quit; 1 if an expect failed, a line could\n"
-	"not be parsed, or (with -e) a call failed; 2 for a bad option.\n";
+	"not be parsed, (with -e) a call failed, or the output could not be written;\n"
+	"2 for a bad option; 128+N when signal N ended the session (its sockets and\n"
+	"files cleaned up first).\n";
 
 /* What the command line asked for, beyond the session's own flags. */
 struct options {
@@ -157,7 +160,27 @@ static bool replay_from(struct session *s, const char *path)
 	return true;
 }
 
-int main(int argc, char **argv)
+/*
+ * Output that could not be written (a full disk, a reader that went away)
+ * is said once, on stderr, and makes the exit status 1 if it was 0: a
+ * transcript cut short must not look complete.
+ */
+static int check_output(int status)
+{
+	int err = fflush(stdout) == EOF ? errno : 0;
+
+	if (err == 0 && !ferror(stdout))
+		return status;
+	if (err != 0)
+		fprintf(stderr, "sockrepl: writing to standard output failed: %s (%s); the output "
+			"is incomplete\n", strerror(err), errno_name(err));
+	else
+		fprintf(stderr, "sockrepl: part of the output could not be written to standard "
+			"output\n");
+	return status != 0 ? status : 1;
+}
+
+static int run(int argc, char **argv)
 {
 	struct options o = { 0 };
 	struct session s;
@@ -193,6 +216,10 @@ int main(int argc, char **argv)
 	unix_paths_cleanup(&s);
 	session_end(&s);
 	input_done(&s);
-	fflush(stdout);
 	return terminating ? 128 + terminating : s.status;
+}
+
+int main(int argc, char **argv)
+{
+	return check_output(run(argc, argv));	/* which flushes stdout */
 }

@@ -89,5 +89,19 @@ load test_helper
 	# stdout is a pipe whose read end is already closed: every write raises SIGPIPE.
 	run timeout 15 perl -e 'pipe(my $r, my $w) or die; close $r;
 		open(STDOUT, ">&", $w) or die; exec @ARGV' "$SOCKREPL" --no-echo <<<$'socket\nsocket'
-	assert_success
+	# not 141 (killed by SIGPIPE): it ran to the end, and says the output is lost
+	assert_failure 1
+	assert_output 'sockrepl: writing to standard output failed: Broken pipe (EPIPE); the output is incomplete'
+}
+
+@test "output to a full disk is said once on stderr, with exit status 1" {
+	run bash -c 'exec timeout 15 "$1" --no-echo >/dev/full <<<$'"'"'socket\nsocket'"'"'' - "$SOCKREPL"
+	assert_failure 1
+	assert_output 'sockrepl: writing to standard output failed: No space left on device (ENOSPC); the output is incomplete'
+	run bash -c 'exec timeout 15 "$1" --help >/dev/full' - "$SOCKREPL"
+	assert_failure 1
+	run bash -c 'exec timeout 15 "$1" --no-echo >/dev/full <<<"say hi"' - "$SOCKREPL"
+	assert_failure 1
+	assert_output --partial 'sockrepl: '
+	assert_equal "${#lines[@]}" 1
 }
