@@ -219,7 +219,33 @@ static int run(int argc, char **argv)
 	return terminating ? 128 + terminating : s.status;
 }
 
+/* Which of fds 0-2 are terminals, as bits (1 << fd). */
+static int terminals(void)
+{
+	int bits = 0;
+
+	for (int fd = 0; fd <= 2; fd++)
+		bits |= isatty(fd) << fd;
+	return bits;
+}
+
+/*
+ * When the terminal went away (a closed window, a killed tmux), the shell
+ * that owned it sends its jobs SIGHUP and SIGCONT while sockrepl is ending.
+ * A SIGCONT discards a pending SIGSTOP, and LeakSanitizer's exit-time check
+ * stops the process with one (PTRACE_ATTACH): if the SIGCONT comes between,
+ * its tracer waits forever and the process spins, orphaned, at full CPU.
+ * So after a hang-up sockrepl leaves by _exit, past the atexit handlers:
+ * its sockets and files are cleaned up and its output flushed already, and
+ * nobody is left to read a leak report. A hung-up terminal answers isatty
+ * with EIO, so it no longer counts as one.
+ */
 int main(int argc, char **argv)
 {
-	return check_output(run(argc, argv));	/* which flushes stdout */
+	int ttys = terminals();
+	int status = check_output(run(argc, argv));	/* which flushes stdout */
+
+	if ((terminals() & ttys) != ttys)
+		_exit(status);
+	return status;
 }
