@@ -210,6 +210,21 @@ static bool arity_ok(struct session *s, const struct cmd_entry *cmd, int nargs)
 }
 
 /*
+ * Cut the line's end: its newline, and a carriage return before it (a
+ * script saved with CRLF line ends runs as well). A carriage return left
+ * inside the line is refused by cmd_parse_line, never taken as an end:
+ * `send hello<CR>world` would otherwise send "hello" and drop the rest.
+ */
+static void end_line(char *line)
+{
+	size_t n = strcspn(line, "\n");
+
+	line[n] = '\0';
+	if (n > 0 && line[n - 1] == '\r')
+		line[n - 1] = '\0';
+}
+
+/*
  * Turn one line into a command and its arguments, without running it: NULL
  * for a comment or a blank line (*status CMD_OK) or a line that does not
  * parse (*status CMD_USAGE, reported). The line is cut up in place. In a
@@ -225,7 +240,7 @@ const struct cmd_entry *cmd_parse_line(struct session *s, char *line, struct cmd
 	int nargs;
 
 	*status = CMD_OK;
-	line[strcspn(line, "\r\n")] = '\0';	/* CRLF scripts run as well */
+	end_line(line);
 	start = skip_blanks(line);
 	if (*start == '\0' || *start == '#')
 		return NULL;
@@ -235,6 +250,11 @@ const struct cmd_entry *cmd_parse_line(struct session *s, char *line, struct cmd
 	if (s->echo && (cmd == NULL || !cmd->narrates))
 		echo_line(s, line);
 	*status = CMD_USAGE;
+	if (strchr(line, '\r') != NULL) {
+		report_error(s, "the line holds a carriage return (at byte %zu): ignored; write \\r "
+			     "to send one", (size_t)(strchr(line, '\r') - line) + 1);
+		return NULL;
+	}
 	if (cmd == NULL)
 		return cmd_find(s, name);
 	if (cmd != &cmd_record_entry)

@@ -18,7 +18,8 @@
 static enum cmd_status cmd_say_exec(struct session *s, const struct cmd_args *a)
 {
 	(void)s;
-	printf("%s\n", a->rest);
+	put_escaped(a->rest, stdout);	/* as an error line quoting it would */
+	putchar('\n');
 	return CMD_OK;
 }
 
@@ -26,8 +27,9 @@ const struct cmd_entry cmd_say_entry = {
 	.name = "say",
 	.usage = "[TEXT]",
 	.summary = "print a line of narration (for lessons)",
-	.about = "Prints TEXT as it is (an empty line without TEXT). Lessons use it to\n"
-		"narrate each step; in a script the say line itself is not echoed.",
+	.about = "Prints TEXT as it is (an empty line without TEXT), control characters\n"
+		"as \\ooo escapes. Lessons use it to narrate each step; in a script the\n"
+		"say line itself is not echoed.",
 	.min_args = 0,
 	.max_args = -1,
 	.exec = cmd_say_exec,

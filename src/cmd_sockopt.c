@@ -77,6 +77,7 @@ union opt_value {
 struct opt_call {
 	const struct sockopt *o;
 	union opt_value v;
+	const char *rounded;	/* SECONDS as typed, when a timeval could not hold it exactly */
 };
 
 static socklen_t value_size(enum opt_kind kind)
@@ -105,9 +106,30 @@ static const struct sockopt *find_sockopt(struct session *s, const char *typed)
 	return NULL;
 }
 
-/* Parse VALUE words for the option's kind. */
+/*
+ * SECONDS as a struct timeval, to the nearest microsecond (0.9999999 is
+ * 1.000000: a tv_usec of 1000000 would be EDOM); a time above 0 that rounds
+ * to 0 becomes 1 us, since 0 means wait forever. True if it was rounded.
+ */
+static bool to_timeval(double secs, struct timeval *tv)
+{
+	double us = secs * 1e6;
+	long long whole = (long long)(us + 0.5);
+	double off = (double)whole - us, slack = 1e-6 + us * 1e-15;	/* a double's own error */
+	bool rounded = off > slack || off < -slack;
+
+	if (whole == 0 && secs > 0) {
+		whole = 1;
+		rounded = true;
+	}
+	tv->tv_sec = (time_t)(whole / 1000000);
+	tv->tv_usec = (suseconds_t)(whole % 1000000);
+	return rounded;
+}
+
+/* Parse VALUE words for the option's kind; *rounded: a time was rounded to a timeval. */
 static bool parse_value(struct session *s, const struct sockopt *o, int argc, char **argv,
-			union opt_value *v)
+			union opt_value *v, bool *rounded)
 {
 	bool on = argc > 0 && (strcasecmp(argv[0], "on") == 0 || strcmp(argv[0], "1") == 0);
 	bool off = argc > 0 && (strcasecmp(argv[0], "off") == 0 || strcmp(argv[0], "0") == 0);
@@ -116,6 +138,7 @@ static bool parse_value(struct session *s, const struct sockopt *o, int argc, ch
 	double secs;
 
 	memset(v, 0, sizeof(*v));
+	*rounded = false;
 	switch (o->kind) {
 	case OPT_BOOL:
 		if (argc == 1 && (on || off)) {
@@ -149,8 +172,7 @@ static bool parse_value(struct session *s, const struct sockopt *o, int argc, ch
 	case OPT_TIMEVAL:
 		secs = argc == 1 ? strtod(argv[0], &end) : -1;
 		if (argc == 1 && *end == '\0' && end != argv[0] && secs >= 0 && secs < 1e9) {
-			v->tv.tv_sec = (time_t)secs;
-			v->tv.tv_usec = (suseconds_t)((secs - (double)v->tv.tv_sec) * 1e6 + 0.5);
+			*rounded = to_timeval(secs, &v->tv);
 			return true;
 		}
 		report_error(s, "%s takes SECONDS, such as 2 or 0.5 (0: wait forever)", o->name);
@@ -260,6 +282,12 @@ static void note_set(const struct call_ctx *c)
 	socklen_t len = value_size(oc->o->kind);
 
 	note_value(c);
+	if (oc->rounded != NULL)
+		report_note("%s s is finer than a struct timeval's microseconds: sockrepl passed "
+			    "the nearest%s, %ld.%06ld s.", oc->rounded,
+			    oc->v.tv.tv_sec == 0 && oc->v.tv.tv_usec == 1 ?
+			    " above 0 (0 would mean wait forever)" : "",
+			    (long)oc->v.tv.tv_sec, (long)oc->v.tv.tv_usec);
 	if (oc->o->kind != OPT_INT ||
 	    getsockopt(c->fd, oc->o->level, oc->o->optname, &now, &len) == -1)
 		return;
@@ -311,6 +339,7 @@ static enum cmd_status cmd_setsockopt_exec(struct session *s, const struct cmd_a
 	struct call_ctx c = { .call = "setsockopt", .on_success = note_set, .extra = &oc };
 	bool fd_typed = looks_like_int(a->argv[0]);
 	struct strbuf args;
+	bool rounded;
 	int ret, err;
 
 	if (fd_typed && a->argc < 3) {
@@ -321,8 +350,10 @@ static enum cmd_status cmd_setsockopt_exec(struct session *s, const struct cmd_a
 	oc.o = find_sockopt(s, a->argv[fd_typed]);
 	if (oc.o == NULL ||
 	    !resolve_fd(s, fd_typed ? a->argv[0] : NULL, NULL, "setsockopt", &c.fd) ||
-	    !parse_value(s, oc.o, a->argc - fd_typed - 1, a->argv + fd_typed + 1, &oc.v))
+	    !parse_value(s, oc.o, a->argc - fd_typed - 1, a->argv + fd_typed + 1, &oc.v,
+			 &rounded))
 		return CMD_USAGE;
+	oc.rounded = rounded ? a->argv[a->argc - 1] : NULL;
 	ret = setsockopt(c.fd, oc.o->level, oc.o->optname, &oc.v, value_size(oc.o->kind));
 	err = errno;
 	sb_init(&args);
@@ -346,7 +377,9 @@ const struct cmd_entry cmd_setsockopt_entry = {
 		"SO_RCVBUF and SO_SNDBUF: the kernel caps the value at net.core.rmem_max\n"
 		"(wmem_max), doubles it for its bookkeeping, raises it to a floor (2304 and\n"
 		"4608 bytes here), and on TCP stops autotuning that buffer; the note after\n"
-		"the call shows the numbers, read back from the kernel.",
+		"the call shows the numbers, read back from the kernel.\n"
+		"SO_RCVTIMEO and SO_SNDTIMEO: SECONDS go to the nearest microsecond (a\n"
+		"struct timeval); a time above 0 never becomes 0, which means wait forever.",
 	.min_args = 2,
 	.max_args = 4,
 	.exec = cmd_setsockopt_exec,

@@ -295,6 +295,7 @@ bool diag_unix(unsigned inode, struct diag_sock *out)
 bool inode_owner(unsigned inode, char *out, size_t size)
 {
 	char want[32], path[64], link[64], comm[32] = "?";
+	struct strbuf shown;
 	struct dirent *proc, *fd;
 	DIR *procs = opendir("/proc"), *fds;
 	bool found = false;
@@ -319,11 +320,13 @@ bool inode_owner(unsigned inode, char *out, size_t size)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%.16s/comm", proc->d_name);
 		if ((f = fopen(path, "r")) != NULL) {
-			if (fgets(comm, sizeof(comm), f))
-				comm[strcspn(comm, "\n")] = '\0';
+			if (fgets(comm, sizeof(comm), f) && strchr(comm, '\n') != NULL)
+				*strrchr(comm, '\n') = '\0';	/* the file's own end of line */
 			fclose(f);
 		}
-		snprintf(out, size, "%s (pid %s)", comm, proc->d_name);
+		sb_init(&shown);	/* a process names itself: it may hold escapes */
+		sb_escaped(&shown, comm, strlen(comm));
+		snprintf(out, size, "%s (pid %s)", shown.text, proc->d_name);
 	}
 	if (procs != NULL)
 		closedir(procs);

@@ -63,6 +63,84 @@ void sb_quoted(struct strbuf *sb, const void *data, size_t len, size_t max)
 }
 
 /*
+ * Text that did not come from the learner's keyboard (a peer's path, a
+ * process name, a script's line, a message quoting any of them) as a
+ * terminal may show it: printable ASCII and well-formed UTF-8 as they are;
+ * control bytes, DEL, the C1 controls U+0080..U+009F (U+009B is a CSI, as
+ * ESC [ is) and bytes that are not UTF-8 as \ooo, as strace writes them.
+ * So no escape sequence reaches the terminal, and a line stays one line.
+ */
+/* The length of the UTF-8 character at p (at most `left` bytes), 0 if not a safe one. */
+static size_t utf8_safe_length(const unsigned char *p, size_t left)
+{
+	static const struct {	/* lead bytes, the range of the second byte, the length */
+		unsigned char lead_lo, lead_hi, second_lo, second_hi, len;
+	} forms[] = {
+		{ 0xc2, 0xc2, 0xa0, 0xbf, 2 },	/* C2 80..C2 9F are the C1 controls */
+		{ 0xc3, 0xdf, 0x80, 0xbf, 2 },
+		{ 0xe0, 0xe0, 0xa0, 0xbf, 3 },	/* no overlong forms */
+		{ 0xe1, 0xec, 0x80, 0xbf, 3 },
+		{ 0xed, 0xed, 0x80, 0x9f, 3 },	/* no UTF-16 surrogates */
+		{ 0xee, 0xef, 0x80, 0xbf, 3 },
+		{ 0xf0, 0xf0, 0x90, 0xbf, 4 },
+		{ 0xf1, 0xf3, 0x80, 0xbf, 4 },
+		{ 0xf4, 0xf4, 0x80, 0x8f, 4 },	/* nothing above U+10FFFF */
+	};
+
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		if (p[0] < forms[i].lead_lo || p[0] > forms[i].lead_hi)
+			continue;
+		if (left < forms[i].len || p[1] < forms[i].second_lo || p[1] > forms[i].second_hi)
+			return 0;
+		for (size_t k = 2; k < forms[i].len; k++)
+			if ((p[k] & 0xc0) != 0x80)
+				return 0;
+		return forms[i].len;
+	}
+	return 0;
+}
+
+/*
+ * One character of outside text, as above, into out (NUL-terminated);
+ * returns how many bytes of text it took.
+ */
+size_t escape_char(const char *text, size_t left, char out[8])
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t n = *p >= 0x80 ? utf8_safe_length(p, left) : *p >= 0x20 && *p < 0x7f;
+
+	if (n == 0) {
+		snprintf(out, 8, "\\%03o", *p);
+		return 1;
+	}
+	memcpy(out, text, n);
+	out[n] = '\0';
+	return n;
+}
+
+/* Outside text of len bytes, escaped as escape_char says. */
+void sb_escaped(struct strbuf *sb, const char *text, size_t len)
+{
+	char one[8];
+
+	for (size_t i = 0; i < len;) {
+		i += escape_char(text + i, len - i, one);
+		sb_printf(sb, "%s", one);
+	}
+}
+
+/* The same, straight to a stream: a say line, a script's echo, a message. */
+void put_escaped(const char *text, FILE *out)
+{
+	char one[8];
+
+	for (size_t len = strlen(text), i = 0; i < len;) {
+		i += escape_char(text + i, len - i, one);
+		fputs(one, out);
+	}
+}
+
+/*
  * sun_path as strace prints it: "/path" up to its NUL, or @"name" for an
  * abstract address (a leading NUL), where every byte of the length is the
  * name, NULs included.
@@ -139,8 +217,10 @@ static void format_unix_endpoint(char *out, size_t size, const struct sockaddr_u
 	struct strbuf sb;
 	size_t n = sizeof(un->sun_path);
 
-	if (un->sun_path[0] != '\0') {
-		snprintf(out, size, "%.*s", (int)sizeof(un->sun_path), un->sun_path);
+	sb_init(&sb);
+	if (un->sun_path[0] != '\0') {	/* another process's path may hold anything */
+		sb_escaped(&sb, un->sun_path, strnlen(un->sun_path, sizeof(un->sun_path)));
+		snprintf(out, size, "%s", sb.text);
 		return;
 	}
 	while (n > 1 && un->sun_path[n - 1] == '\0')
@@ -149,7 +229,6 @@ static void format_unix_endpoint(char *out, size_t size, const struct sockaddr_u
 		snprintf(out, size, "(unnamed)");
 		return;
 	}
-	sb_init(&sb);
 	sb_printf(&sb, "@");
 	sb_quoted(&sb, un->sun_path + 1, n - 1, sizeof(un->sun_path));
 	snprintf(out, size, "%s", sb.text);

@@ -415,11 +415,16 @@ bool lesson_start(struct session *s, const char *name)
 static void print_lesson(const char *dir, const char *name, void *arg)
 {
 	char path[PATH_MAX], title[128];
+	struct strbuf shown;	/* a file's name and first line: escaped, as outside text */
 
 	(void)arg;
 	snprintf(path, sizeof(path), "%s/%s.txt", dir, name);
 	lesson_title(path, title, sizeof(title));
-	printf("  %-28s %s\n", name, title);
+	sb_init(&shown);
+	sb_escaped(&shown, name, strlen(name));
+	printf("  %-28s ", shown.text);
+	put_escaped(title, stdout);
+	putchar('\n');
 }
 
 static enum cmd_status cmd_lessons_exec(struct session *s, const struct cmd_args *a)

@@ -2,6 +2,8 @@
  * main.c - options, start-up, the read-run loop, and a clean exit.
  */
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +32,9 @@ static const char usage_text[] =
 	"  --version      show the version\n"
 	"\n"
 	"Exit status: 0 at end of input or quit; 1 if an expect failed, a line could\n"
-	"not be parsed, or (with -e) a call failed; 2 for a bad option.\n";
+	"not be parsed, (with -e) a call failed, or the output could not be written;\n"
+	"2 for a bad option; 128+N when signal N ended the session (its sockets and\n"
+	"files cleaned up first).\n";
 
 /* What the command line asked for, beyond the session's own flags. */
 struct options {
@@ -79,6 +83,26 @@ static int parse_options(struct session *s, struct options *o, int argc, char **
 		return 2;
 	}
 	return -1;
+}
+
+/*
+ * Open /dev/null on any of fds 0-2 that was closed at start (sockrepl >&-),
+ * as careful daemons do: otherwise the first socket would become fd 1 or 2,
+ * and the REPL's own output would go to the peer over the network.
+ */
+static void ensure_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int null;
+
+		if (fcntl(fd, F_GETFD) != -1)
+			continue;
+		null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (null != -1 && null != fd) {	/* lower fds are open: null == fd */
+			dup2(null, fd);
+			close(null);
+		}
+	}
 }
 
 /*
@@ -136,12 +160,33 @@ static bool replay_from(struct session *s, const char *path)
 	return true;
 }
 
-int main(int argc, char **argv)
+/*
+ * Output that could not be written (a full disk, a reader that went away)
+ * is said once, on stderr, and makes the exit status 1 if it was 0: a
+ * transcript cut short must not look complete.
+ */
+static int check_output(int status)
+{
+	int err = fflush(stdout) == EOF ? errno : 0;
+
+	if (err == 0 && !ferror(stdout))
+		return status;
+	if (err != 0)
+		fprintf(stderr, "sockrepl: writing to standard output failed: %s (%s); the output "
+			"is incomplete\n", strerror(err), errno_name(err));
+	else
+		fprintf(stderr, "sockrepl: part of the output could not be written to standard "
+			"output\n");
+	return status != 0 ? status : 1;
+}
+
+static int run(int argc, char **argv)
 {
 	struct options o = { 0 };
 	struct session s;
 	int status;
 
+	ensure_std_fds();
 	close_inherited_fds();
 	session_init(&s);
 	s.interactive = isatty(STDIN_FILENO);
@@ -171,6 +216,36 @@ int main(int argc, char **argv)
 	unix_paths_cleanup(&s);
 	session_end(&s);
 	input_done(&s);
-	fflush(stdout);
 	return terminating ? 128 + terminating : s.status;
+}
+
+/* Which of fds 0-2 are terminals, as bits (1 << fd). */
+static int terminals(void)
+{
+	int bits = 0;
+
+	for (int fd = 0; fd <= 2; fd++)
+		bits |= isatty(fd) << fd;
+	return bits;
+}
+
+/*
+ * When the terminal went away (a closed window, a killed tmux), the shell
+ * that owned it sends its jobs SIGHUP and SIGCONT while sockrepl is ending.
+ * A SIGCONT discards a pending SIGSTOP, and LeakSanitizer's exit-time check
+ * stops the process with one (PTRACE_ATTACH): if the SIGCONT comes between,
+ * its tracer waits forever and the process spins, orphaned, at full CPU.
+ * So after a hang-up sockrepl leaves by _exit, past the atexit handlers:
+ * its sockets and files are cleaned up and its output flushed already, and
+ * nobody is left to read a leak report. A hung-up terminal answers isatty
+ * with EIO, so it no longer counts as one.
+ */
+int main(int argc, char **argv)
+{
+	int ttys = terminals();
+	int status = check_output(run(argc, argv));	/* which flushes stdout */
+
+	if ((terminals() & ttys) != ttys)
+		_exit(status);
+	return status;
 }

@@ -6,40 +6,30 @@
  * flushed, so a transcript of both streams stays in order.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "sockrepl.h"
 
 /*
- * Messages quote what the learner typed, which may hold control characters
- * or bytes that are not UTF-8; those are written as \ooo escapes, as strace
- * would, so a message is always one clean line.
+ * Messages quote what the learner typed or what a file or a peer said; they
+ * are written through put_escaped (format.c), so a message is always one
+ * clean line and no escape sequence in it reaches the terminal.
  */
-/* Does a well-formed UTF-8 sequence start at p (its continuation bytes included)? */
-static bool utf8_char_ok(const unsigned char *p)
+/* printf to out, through put_escaped. */
+static void put_vformatted(FILE *out, const char *fmt, va_list ap)
 {
-	int more = (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2 : (*p & 0xf8) == 0xf0 ? 3 : -1;
+	char text[2048], *big = NULL;
+	va_list again;
+	int n;
 
-	if (more < 0 || (*p & 0x80) == 0)
-		return false;
-	for (int i = 1; i <= more; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return false;
-	return true;
-}
-
-static void put_escaped(const char *text, FILE *out)
-{
-	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-		if (*p >= 0x80 && utf8_char_ok(p)) {	/* the whole character, as it is */
-			do
-				fputc(*p, out);
-			while ((p[1] & 0xc0) == 0x80 && ++p);
-		} else if (*p < 0x20 || *p >= 0x7f) {
-			fprintf(out, "\\%03o", *p);
-		} else {
-			fputc(*p, out);
-		}
-	}
+	va_copy(again, ap);
+	n = vsnprintf(text, sizeof(text), fmt, ap);
+	if (n >= (int)sizeof(text) && (big = malloc((size_t)n + 1)) != NULL)
+		vsnprintf(big, (size_t)n + 1, fmt, again);
+	va_end(again);
+	if (n > 0)
+		put_escaped(big != NULL ? big : text, out);
+	free(big);
 }
 
 static void report_verror(struct session *s, const char *fmt, va_list ap)
@@ -85,20 +75,23 @@ void report_expectation(struct session *s, const char *hint, const char *fmt, ..
 		report_verror(s, fmt, ap);
 	} else {
 		printf("%s  hint: ", color(COLOR_NOTE));
-		vprintf(fmt, ap);
+		put_vformatted(stdout, fmt, ap);
 		printf("%s%s%s\n", hint ? " - " : "", hint ? hint : "", color(COLOR_OFF));
 	}
 	va_end(ap);
 }
 
-/* An indented remark under a call line: an explanation or a kernel fact. */
+/*
+ * An indented remark under a call line: an explanation or a kernel fact.
+ * It may quote a peer's address or a file's path, so it is escaped too.
+ */
 void report_note(const char *fmt, ...)
 {
 	va_list ap;
 
 	fputs("  ", stdout);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	put_vformatted(stdout, fmt, ap);
 	va_end(ap);
 	fputc('\n', stdout);
 }

@@ -208,7 +208,9 @@ void echo_line(const struct session *s, const char *line)
 	char prompt[64];
 
 	session_prompt(s, prompt, sizeof(prompt));
-	printf("%s%s\n", prompt, line);
+	fputs(prompt, stdout);
+	put_escaped(line, stdout);	/* a script's line is not the learner's keyboard */
+	putchar('\n');
 }
 
 /* At exit: what the session still holds besides sockets. */

@@ -15,7 +15,7 @@
 #include "sockrepl.h"
 
 volatile sig_atomic_t interrupted;	/* the signal that interrupted a call (SIGINT...) */
-volatile sig_atomic_t terminating;	/* SIGTERM or SIGHUP: finish up and exit */
+volatile sig_atomic_t terminating;	/* SIGTERM, SIGHUP, ...: finish up and exit */
 
 static void on_sigint(int sig)
 {
@@ -28,6 +28,12 @@ static void on_terminate(int sig)
 	terminating = sig;
 }
 
+/* The signals whose default action terminates (SIGPIPE aside: it is ignored, below). */
+static const int ending[] = {
+	SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF,
+	SIGIO, SIGPWR, SIGSTKFLT, SIGXCPU, SIGXFSZ,
+};
+
 void signals_init(void)
 {
 	struct sigaction sa;
@@ -38,12 +44,17 @@ void signals_init(void)
 	sa.sa_flags = 0;	/* no SA_RESTART: that is what makes EINTR visible */
 	sigaction(SIGINT, &sa, NULL);
 	/*
-	 * SIGTERM and SIGHUP (the terminal went away) end the session, but only
-	 * after its sockets are closed and its Unix socket files removed.
+	 * Every signal whose default action ends the process (SIGTERM, SIGHUP
+	 * when the terminal goes away, SIGQUIT, SIGUSR1, SIGALRM, ...) ends the
+	 * session, but only after its sockets are closed and its Unix socket
+	 * files and private directory removed; the exit status is then 128 +
+	 * the signal, as if it had killed the process.
 	 */
 	sa.sa_handler = on_terminate;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	for (size_t i = 0; i < sizeof(ending) / sizeof(ending[0]); i++)
+		sigaction(ending[i], &sa, NULL);
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		sigaction(sig, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 }

@@ -123,7 +123,7 @@ int errno_from_name(const char *name);
 bool parse_text(struct session *s, const char *text, char **out, size_t *len);
 const char *take_word(const char **p, char *word, size_t size);
 
-/* ---- format.c: strace-style call lines and addresses ------------------- */
+/* ---- format.c: strace-style call lines and addresses; outside text escaped - */
 
 struct strbuf {
 	char text[4096];
@@ -136,6 +136,9 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...)
 void sb_sockaddr(struct strbuf *sb, const struct sockaddr *sa, socklen_t len);
 void sb_quoted(struct strbuf *sb, const void *data, size_t len, size_t max);
 void sb_socklen(struct strbuf *sb, socklen_t passed, socklen_t returned, bool ok);
+size_t escape_char(const char *text, size_t left, char out[8]);
+void sb_escaped(struct strbuf *sb, const char *text, size_t len);
+void put_escaped(const char *text, FILE *out);
 void format_endpoint(char *out, size_t size, const struct sockaddr *sa);
 /* Room for any endpoint: a Unix path fills sun_path's 108 bytes (4 each if escaped). */
 #define ENDPOINT_SIZE 448
@@ -420,7 +423,7 @@ const char *color(enum color_role role);
 /* ---- signals.c: Ctrl-C interrupts a blocking call --------------------- */
 
 extern volatile sig_atomic_t interrupted;	/* set by SIGINT (or SIGTERM/SIGHUP) */
-extern volatile sig_atomic_t terminating;	/* set by SIGTERM/SIGHUP: end the session */
+extern volatile sig_atomic_t terminating;	/* set by SIGTERM, SIGHUP, SIGQUIT...: end the session */
 void signals_init(void);
 const char *interrupted_return(const struct call_ctx *c, char *out, size_t size);
 void note_interruption(const struct call_ctx *c);

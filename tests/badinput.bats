@@ -67,6 +67,17 @@ same_sockets_before_and_after() {
 	[ -z "$stderr" ]
 }
 
+@test "a carriage return inside a line is refused with a clear line, not taken as the line's end" {
+	# Before: send 3 hello<CR>world sent "hello" and dropped the rest, silently.
+	run sockrepl <<<$'socketpair\nsend 3 hello\rworld\nsay a\rb\nsend 3 ok\r'
+	assert_failure 1
+	assert_line 'sockrepl [4 CONNECTED]> send 3 hello\015world'
+	assert_line 'line 2: the line holds a carriage return (at byte 13): ignored; write \r to send one'
+	assert_line 'line 3: the line holds a carriage return (at byte 6): ignored; write \r to send one'
+	refute_line --partial 'sendto(3, "hello"'
+	assert_line 'sendto(3, "ok", 2, 0, NULL, 0) = 2'
+}
+
 @test "fd -1 is not refused: it reaches the kernel, which answers EBADF (status 0)" {
 	run --separate-stderr sockrepl --no-echo <<<$'close -1\nexpect EBADF'
 	assert_success

@@ -67,9 +67,41 @@ load test_helper
 	assert_line 'socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3'
 }
 
+@test "started with stdout closed, the first socket is still fd 3 and no output goes to it" {
+	# Without /dev/null on fd 1 the socket would be fd 1: close 3 would fail.
+	run bash -c 'exec timeout 15 "$1" --no-echo >&- 2>"$2" <<<$'"'"'socket udp\nclose 3\nexpect ok'"'"'' - "$SOCKREPL" "$BATS_TEST_TMPDIR/err"
+	assert_success
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output ""
+}
+
+@test "started with stderr or stdin closed, the first socket is still fd 3" {
+	run bash -c 'exec timeout 15 "$1" --no-echo 2>&- <<<socket' - "$SOCKREPL"
+	assert_success
+	assert_line 'socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3'
+	printf 'socket\n' >"$BATS_TEST_TMPDIR/script"
+	run bash -c 'exec timeout 15 "$1" --no-echo --replay "$2" <&-' - "$SOCKREPL" "$BATS_TEST_TMPDIR/script"
+	assert_success
+	assert_line 'socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3'
+}
+
 @test "SIGPIPE does not kill the REPL when its output pipe has no reader" {
 	# stdout is a pipe whose read end is already closed: every write raises SIGPIPE.
 	run timeout 15 perl -e 'pipe(my $r, my $w) or die; close $r;
 		open(STDOUT, ">&", $w) or die; exec @ARGV' "$SOCKREPL" --no-echo <<<$'socket\nsocket'
-	assert_success
+	# not 141 (killed by SIGPIPE): it ran to the end, and says the output is lost
+	assert_failure 1
+	assert_output 'sockrepl: writing to standard output failed: Broken pipe (EPIPE); the output is incomplete'
+}
+
+@test "output to a full disk is said once on stderr, with exit status 1" {
+	run bash -c 'exec timeout 15 "$1" --no-echo >/dev/full <<<$'"'"'socket\nsocket'"'"'' - "$SOCKREPL"
+	assert_failure 1
+	assert_output 'sockrepl: writing to standard output failed: No space left on device (ENOSPC); the output is incomplete'
+	run bash -c 'exec timeout 15 "$1" --help >/dev/full' - "$SOCKREPL"
+	assert_failure 1
+	run bash -c 'exec timeout 15 "$1" --no-echo >/dev/full <<<"say hi"' - "$SOCKREPL"
+	assert_failure 1
+	assert_output --partial 'sockrepl: '
+	assert_equal "${#lines[@]}" 1
 }

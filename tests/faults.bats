@@ -19,7 +19,9 @@ terminate_during_accept() {
 	wait_for "accept blocks until one arrives"
 	ls "$TMPDIR"/sockrepl.*/kept.sock
 	sleep 0.3
-	kill -"$1" "$REPL_PID"
+	# to sockrepl itself: timeout passes on only some signals, and takes
+	# SIGALRM as its own deadline
+	kill -"$1" "$(pgrep -P "$REPL_PID")"
 	set +e
 	wait "$REPL_PID"
 	status=$?
@@ -47,6 +49,20 @@ terminate_during_accept() {
 	assert_line 'close(3) = 0'
 	run find "$TMPDIR" -mindepth 1
 	assert_output ""
+}
+
+@test "SIGQUIT, SIGUSR1, SIGUSR2 and SIGALRM end the session the same way, exit 128+N" {
+	for sig in QUIT:Quit USR1:'User defined signal 1' USR2:'User defined signal 2' \
+		ALRM:'Alarm clock'; do
+		rm -f "$BATS_TEST_TMPDIR/in"
+		terminate_during_accept "${sig%%:*}"
+		[ "$status" -eq $((128 + $(kill -l "${sig%%:*}"))) ]
+		run echo "$output"
+		assert_line "${sig#*:} received: closing the session's sockets and files"
+		assert_line 'close(3) = 0'
+		run find "$TMPDIR" -mindepth 1
+		assert_output ""
+	done
 }
 
 @test "stdin closed during a blocking accept: the REPL ends cleanly, closing its sockets and files" {

@@ -184,3 +184,39 @@ wait_screen() {
 	wait_screen '^still fine$'
 	[ ! -e "$BATS_TEST_TMPDIR/elsewhere" ]
 }
+
+# sockrepl_pid: the sockrepl the tmux pane's shell started.
+sockrepl_pid() {
+	local shell
+	shell=$(tmux -S "$TMUX_SOCKET" display-message -p '#{pane_pid}')
+	pgrep -P "$shell" -x sockrepl
+}
+
+# gone_under_sigcont PID: PID ends within 10 s while SIGHUP and SIGCONT hit it
+# back to back, as the pane's shell sends SIGHUP and SIGCONT to its jobs
+# when the terminal goes away; a zombie counts as gone.
+gone_under_sigcont() {
+	timeout 15 perl -e 'my ($pid, $end) = ($ARGV[0], time + 10);
+		while (time < $end) {
+			open(my $f, "<", "/proc/$pid/stat") or exit 0;
+			my $stat = <$f>; close $f;
+			exit 0 if !defined $stat || $stat =~ /^\d+ \(.*\) Z /;
+			kill "HUP", $pid;
+			kill "CONT", $pid;
+		}
+		exit 1' "$1"
+}
+
+@test "the terminal going away ends the session, at the prompt and in a blocking accept" {
+	wait_screen '^sockrepl> *$'
+	pid=$(sockrepl_pid)
+	tmux -S "$TMUX_SOCKET" kill-server
+	gone_under_sigcont "$pid"
+	start_terminal
+	wait_screen '^sockrepl> *$'
+	keys 'socket' Enter 'bind 127.0.0.1 0' Enter 'listen' Enter 'accept' Enter
+	wait_screen 'accept blocks until one arrives'
+	pid=$(sockrepl_pid)
+	tmux -S "$TMUX_SOCKET" kill-server
+	gone_under_sigcont "$pid"
+}

@@ -125,3 +125,19 @@ load test_helper
 	assert_line "line 7: getsockopt: missing arguments (usage: getsockopt [FD] NAME)"
 	refute_output --partial 'setsockopt('
 }
+
+@test "a timeout finer than a microsecond is rounded to the nearest one, and the note says so" {
+	# 0.9999999 would be tv_usec = 1000000 (EDOM); 1e-7 would be 0 (wait forever).
+	SCRIPT_TEXT=$'socketpair unix dgram\nsetsockopt 3 SO_RCVTIMEO 0.9999999\nexpect ok
+getsockopt 3 SO_RCVTIMEO\nsetsockopt 3 SO_RCVTIMEO 1e-7\nrecv 3\nexpect EAGAIN
+setsockopt 4 SO_SNDTIMEO 0.25'
+	repl
+	assert_success
+	assert_line 'setsockopt(3, SOL_SOCKET, SO_RCVTIMEO_OLD, "\1\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16) = 0'
+	assert_line '  0.9999999 s is finer than a struct timeval'"'"'s microseconds: sockrepl passed the nearest, 1.000000 s.'
+	assert_line 'getsockopt(3, SOL_SOCKET, SO_RCVTIMEO_OLD, "\1\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", [16]) = 0'
+	assert_line 'setsockopt(3, SOL_SOCKET, SO_RCVTIMEO_OLD, "\0\0\0\0\0\0\0\0\1\0\0\0\0\0\0\0", 16) = 0'
+	assert_line '  1e-7 s is finer than a struct timeval'"'"'s microseconds: sockrepl passed the nearest above 0 (0 would mean wait forever), 0.000001 s.'
+	assert_line --regexp '^recvfrom\(3, .*\) = -1 EAGAIN'
+	refute_line --partial '0.25 s is finer'
+}

@@ -367,3 +367,13 @@ use_ppoll_build() {
 	assert_line "  the program got -1 EINTR: strace shows the kernel's answer, ERESTARTNOHAND (restart the call only if the signal has no handler); sockrepl handles SIGINT, so the kernel turned it into EINTR, SA_RESTART or not."
 	assert_line "  EINTR: a signal (Ctrl-C) arrived before any fd was ready or the timeout ran out."
 }
+
+@test "a path or text with escape sequences: the call line still matches strace" {
+	printf 'socket unix\nbind %s/\e[2Jx\nsocket unix\nbind @"\\x1b[1m\\x9b7"\nsocketpair\nsend 5 a\\x1b[2Jb\nrecv 6\n' \
+		"$BATS_TEST_TMPDIR" >"$BATS_TEST_TMPDIR/script"
+	run trace_and_compare "$BATS_TEST_TMPDIR/script"
+	assert_success
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_line --regexp '^bind\(3, \{sa_family=AF_UNIX, sun_path=".*/\\33\[2Jx"\}, [0-9]+\) = 0$'
+	refute_output --partial $'\e'
+}
