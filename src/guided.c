@@ -84,15 +84,37 @@ static void free_lesson(struct session *s)
 	s->friendly = false;
 }
 
-/* Split a lesson's text (cut up in place) into lines the lesson owns. */
-static bool lesson_from_text(char *text, struct lesson *l)
+/* The number of the line at `line` in text that strtok_r is cutting up. */
+static size_t line_number(const char *text, const char *line)
+{
+	size_t n = 1;
+
+	for (const char *p = text; p < line; p++)
+		n += *p == '\n' || *p == '\0';	/* strtok_r put a NUL for each newline it passed */
+	return n;
+}
+
+/*
+ * Split a lesson's text (cut up in place) into lines the lesson owns. A
+ * line over MAX_LINE is left out, as a script's is, and said (s and path
+ * are NULL for the fuzzer).
+ */
+static bool lesson_from_text(struct session *s, const char *path, char *text, struct lesson *l)
 {
 	char *save = NULL;
 
 	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char **grown = realloc(l->lines, (l->nlines + 1) * sizeof(*grown));
-		char *copy = strdup(line);
+		char **grown, *copy;
 
+		if (strlen(line) > MAX_LINE) {
+			if (s != NULL)
+				report_error(s, "lesson %s, line %zu: line too long (%zu bytes; the limit "
+					     "is %d): ignored", path, line_number(text, line),
+					     strlen(line), MAX_LINE);
+			continue;
+		}
+		grown = realloc(l->lines, (l->nlines + 1) * sizeof(*grown));
+		copy = strdup(line);
 		if (grown != NULL)
 			l->lines = grown;
 		if (grown == NULL || copy == NULL) {
@@ -127,7 +149,7 @@ int lesson_count_steps(const char *text, size_t len)
 		return -1;
 	memcpy(copy, text, len);
 	copy[len] = '\0';
-	if (lesson_from_text(copy, &l))
+	if (lesson_from_text(NULL, NULL, copy, &l))
 		step_numbers(&l, l.nlines, &step, &steps);
 	free_lines(&l);
 	free(copy);
@@ -142,7 +164,7 @@ static bool load_lesson(struct session *s, const char *path, struct lesson *l)
 
 	if (text == NULL)
 		return false;
-	ok = lesson_from_text(text, l);
+	ok = lesson_from_text(s, path, text, l);
 	if (!ok)
 		free_lines(l);
 	free(text);

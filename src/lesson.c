@@ -5,6 +5,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,16 +54,25 @@ static int only_lessons(const struct dirent *d)
 	return len > 4 && strcmp(d->d_name + len - 4, ".txt") == 0;
 }
 
-/* The title in a lesson's first line: "# Lesson 01: Creating a socket". */
+/*
+ * The title in a lesson's first line: "# Lesson 01: Creating a socket".
+ * Only a regular file's: a FIFO in the directory would block `lessons`.
+ */
 static void lesson_title(const char *path, char *title, size_t size)
 {
-	FILE *f = fopen(path, "r");
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	FILE *f = NULL;
 	char line[256] = "";
 	const char *colon;
+	struct stat st;
 
 	snprintf(title, size, "(no title)");
-	if (f == NULL)
+	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (f = fdopen(fd, "r")) == NULL) {
+		if (fd != -1)
+			close(fd);
 		return;
+	}
 	if (fgets(line, sizeof(line), f) && (colon = strchr(line, ':')) != NULL) {
 		snprintf(title, size, "%s", colon + 1 + strspn(colon + 1, " "));	/* in line */
 		title[strcspn(title, "\n")] = '\0';

@@ -250,3 +250,10 @@ wait_screen() {
 	[ "$(head -n 1 "$XDG_STATE_HOME/sockrepl/history")" = 'say 202' ]
 	[ "$(tail -n 1 "$XDG_STATE_HOME/sockrepl/history")" = 'say new' ]
 }
+
+@test "a guided lesson leaves out a line over 64 KiB, says so in one line, and goes on" {
+	{ printf 'say first\n\nsay '; head -c 70000 /dev/zero | tr '\0' x; printf '\nsocket\n'; } >"$BATS_TEST_TMPDIR/long.txt"
+	start_terminal --lesson "$BATS_TEST_TMPDIR/long.txt"
+	wait_screen 'long\.txt, line 3: line too long (70004 bytes; the limit is 65536): ignored$'
+	wait_screen '^sockrepl step 1/1> socket$'
+}

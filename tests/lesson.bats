@@ -168,6 +168,16 @@ say after'
 	assert_line --regexp '^  99-edge +$'
 }
 
+@test "lessons does not wait on a FIFO named like a lesson; lesson refuses it" {
+	mkdir -p "$BATS_TEST_TMPDIR/bin/lessons"
+	cp "$SOCKREPL" "$BATS_TEST_TMPDIR/bin/sockrepl"
+	mkfifo "$BATS_TEST_TMPDIR/bin/lessons/97-fifo.txt"
+	run timeout 15 "$BATS_TEST_TMPDIR/bin/sockrepl" --no-echo <<<$'lessons\nlesson 97'
+	assert_failure 1
+	assert_line --regexp '^  97-fifo +\(no title\)$'
+	assert_line --regexp '^line 2: cannot read .*/97-fifo\.txt: it is a FIFO; lessons and scripts are read only from regular files$'
+}
+
 @test "diagram marks the current TCP state and the path the socket took" {
 	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\ndiagram 4\nclose 4\naccept 3\nrecv 5\nclose 5\ndiagram 3'
 	assert_success
