@@ -228,10 +228,11 @@ void session_end(struct session *s)
 }
 
 /*
- * Move an fd sockrepl keeps for itself (a recording, a socket file's
- * directory) out of the learner's way: to the highest free number below
- * the fd limit (at most 1023), so sockets keep the numbers they get in a
- * replay without it. Returns the fd to use (fd itself if nothing is free).
+ * Move an fd sockrepl keeps for itself (a recording, the history file, a
+ * socket file's directory) out of the learner's way: to the highest free
+ * number below the fd limit (at most 1023), so sockets keep the numbers
+ * they get in a replay without it. Returns the fd to use (fd itself if
+ * nothing is free).
  */
 int fd_park(int fd)
 {
