@@ -141,7 +141,7 @@ static bool unix_matters(const struct session *s, const struct diag_sock *d)
 		    (st.st_ino == d->inode || (d->peer_inode && st.st_ino == d->peer_inode)))
 			return true;
 	for (size_t i = 0; un->sun_path[0] && i < s->npaths; i++)
-		if (strcmp(s->paths[i], un->sun_path) == 0)
+		if (strcmp(s->paths[i].path, un->sun_path) == 0)
 			return true;
 	return false;
 }

@@ -129,6 +129,7 @@ static enum cmd_status cmd_reset_exec(struct session *s, const struct cmd_args *
 {
 	(void)a;
 	session_close_sockets(s);
+	unix_paths_cleanup(s);	/* as at exit: a lesson run again can bind its paths */
 	s->have_last = false;
 	printf("the session starts afresh: no sockets are open\n");
 	return CMD_OK;
@@ -138,8 +139,9 @@ const struct cmd_entry cmd_reset_entry = {
 	.name = "reset",
 	.usage = "",
 	.summary = "close every socket and start afresh",
-	.about = "Closes every socket of the session, each close printed, as at exit, and\n"
-		"forgets the last call's result; the session goes on.",
+	.about = "Closes every socket of the session, each close printed, and removes\n"
+		"the socket files its binds made, as at exit, and forgets the last\n"
+		"call's result; the session goes on.",
 	.min_args = 0,
 	.max_args = 0,
 	.exec = cmd_reset_exec,

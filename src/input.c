@@ -102,22 +102,14 @@ void input_init(struct session *s)
  */
 char *input_read(struct session *s, const char *prompt, const char *pretyped, size_t *len)
 {
-	char *line = NULL;
-	size_t size = 0;
-	ssize_t n;
+	char *line;
 
 	if (s->interactive) {
 		line = read_interactive(s, prompt, pretyped);
 		*len = line ? strlen(line) : 0;
 		return line;
 	}
-	n = getline(&line, &size, s->script);
-	if (n == -1) {
-		free(line);
-		return NULL;
-	}
-	*len = (size_t)n - (n > 0 && line[n - 1] == '\n');
-	return line;
+	return read_line_bounded(s->script, len);	/* a longer line is cut, *len > MAX_LINE */
 }
 
 void input_done(struct session *s)

@@ -1,13 +1,13 @@
 /*
  * record.c - `record FILE`: save what the learner types from now on as a
  * script that replays (sockrepl < FILE, or --replay FILE), so a session can
- * become a lesson. The file is created mode 0600 and never through a symlink.
+ * become a lesson. The file is new, mode 0600: record never overwrites a
+ * file, and never writes through a symlink, to a FIFO or to a device.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "sockrepl.h"
@@ -30,24 +30,6 @@ void record_line(struct session *s, const char *line)
 	}
 }
 
-/*
- * Move the recording's fd out of the learner's way (to the top of the fd
- * range), so sockets keep the numbers they get in a replay without it.
- */
-static int out_of_the_way(int fd)
-{
-	struct rlimit lim;
-	int high;
-
-	if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur < 16)
-		return fd;
-	high = fcntl(fd, F_DUPFD_CLOEXEC, (int)((lim.rlim_cur > 1024 ? 1024 : lim.rlim_cur) - 1));
-	if (high == -1)
-		return fd;
-	close(fd);
-	return high;
-}
-
 static enum cmd_status cmd_record_exec(struct session *s, const struct cmd_args *a)
 {
 	int fd;
@@ -62,9 +44,15 @@ static enum cmd_status cmd_record_exec(struct session *s, const struct cmd_args 
 		return CMD_OK;
 	}
 	stop_recording(s);
-	fd = open(a->argv[0], O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* O_EXCL: a new regular file only, never a FIFO, a device or a symlink's target */
+	fd = open(a->argv[0], O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1 && errno == EEXIST) {
+		report_error(s, "record: %s already exists, and record never overwrites: remove it "
+			     "or choose another name", a->argv[0]);
+		return CMD_USAGE;
+	}
 	if (fd != -1)
-		fd = out_of_the_way(fd);
+		fd = fd_park(fd);
 	if (fd == -1 || (s->record = fdopen(fd, "w")) == NULL) {
 		report_error(s, "record: cannot write %s: %s", a->argv[0], strerror(errno));
 		if (fd != -1)
@@ -80,10 +68,11 @@ const struct cmd_entry cmd_record_entry = {
 	.name = "record",
 	.usage = "FILE|stop",
 	.summary = "save the lines typed from now on as a replayable script",
-	.about = "Writes every command typed from now on to FILE (mode 0600), so the\n"
-		"session replays with sockrepl --replay FILE, or becomes a lesson: add\n"
-		"say and expect lines. record stop ends the recording. The file's own fd\n"
-		"sits at the top of the fd range, out of the sockets' way.",
+	.about = "Writes every command typed from now on to FILE, so the session replays\n"
+		"with sockrepl --replay FILE, or becomes a lesson: add say and expect\n"
+		"lines. FILE must be new (it is made mode 0600): an existing file is\n"
+		"refused, never overwritten. record stop ends the recording. The file's\n"
+		"own fd sits at the top of the fd range, out of the sockets' way.",
 	.min_args = 1,
 	.max_args = 1,
 	.exec = cmd_record_exec,

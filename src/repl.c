@@ -8,9 +8,6 @@
 
 #include "sockrepl.h"
 
-/* No command needs more; a longer line is a paste gone wrong. */
-#define MAX_LINE 65536
-
 /*
  * Read and run lines until quit or end of input: typed ones, a script's, or
  * a guided lesson's (whose next step is typed at the prompt).

@@ -4,9 +4,12 @@
  * Only which fds belong to the session is remembered here; everything about
  * them (bound? listening? TCP state?) is asked of the kernel when needed.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "sockrepl.h"
 
@@ -224,4 +227,27 @@ void session_end(struct session *s)
 	s->script = NULL;
 	free(s->script_text);
 	s->script_text = NULL;
+}
+
+/*
+ * Move an fd sockrepl keeps for itself (a recording, the history file, a
+ * socket file's directory) out of the learner's way: to the highest free
+ * number below the fd limit (at most 1023), so sockets keep the numbers
+ * they get in a replay without it. Returns the fd to use (fd itself if
+ * nothing is free).
+ */
+int fd_park(int fd)
+{
+	struct rlimit lim;
+	int top, high = -1;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur < 16)
+		return fd;
+	top = (int)(lim.rlim_cur > 1024 ? 1024 : lim.rlim_cur) - 1;
+	for (int at = top; at > top - 64 && at > fd && high == -1; at--)
+		high = fcntl(fd, F_DUPFD_CLOEXEC, at);
+	if (high == -1)
+		return fd;
+	close(fd);
+	return high;
 }

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #define SOCKREPL_VERSION "0.1.0"
 
@@ -48,6 +49,7 @@ struct session {
 	int status;		/* exit status so far: 1 once an expect failed or a line did not parse */
 	bool quit;		/* `quit`, `exit`, -e or end of input: leave the loop */
 	FILE *script;		/* script input: stdin, or a --replay file read into memory */
+	int script_depth;	/* lesson files running inside each other (bounded) */
 	char *script_text;	/* the memory behind a --replay script, or NULL */
 	FILE *record;		/* `record FILE`: lines typed from now on go here, or NULL */
 	struct lesson *lesson;	/* the guided lesson being stepped through, or NULL */
@@ -57,7 +59,13 @@ struct session {
 	int shown_api;		/* ... its API state: a script's echo prompt repeats it */
 	bool closing_all;	/* reset or exit closes every socket: no notes about the rest */
 	char *unix_dir;		/* private directory for relative Unix paths, or NULL */
-	char **paths;		/* Unix socket files this session's binds created */
+	struct made_path {	/* a Unix socket file this session's bind created */
+		char *path;	/* as bound */
+		int dir;	/* its directory, opened at bind time (O_PATH) */
+		const char *name;	/* its name there (in path) */
+		dev_t dev;	/* the file bind made: removed at exit only if */
+		ino_t ino;	/* it is still there, not something put in its place */
+	} *paths;
 	size_t npaths;
 	struct reset_close {	/* connections closed with SO_LINGER on 0 (they sent RST) */
 		int fd;
@@ -87,6 +95,7 @@ void session_init(struct session *s);
 void session_end(struct session *s);
 void repl_run(struct session *s);	/* main.c */
 bool session_add(struct session *s, int fd);
+int fd_park(int fd);
 void session_remove(struct session *s, int fd);
 bool session_has(const struct session *s, int fd);
 void session_close_sockets(struct session *s);
@@ -357,17 +366,29 @@ void unix_path_created(struct session *s, const struct sockaddr *sa);
 void unix_paths_cleanup(struct session *s);
 bool unix_path_socket(const char *path, unsigned *inode, bool *listening);
 
-/* ---- lesson.c: lessons, guided or as scripts ---------------------------- */
+/* ---- lesson.c: finding and listing lessons; lesson NAME ----------------- */
 
-char *read_whole_file(struct session *s, const char *path, size_t *len);
 bool lesson_start(struct session *s, const char *name);
+extern const struct cmd_entry cmd_lessons_entry, cmd_lesson_entry;
+
+/* ---- guided.c: stepping through a lesson at a terminal ------------------ */
+
+bool guided_start(struct session *s, const char *path);
 const char *lesson_next_step(struct session *s);
 void lesson_after_line(struct session *s);
 void lesson_progress(const struct session *s, char *out, size_t size);
-bool run_script_file(struct session *s, const char *path);
 int lesson_count_steps(const char *text, size_t len);
-extern const struct cmd_entry cmd_lessons_entry, cmd_lesson_entry, cmd_next_entry,
-	cmd_back_entry, cmd_again_entry, cmd_leave_entry;
+extern const struct cmd_entry cmd_next_entry, cmd_back_entry, cmd_again_entry, cmd_leave_entry;
+
+/* ---- scriptfile.c: reading scripts with bounds -------------------------- */
+
+#define MAX_LINE 65536			/* bytes in a line: no command needs more */
+#define SCRIPT_FILE_MAX (1 << 20)	/* bytes in a lesson or --replay file */
+#define SCRIPT_DEPTH_MAX 8		/* lessons running inside lessons */
+
+char *read_whole_file(struct session *s, const char *path, size_t *len);
+bool run_script_file(struct session *s, const char *path);
+char *read_line_bounded(FILE *f, size_t *len);
 
 /* ---- record.c: a session saved as a script ------------------------------ */
 

@@ -4,12 +4,16 @@
  * A relative path goes into a private directory (mkdtemp, mode 0700) made on
  * first use, so lessons can say `bind server.sock` without littering the
  * current directory. Every socket file the session creates with bind is
- * removed at exit, with the private directory: no file is left behind.
+ * removed at exit, with the private directory: no file is left behind. Only
+ * those files are removed: each is found again through its directory's fd
+ * and its device and inode, never by its path alone.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -64,38 +68,91 @@ bool unix_path_resolve(struct session *s, const char *typed, struct sockaddr_sto
 	return true;
 }
 
-/* bind created a socket file: remember it, to remove it at exit. */
+/* Close a directory fd unless another remembered socket file still uses it. */
+static void release_dir(struct session *s, int dir)
+{
+	for (size_t i = 0; i < s->npaths; i++)
+		if (s->paths[i].dir == dir)
+			return;
+	if (dir != -1)
+		close(dir);
+}
+
+/*
+ * The directory of a socket file bind just made, opened now (O_PATH) and
+ * parked out of the learner's fd range; one fd per directory, shared.
+ */
+static int open_dir_of(struct session *s, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct stat want, have;
+	int fd;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else	/* up to the last slash, or "/" itself */
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &want) == -1)
+		return fd;
+	for (size_t i = 0; i < s->npaths; i++)
+		if (fstat(s->paths[i].dir, &have) == 0 && have.st_dev == want.st_dev &&
+		    have.st_ino == want.st_ino) {
+			close(fd);
+			return s->paths[i].dir;
+		}
+	return fd_park(fd);
+}
+
+/*
+ * bind created a socket file: remember which file (device and inode) in
+ * which directory (opened now), so that exit removes that file and nothing
+ * else - not a file swapped in at its path, nor one reached through a
+ * directory symlink changed since.
+ */
 void unix_path_created(struct session *s, const struct sockaddr *sa)
 {
 	const struct sockaddr_un *un = (const struct sockaddr_un *)sa;
-	char **grown, *copy;
+	struct made_path made = { .dir = -1 }, *grown;
+	struct stat st;
 
 	if (sa->sa_family != AF_UNIX || un->sun_path[0] == '\0')
 		return;
-	grown = realloc(s->paths, (s->npaths + 1) * sizeof(*grown));
-	copy = strdup(un->sun_path);
-	if (grown == NULL || copy == NULL) {
-		free(copy);
-		if (grown != NULL)
-			s->paths = grown;
-		fprintf(stderr, "sockrepl: out of memory: %s will not be removed at exit\n",
-			un->sun_path);
+	if ((made.path = strdup(un->sun_path)) != NULL) {
+		made.name = strrchr(made.path, '/') ? strrchr(made.path, '/') + 1 : made.path;
+		made.dir = open_dir_of(s, made.path);
+	}
+	if (made.dir == -1 || fstatat(made.dir, made.name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISSOCK(st.st_mode) ||
+	    (grown = realloc(s->paths, (s->npaths + 1) * sizeof(*grown))) == NULL) {
+		fprintf(stderr, "sockrepl: %s: cannot keep track of it (%s); it will not be removed "
+			"at exit\n", un->sun_path, strerror(errno));
+		release_dir(s, made.dir);
+		free(made.path);
 		return;
 	}
+	made.dev = st.st_dev;
+	made.ino = st.st_ino;
 	s->paths = grown;
-	s->paths[s->npaths++] = copy;
+	s->paths[s->npaths++] = made;
 }
 
-/* At exit: remove the socket files this session made, then the directory. */
+/* At exit: remove the socket files this session made, if still theirs, then the directory. */
 void unix_paths_cleanup(struct session *s)
 {
-	for (size_t i = 0; i < s->npaths; i++) {
-		unlink(s->paths[i]);
-		free(s->paths[i]);
+	while (s->npaths > 0) {
+		struct made_path *p = &s->paths[--s->npaths];
+		struct stat st;
+
+		if (fstatat(p->dir, p->name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    st.st_dev == p->dev && st.st_ino == p->ino && S_ISSOCK(st.st_mode))
+			unlinkat(p->dir, p->name, 0);
+		release_dir(s, p->dir);
+		free(p->path);
 	}
 	free(s->paths);
 	s->paths = NULL;
-	s->npaths = 0;
 	if (s->unix_dir != NULL) {
 		rmdir(s->unix_dir);
 		free(s->unix_dir);

@@ -53,6 +53,25 @@ same_sockets_before_and_after() {
 	assert_line --regexp '^3 +tcp +CREATED'
 }
 
+@test "a 100 MB line streams past in bounded memory: under ulimit -v 50 MB, one error and the REPL goes on" {
+	if grep -qa __asan_init "$SOCKREPL"; then
+		skip "an ASan build reserves far more address space than the limit"
+	fi
+	run --separate-stderr bash -c '{ printf "say "; head -c 100000000 /dev/zero | tr "\0" x; printf "\nsay still here\n"; } |
+		(ulimit -v 50000 && exec timeout 30 "$0" --no-echo)' "$SOCKREPL"
+	assert_failure 1
+	[ "$stderr" = "line 1: line too long (100000004 bytes; the limit is 65536): ignored" ]
+	assert_output 'still here'
+}
+
+@test "a lesson file's over-long line is dropped the same way, and the lesson goes on" {
+	{ printf 'say '; head -c 100000 /dev/zero | tr '\0' x; printf '\nsay rest of the lesson\n'; } >"$BATS_TEST_TMPDIR/long.txt"
+	run --separate-stderr sockrepl --no-echo <<<"lesson $BATS_TEST_TMPDIR/long.txt"
+	assert_failure 1
+	[ "$stderr" = "line 1: line too long (100004 bytes; the limit is 65536): ignored" ]
+	assert_output 'rest of the lesson'
+}
+
 @test "10,000 empty lines are no error and change nothing" {
 	{ printf 'socket\n'; yes '' | head -n 10000; printf 'sockets\n'; } >"$BATS_TEST_TMPDIR/script"
 	run --separate-stderr sockrepl --no-echo <"$BATS_TEST_TMPDIR/script"

@@ -219,4 +219,75 @@ gone_under_sigcont() {
 	pid=$(sockrepl_pid)
 	tmux -S "$TMUX_SOCKET" kill-server
 	gone_under_sigcont "$pid"
+@test "history is opened once: a symlink planted at its path after start-up receives nothing" {
+	wait_screen '^sockrepl> *$'
+	keys 'say before' Enter
+	wait_screen '^before$'
+	rm "$XDG_STATE_HOME/sockrepl/history"
+	: >"$BATS_TEST_TMPDIR/elsewhere"
+	ln -s "$BATS_TEST_TMPDIR/elsewhere" "$XDG_STATE_HOME/sockrepl/history"
+	keys 'say after the plant' Enter
+	wait_screen '^after the plant$'
+	keys C-d
+	wait_screen '^exited 0$'
+	[ ! -s "$BATS_TEST_TMPDIR/elsewhere" ]
+}
+
+@test "a symlinked history directory is not followed: one warning, and the REPL goes on" {
+	export XDG_STATE_HOME="$BATS_TEST_TMPDIR/linked"
+	mkdir -p "$XDG_STATE_HOME" "$BATS_TEST_TMPDIR/elsewhere"
+	ln -s "$BATS_TEST_TMPDIR/elsewhere" "$XDG_STATE_HOME/sockrepl"
+	start_terminal
+	wait_screen '^sockrepl: history: cannot use the directory .*/linked/sockrepl (it is a symbolic link)'
+	keys 'say still fine' Enter
+	wait_screen '^still fine$'
+	keys C-d
+	wait_screen '^exited 0$'
+	[ -z "$(ls -A "$BATS_TEST_TMPDIR/elsewhere")" ]
+}
+
+@test "a history file writable by others, or another user's, is not used: one warning each" {
+	export XDG_STATE_HOME="$BATS_TEST_TMPDIR/shared"
+	mkdir -p "$XDG_STATE_HOME/sockrepl"
+	printf 'say planted\n' >"$XDG_STATE_HOME/sockrepl/history"
+	chmod 666 "$XDG_STATE_HOME/sockrepl/history"
+	start_terminal
+	wait_screen '(it is writable by group or others); going on without saving it$'
+	keys 'say mine' Enter
+	wait_screen '^mine$'
+	keys Up
+	wait_screen '^sockrepl> say mine$'
+	keys C-u Up Up
+	! screen | grep -q 'say planted'
+	keys C-u C-d
+	wait_screen '^exited 0$'
+	[ "$(cat "$XDG_STATE_HOME/sockrepl/history")" = "say planted" ]
+	chmod 600 "$XDG_STATE_HOME/sockrepl/history"
+	chown nobody "$XDG_STATE_HOME/sockrepl/history"
+	start_terminal
+	wait_screen '(it belongs to another user); going on without saving it$'
+}
+
+@test "history keeps the file's last 1000 lines at exit, through the fd opened at start" {
+	export XDG_STATE_HOME="$BATS_TEST_TMPDIR/long"	# not the one setup's sockrepl uses
+	mkdir -p "$XDG_STATE_HOME/sockrepl"
+	seq -f 'say %g' 1200 >"$XDG_STATE_HOME/sockrepl/history"
+	start_terminal
+	wait_screen '^sockrepl> *$'
+	keys Up
+	wait_screen '^sockrepl> say 1200$'
+	keys C-u 'say new' Enter
+	wait_screen '^new$'
+	keys C-d
+	wait_screen '^exited 0$'
+	[ "$(wc -l <"$XDG_STATE_HOME/sockrepl/history")" -eq 1000 ]
+	[ "$(head -n 1 "$XDG_STATE_HOME/sockrepl/history")" = 'say 202' ]
+	[ "$(tail -n 1 "$XDG_STATE_HOME/sockrepl/history")" = 'say new' ]
+}
+
+@test "a guided lesson leaves out a line over 64 KiB, says so in one line, and goes on" {
+	{ printf 'say first\n\nsay '; head -c 70000 /dev/zero | tr '\0' x; printf '\nsocket\n'; } >"$BATS_TEST_TMPDIR/long.txt"
+	start_terminal --lesson "$BATS_TEST_TMPDIR/long.txt"
+	wait_screen 'long\.txt, line 3: line too long (70004 bytes; the limit is 65536): ignored$'
+	wait_screen '^sockrepl step 1/1> socket$'
 }

@@ -78,8 +78,104 @@ load test_helper
 	ln -s "$BATS_TEST_TMPDIR/target" "$BATS_TEST_TMPDIR/link"
 	run sockrepl --no-echo <<<"record $BATS_TEST_TMPDIR/link"
 	assert_failure 1
-	assert_output --partial "record: cannot write $BATS_TEST_TMPDIR/link"
+	assert_output --partial "record: $BATS_TEST_TMPDIR/link already exists, and record never overwrites"
 	[ ! -e "$BATS_TEST_TMPDIR/target" ]
+}
+
+@test "record never overwrites a file, nor writes to a FIFO: one line says what to do" {
+	echo precious >"$BATS_TEST_TMPDIR/old.txt"
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	run sockrepl --no-echo <<<"record $BATS_TEST_TMPDIR/old.txt"$'
+'"record $BATS_TEST_TMPDIR/fifo"$'
+say still here'
+	assert_failure 1
+	assert_line "line 1: record: $BATS_TEST_TMPDIR/old.txt already exists, and record never overwrites: remove it or choose another name"
+	assert_line "line 2: record: $BATS_TEST_TMPDIR/fifo already exists, and record never overwrites: remove it or choose another name"
+	assert_line 'still here'
+	[ "$(cat "$BATS_TEST_TMPDIR/old.txt")" = precious ]
+}
+
+@test "a lesson that runs itself stops 8 deep with one line, and the REPL goes on" {
+	printf 'say in %s\nlesson %s\n' self "$BATS_TEST_TMPDIR/self.txt" >"$BATS_TEST_TMPDIR/self.txt"
+	run sockrepl --no-echo <<<"lesson $BATS_TEST_TMPDIR/self.txt"$'
+say after'
+	assert_failure 1
+	[ "$(grep -c '^in self$' <<<"$output")" -eq 8 ]
+	assert_line "line 2: lesson $BATS_TEST_TMPDIR/self.txt: not run: lessons run inside lessons at most 8 deep (one that runs itself, or a cycle, would never end)"
+	assert_line 'after'
+}
+
+@test "two lessons that run each other stop 8 deep too" {
+	printf 'lesson %s\n' "$BATS_TEST_TMPDIR/b.txt" >"$BATS_TEST_TMPDIR/a.txt"
+	printf 'lesson %s\n' "$BATS_TEST_TMPDIR/a.txt" >"$BATS_TEST_TMPDIR/b.txt"
+	run sockrepl --no-echo <<<"lesson $BATS_TEST_TMPDIR/a.txt"$'
+say after'
+	assert_failure 1
+	assert_line "line 1: lesson $BATS_TEST_TMPDIR/a.txt: not run: lessons run inside lessons at most 8 deep (one that runs itself, or a cycle, would never end)"
+	assert_line 'after'
+}
+
+@test "lesson of a FIFO or a device is refused at once: only regular files are read" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	run sockrepl --no-echo <<<"lesson $BATS_TEST_TMPDIR/fifo"$'
+lesson /dev/zero
+lesson /tmp
+say after'
+	assert_failure 1
+	assert_line "line 1: cannot read $BATS_TEST_TMPDIR/fifo: it is a FIFO; lessons and scripts are read only from regular files"
+	assert_line "line 2: cannot read /dev/zero: it is a character device; lessons and scripts are read only from regular files"
+	assert_line "line 3: cannot read /tmp: it is a directory; lessons and scripts are read only from regular files"
+	assert_line 'after'
+}
+
+@test "a lesson file over 1 MiB is refused before it is read; --replay too" {
+	truncate -s 600M "$BATS_TEST_TMPDIR/huge.txt"
+	run sockrepl --no-echo <<<"lesson $BATS_TEST_TMPDIR/huge.txt"$'
+say after'
+	assert_failure 1
+	assert_line "line 1: cannot read $BATS_TEST_TMPDIR/huge.txt: larger than 1 MiB, the limit for a lesson or script file"
+	assert_line 'after'
+	run sockrepl --no-echo --replay "$BATS_TEST_TMPDIR/huge.txt" </dev/null
+	assert_failure 1
+	assert_output --partial "cannot read $BATS_TEST_TMPDIR/huge.txt: larger than 1 MiB"
+}
+
+@test "a lesson file that grows past 1 MiB as it is read is refused too" {
+	run sockrepl --no-echo <<<$'lesson /proc/kallsyms
+say after'
+	assert_failure 1
+	assert_line "line 1: cannot read /proc/kallsyms: larger than 1 MiB, the limit for a lesson or script file"
+	assert_line 'after'
+}
+
+@test "lesson with a path runs a lesson file of your own" {
+	printf 'say my own lesson\nsocket\nexpect ok\n' >"$BATS_TEST_TMPDIR/mine.txt"
+	cd "$BATS_TEST_TMPDIR"
+	run sockrepl --no-echo <<<'lesson ./mine.txt'
+	assert_success
+	assert_line 'my own lesson'
+	assert_line 'socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3'
+}
+
+@test "lessons reads a title whose ':' is the first line's 255th byte within its buffer" {
+	mkdir -p "$BATS_TEST_TMPDIR/bin/lessons"
+	cp "$SOCKREPL" "$BATS_TEST_TMPDIR/bin/sockrepl"
+	{ printf '#'; printf 'x%.0s' $(seq 253); printf ':ZZZZZZZZZZ\n'; } >"$BATS_TEST_TMPDIR/bin/lessons/99-edge.txt"
+	printf '# Lesson 98: A title\n' >"$BATS_TEST_TMPDIR/bin/lessons/98-plain.txt"
+	run timeout 15 "$BATS_TEST_TMPDIR/bin/sockrepl" --no-echo <<<'lessons'
+	assert_success
+	assert_line --regexp '^  98-plain +A title$'
+	assert_line --regexp '^  99-edge +$'
+}
+
+@test "lessons does not wait on a FIFO named like a lesson; lesson refuses it" {
+	mkdir -p "$BATS_TEST_TMPDIR/bin/lessons"
+	cp "$SOCKREPL" "$BATS_TEST_TMPDIR/bin/sockrepl"
+	mkfifo "$BATS_TEST_TMPDIR/bin/lessons/97-fifo.txt"
+	run timeout 15 "$BATS_TEST_TMPDIR/bin/sockrepl" --no-echo <<<$'lessons\nlesson 97'
+	assert_failure 1
+	assert_line --regexp '^  97-fifo +\(no title\)$'
+	assert_line --regexp '^line 2: cannot read .*/97-fifo\.txt: it is a FIFO; lessons and scripts are read only from regular files$'
 }
 
 @test "diagram marks the current TCP state and the path the socket took" {

@@ -75,3 +75,47 @@ setup() {
 	run find "$TMPDIR" -mindepth 1
 	assert_output ""
 }
+
+@test "a file put in place of the socket file after bind survives exit" {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	start_repl "$BATS_TEST_TMPDIR/in"
+	exec 8>"$BATS_TEST_TMPDIR/in"
+	printf 'socket unix\nbind %s\n' "$BATS_TEST_TMPDIR/s.sock" >&8
+	wait_for "^fd 3: BOUND"
+	rm "$BATS_TEST_TMPDIR/s.sock"
+	echo precious >"$BATS_TEST_TMPDIR/s.sock"
+	exec 8>&-
+	wait "$REPL_PID"
+	[ "$(cat "$BATS_TEST_TMPDIR/s.sock")" = precious ]
+}
+
+@test "a directory symlink swapped after bind: the other socket file survives, ours is removed" {
+	mkdir "$BATS_TEST_TMPDIR/ours" "$BATS_TEST_TMPDIR/theirs"
+	ln -s ours "$BATS_TEST_TMPDIR/link"
+	/usr/bin/python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' \
+		"$BATS_TEST_TMPDIR/theirs/s.sock"
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	start_repl "$BATS_TEST_TMPDIR/in"
+	exec 8>"$BATS_TEST_TMPDIR/in"
+	printf 'socket unix\nbind %s\n' "$BATS_TEST_TMPDIR/link/s.sock" >&8
+	wait_for "^fd 3: BOUND"
+	[ -S "$BATS_TEST_TMPDIR/ours/s.sock" ]
+	ln -sfn theirs "$BATS_TEST_TMPDIR/link"
+	exec 8>&-
+	wait "$REPL_PID"
+	[ -S "$BATS_TEST_TMPDIR/theirs/s.sock" ]
+	[ ! -e "$BATS_TEST_TMPDIR/ours/s.sock" ]
+}
+
+@test "binding Unix sockets keeps the fd numbers: the next socket is still fd 4" {
+	run sockrepl --no-echo <<<$'socket unix\nbind a.sock\nsocket unix\nbind '"$BATS_TEST_TMPDIR"$'/b.sock\nsocket'
+	assert_success
+	assert_line 'socket(AF_UNIX, SOCK_STREAM, 0) = 4'
+	assert_line 'socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 5'
+}
+
+@test "reset removes the socket files the session bound, so a lesson binds its paths again" {
+	run sockrepl --no-echo <<<$'socket unix\nbind again.sock\nreset\nsocket unix\nbind again.sock\nexpect ok'
+	assert_success
+	assert_line --regexp '^bind\(3, .*again\.sock"\}, [0-9]+\) = 0$'
+}

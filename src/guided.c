@@ -1,0 +1,335 @@
+/*
+ * guided.c - stepping through a lesson at a terminal.
+ *
+ * A guided lesson shows its narration, then puts its next command on the
+ * prompt, already typed: Enter runs it, or the learner edits it or types
+ * something else. The lesson's expect lines become hints instead of errors.
+ * next (skip), back, again and leave move around.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sockrepl.h"
+
+struct lesson {
+	char name[64];
+	char **lines;
+	size_t nlines;
+	size_t pos;		/* the next line to show or offer */
+	size_t current;		/* the line of the step on offer */
+	size_t last_run;	/* the line of the step last run, for `again` */
+	bool moved;		/* a navigation command chose the next step */
+};
+
+static void free_lines(struct lesson *l);
+
+/* ---- stepping through a lesson ------------------------------------------------ */
+
+static bool is_step(const char *line)
+{
+	const char *p = line + strspn(line, " \t");
+
+	return *p != '\0' && *p != '#' && strncmp(p, "say", 3) != 0 &&
+	       strncmp(p, "expect", 6) != 0;
+}
+
+static bool is_expect(const char *line)
+{
+	return strncmp(line + strspn(line, " \t"), "expect", 6) == 0;
+}
+
+/* Run a lesson line; cmd_run_line cuts its argument up, and the lesson keeps its own. */
+static void run_copy(struct session *s, const char *line)
+{
+	char *copy = strdup(line);
+
+	if (copy != NULL)
+		cmd_run_line(s, copy);
+	free(copy);
+}
+
+/* Step number (1-based) of line index i, and how many steps there are. */
+static void step_numbers(const struct lesson *l, size_t i, int *step, int *steps)
+{
+	*step = *steps = 0;
+	for (size_t j = 0; j < l->nlines; j++) {
+		if (!is_step(l->lines[j]))
+			continue;
+		++*steps;
+		if (j <= i)
+			*step = *steps;
+	}
+}
+
+/* "step 3/9" for the prompt, while a lesson is on. */
+void lesson_progress(const struct session *s, char *out, size_t size)
+{
+	int step, steps;
+
+	*out = '\0';
+	if (s->lesson == NULL)
+		return;
+	step_numbers(s->lesson, s->lesson->current, &step, &steps);
+	snprintf(out, size, " step %d/%d", step, steps);
+}
+
+static void free_lesson(struct session *s)
+{
+	if (s->lesson == NULL)
+		return;
+	free_lines(s->lesson);
+	free(s->lesson);
+	s->lesson = NULL;
+	s->friendly = false;
+}
+
+/* The number of the line at `line` in text that strtok_r is cutting up. */
+static size_t line_number(const char *text, const char *line)
+{
+	size_t n = 1;
+
+	for (const char *p = text; p < line; p++)
+		n += *p == '\n' || *p == '\0';	/* strtok_r put a NUL for each newline it passed */
+	return n;
+}
+
+/*
+ * Split a lesson's text (cut up in place) into lines the lesson owns. A
+ * line over MAX_LINE is left out, as a script's is, and said (s and path
+ * are NULL for the fuzzer).
+ */
+static bool lesson_from_text(struct session *s, const char *path, char *text, struct lesson *l)
+{
+	char *save = NULL;
+
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char **grown, *copy;
+
+		if (strlen(line) > MAX_LINE) {
+			if (s != NULL)
+				report_error(s, "lesson %s, line %zu: line too long (%zu bytes; the limit "
+					     "is %d): ignored", path, line_number(text, line),
+					     strlen(line), MAX_LINE);
+			continue;
+		}
+		grown = realloc(l->lines, (l->nlines + 1) * sizeof(*grown));
+		copy = strdup(line);
+		if (grown != NULL)
+			l->lines = grown;
+		if (grown == NULL || copy == NULL) {
+			free(copy);
+			return false;
+		}
+		l->lines[l->nlines++] = copy;
+	}
+	return true;
+}
+
+static void free_lines(struct lesson *l)
+{
+	for (size_t i = 0; i < l->nlines; i++)
+		free(l->lines[i]);
+	free(l->lines);
+	l->lines = NULL;
+	l->nlines = 0;
+}
+
+/*
+ * For the fuzzer: read a lesson from memory as `lesson` would, and count its
+ * steps. Returns the number of steps, or -1 when out of memory.
+ */
+int lesson_count_steps(const char *text, size_t len)
+{
+	struct lesson l = { .nlines = 0 };
+	char *copy = malloc(len + 1);
+	int step, steps = -1;
+
+	if (copy == NULL)
+		return -1;
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	if (lesson_from_text(NULL, NULL, copy, &l))
+		step_numbers(&l, l.nlines, &step, &steps);
+	free_lines(&l);
+	free(copy);
+	return steps;
+}
+
+static bool load_lesson(struct session *s, const char *path, struct lesson *l)
+{
+	size_t len;
+	char *text = read_whole_file(s, path, &len);
+	bool ok;
+
+	if (text == NULL)
+		return false;
+	ok = lesson_from_text(s, path, text, l);
+	if (!ok)
+		free_lines(l);
+	free(text);
+	return ok;
+}
+
+/*
+ * Show narration up to the next step and return that step's command, to be
+ * typed at the prompt; NULL when the lesson is over (it is then closed).
+ */
+const char *lesson_next_step(struct session *s)
+{
+	struct lesson *l = s->lesson;
+
+	while (l != NULL && l->pos < l->nlines) {
+		char *line = l->lines[l->pos];
+
+		if (is_step(line)) {
+			l->current = l->pos;
+			l->moved = false;
+			return line + strspn(line, " \t");
+		}
+		l->pos++;
+		if (!is_expect(line))	/* narration; an expect here belongs to a skipped step */
+			run_copy(s, line);
+	}
+	if (l != NULL) {
+		printf("%s-- end of lesson %s. Type lessons for the others. --%s\n",
+		       color(COLOR_NOTE), l->name, color(COLOR_OFF));
+		free_lesson(s);
+	}
+	return NULL;
+}
+
+/* After the learner ran a line at a step: move past it and check its expects, kindly. */
+void lesson_after_line(struct session *s)
+{
+	struct lesson *l = s->lesson;
+
+	if (l == NULL || l->moved)
+		return;
+	l->last_run = l->current;
+	l->pos = l->current + 1;
+	while (l->pos < l->nlines && is_expect(l->lines[l->pos]))
+		run_copy(s, l->lines[l->pos++]);
+}
+
+/* Step through the lesson in the file at path, at the terminal. */
+bool guided_start(struct session *s, const char *path)
+{
+	struct lesson *l = calloc(1, sizeof(*l));
+
+	if (l == NULL || !load_lesson(s, path, l)) {
+		free(l);
+		return false;
+	}
+	free_lesson(s);
+	snprintf(l->name, sizeof(l->name), "%.*s", (int)(sizeof(l->name) - 1),
+		 strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
+	s->lesson = l;
+	s->friendly = true;
+	printf("%sGuided lesson %s: each step is typed for you; Enter runs it, or edit it.\n"
+	       "next (or skip) passes a step, back and again go back, leave ends the lesson.%s\n",
+	       color(COLOR_NOTE), l->name, color(COLOR_OFF));
+	return true;
+}
+
+/* ---- next, back, again, leave ---------------------------------------------- */
+
+/* The lesson, or a message that there is none. */
+static struct lesson *in_lesson(struct session *s, const char *cmd)
+{
+	if (s->lesson == NULL)
+		report_error(s, "%s: no lesson is running (lesson NAME starts one)", cmd);
+	return s->lesson;
+}
+
+static enum cmd_status cmd_next_exec(struct session *s, const struct cmd_args *a)
+{
+	struct lesson *l = in_lesson(s, "next");
+
+	(void)a;
+	if (l == NULL)
+		return CMD_USAGE;
+	l->pos = l->current + 1;
+	while (l->pos < l->nlines && is_expect(l->lines[l->pos]))
+		l->pos++;
+	l->moved = true;
+	return CMD_OK;
+}
+
+static enum cmd_status cmd_back_exec(struct session *s, const struct cmd_args *a)
+{
+	struct lesson *l = in_lesson(s, "back");
+	size_t i;
+
+	(void)a;
+	if (l == NULL)
+		return CMD_USAGE;
+	for (i = l->current; i > 0 && !is_step(l->lines[i - 1]); i--)
+		;
+	l->pos = i > 0 ? i - 1 : l->current;	/* the step before this one */
+	l->moved = true;
+	return CMD_OK;
+}
+
+static enum cmd_status cmd_again_exec(struct session *s, const struct cmd_args *a)
+{
+	struct lesson *l = in_lesson(s, "again");
+
+	(void)a;
+	if (l == NULL)
+		return CMD_USAGE;
+	l->pos = l->last_run;
+	l->moved = true;
+	return CMD_OK;
+}
+
+static enum cmd_status cmd_leave_exec(struct session *s, const struct cmd_args *a)
+{
+	(void)a;
+	if (in_lesson(s, "leave") == NULL)
+		return CMD_USAGE;
+	printf("left lesson %s; the sockets stay open.\n", s->lesson->name);
+	free_lesson(s);
+	return CMD_OK;
+}
+
+const struct cmd_entry cmd_next_entry = {
+	.name = "next",
+	.alias = "skip",
+	.usage = "",
+	.summary = "in a lesson: pass this step without running it",
+	.about = "In a guided lesson, goes on to the next step without running this one.",
+	.min_args = 0,
+	.max_args = 0,
+	.exec = cmd_next_exec,
+};
+
+const struct cmd_entry cmd_back_entry = {
+	.name = "back",
+	.usage = "",
+	.summary = "in a lesson: go back one step",
+	.about = "In a guided lesson, offers the step before this one again.",
+	.min_args = 0,
+	.max_args = 0,
+	.exec = cmd_back_exec,
+};
+
+const struct cmd_entry cmd_again_entry = {
+	.name = "again",
+	.usage = "",
+	.summary = "in a lesson: offer the step just run once more",
+	.about = "In a guided lesson, types the step that was run last at the prompt again.",
+	.min_args = 0,
+	.max_args = 0,
+	.exec = cmd_again_exec,
+};
+
+const struct cmd_entry cmd_leave_entry = {
+	.name = "leave",
+	.usage = "",
+	.summary = "leave the lesson (the sockets stay)",
+	.about = "Ends the guided lesson; the session and its sockets go on.",
+	.min_args = 0,
+	.max_args = 0,
+	.exec = cmd_leave_exec,
+};
