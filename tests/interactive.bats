@@ -219,6 +219,8 @@ gone_under_sigcont() {
 	pid=$(sockrepl_pid)
 	tmux -S "$TMUX_SOCKET" kill-server
 	gone_under_sigcont "$pid"
+}
+
 @test "history is opened once: a symlink planted at its path after start-up receives nothing" {
 	wait_screen '^sockrepl> *$'
 	keys 'say before' Enter
