@@ -24,6 +24,8 @@ struct snapshot {
 	int api, tcp_state;	/* enum api_state; TCP_* or -1 */
 	unsigned queue, unread;	/* accept queue; unread bytes */
 	bool eof, error, readable;
+	bool dgram;		/* an unconnected datagram socket has a datagram waiting ... */
+	unsigned next_dgram, dgram_mem;	/* ... this big; UDP: the memory queued (Recv-Q) */
 	char ended[96];		/* DISCONNECTED: why, as its state line says */
 };
 
@@ -383,8 +385,6 @@ int watch_check(struct session *s, int only_fd, void (*say)(const char *line, vo
 		void *arg);
 void watch_forget(struct session *s, int fd);
 struct watched *watch_find(struct session *s, int fd);
-struct pollfd;
-int watch_pollfds(struct session *s, struct pollfd *fds, int max);
 void watch_note_state(struct session *s, int fd, int tcp_state);
 /* How a socket came into a state, when the kernel said so (a failed call's errno). */
 enum edge_via { VIA_FIGURE, VIA_REFUSED, VIA_RESET, VIA_TIMEOUT };
@@ -393,6 +393,14 @@ void diagram_note_call(struct session *s, const struct call_ctx *c, long ret, in
 		       const struct kstate *k);
 extern const struct cmd_entry cmd_diagram_entry;
 extern const struct cmd_entry cmd_wait_entry;
+
+/* ---- events.c: the one wait for stdin, the sockets and what comes later -- */
+
+enum wake { WAKE_INPUT = 1, WAKE_SOCKETS = 2 };	/* what was ready: bits */
+bool events_add_source(int fd, bool edge, unsigned wake);
+unsigned events_wait(struct session *s, bool with_stdin, long timeout_ms);
+void events_end(void);
+int fd_out_of_the_way(int fd);
 
 /* ---- input.c: one line at a time, from readline or a pipe ------------- */
 
