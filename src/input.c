@@ -79,6 +79,47 @@ static char *read_interactive(struct session *s, const char *prompt, const char 
 	return completed_line;
 }
 
+/* The read stopped for a signal, not at the end: clear stdio's error flag and go on. */
+static bool read_interrupted(FILE *f)
+{
+	if (!ferror(f) || errno != EINTR || terminating)
+		return false;
+	clearerr(f);
+	interrupted = 0;
+	return true;
+}
+
+/*
+ * getline that goes on when a signal interrupts the read: SIGINT has no
+ * SA_RESTART (so that it interrupts a blocking call), and a Ctrl-C while a
+ * piped script waits for its next line made read fail with EINTR, which
+ * getline reports as -1, as if the input had ended. A piece of the line
+ * read before the signal is kept and joined to the rest.
+ */
+static ssize_t read_script_line(FILE *f, char **line, size_t *size)
+{
+	char *piece = NULL, *joined;
+	size_t piece_size = 0;
+	ssize_t n, more;
+
+	do
+		n = getline(line, size, f);
+	while (n == -1 && read_interrupted(f));
+	while (n > 0 && (*line)[n - 1] != '\n' && read_interrupted(f)) {
+		do
+			more = getline(&piece, &piece_size, f);
+		while (more == -1 && read_interrupted(f));
+		if (more == -1 || (joined = realloc(*line, (size_t)(n + more) + 1)) == NULL)
+			break;
+		memcpy(joined + n, piece, (size_t)more + 1);
+		*line = joined;
+		*size = (size_t)(n + more) + 1;
+		n += more;
+	}
+	free(piece);
+	return n;
+}
+
 void input_init(struct session *s)
 {
 	if (!s->interactive)
@@ -105,7 +146,7 @@ char *input_read(struct session *s, const char *prompt, const char *pretyped, si
 		*len = line ? strlen(line) : 0;
 		return line;
 	}
-	n = getline(&line, &size, s->script);
+	n = read_script_line(s->script, &line, &size);
 	if (n == -1) {
 		free(line);
 		return NULL;

@@ -171,6 +171,8 @@ int main(int argc, char **argv)
 	unix_paths_cleanup(&s);
 	session_end(&s);
 	input_done(&s);
+	stdin_watch_stop();
+	events_end();
 	fflush(stdout);
 	return terminating ? 128 + terminating : s.status;
 }

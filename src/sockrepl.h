@@ -378,6 +378,7 @@ extern const struct cmd_entry cmd_record_entry;
 extern volatile sig_atomic_t stdin_closed;
 void stdin_watch_start(const struct session *s);
 void stdin_watch_call(const struct session *s, bool begin);
+void stdin_watch_stop(void);
 
 /* ---- watch.c: events, noticed without consuming anything --------------- */
 
