@@ -264,6 +264,7 @@ void cause_timed_out(struct session *s, const struct call_ctx *c);
 void cause_connect_would_block(struct session *s, const struct call_ctx *c);
 void cause_no_local_port(struct session *s, const struct call_ctx *c);
 const char *final_ack_on_overflow(void);
+void announce_connect_wait(struct session *s, int fd, const struct sockaddr *to);
 
 /* ---- sysctl.c: the kernel's tunables ------------------------------------ */
 
@@ -344,6 +345,7 @@ enum cmd_status finish_call(struct session *s, const struct strbuf *args,
 			    const struct call_ctx *c, long ret, int err);
 socklen_t sockaddr_size_of(int fd);
 void announce_wait(struct session *s, int fd, const char *call);
+void call_time_limit(int fd, bool sending, char *out, size_t size);
 enum cmd_status address_call(struct session *s, const struct cmd_args *a,
 			     const char *call, bool (*fits)(int fd),
 			     int (*syscall_fn)(int, const struct sockaddr *, socklen_t));
