@@ -217,3 +217,17 @@ peer() { timeout 5 /usr/bin/python3 -c "import socket, sys; $1" "$2"; }
 	keys 'send 4 three' Enter
 	wait_screen '^\[event\] fd 5: 5 bytes arrived (8 unread)'
 }
+
+@test "a blocking connect to a full listener says it waits; Ctrl-C interrupts it with EINTR" {
+	wait_screen '^sockrepl> *$'
+	keys 'socket' Enter 'bind 127.0.0.1 0' Enter 'listen 3 0' Enter 'socket' Enter 'connect @3' Enter
+	wait_screen '^sockrepl \[4 CONNECTED\]> *$'
+	keys 'socket' Enter 'connect @3' Enter
+	wait_screen 'is full: Linux drops the SYN, and connect blocks, sending it again'
+	wait_screen 'Ctrl-C interrupts)'
+	pid=$(pgrep -P "$(tmux -S "$TMUX_SOCKET" display -p '#{pane_pid}')" sockrepl)
+	for _ in $(seq 100); do [ "$(cut -d' ' -f1 "/proc/$pid/syscall")" = 42 ] && break; sleep 0.02; done
+	keys C-c
+	wait_screen '^connect(5, .*) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)$'
+	wait_screen '^sockrepl \[5 CONNECTING\]> *$'
+}
