@@ -2,9 +2,9 @@
  * watch.c - events on the session's sockets, noticed without touching them.
  *
  * A snapshot of what the kernel reports for a socket (accept-queue length,
- * unread bytes, end of file, pending error, TCP state) is kept per fd. An
- * event is a change since the snapshot last reported: a connection waiting,
- * data arriving, the peer closing, a connect or connection ending (refused,
+ * unread bytes, a datagram waiting, end of file, pending error, TCP state)
+ * is kept per fd. An event is a change since the snapshot last reported: a
+ * connection waiting, data or a datagram arriving, the peer closing, a connect or connection ending (refused,
  * reset: the words of the DISCONNECTED state line), a non-blocking connect
  * finishing. Reading state this way consumes nothing: no accept, no recv, no
  * SO_ERROR.
@@ -244,9 +244,10 @@ const struct cmd_entry cmd_wait_entry = {
 	.usage = "[FD] [TIMEOUT_MS]",
 	.summary = "wait for an event on the sockets and say what happened",
 	.about = "Waits (default 1000 ms) until something happens on a socket (on FD, if\n"
-		"given) and says what: a connection waiting, data arriving, the peer\n"
-		"closing (and how many bytes are still unread), a connect refused, a\n"
-		"connection reset or closed both ways, a non-blocking connect finishing.\n"
+		"given) and says what: a connection waiting, data or a datagram arriving,\n"
+		"the peer closing (and how many bytes are still unread), a connect\n"
+		"refused, a connection reset or closed both ways, a non-blocking connect\n"
+		"finishing. It sleeps until the kernel wakes it: no polling.\n"
 		"What ended a connection is named as its DISCONNECTED state line does.\n"
 		"Nothing is accepted or read. At the prompt the same events appear by\n"
 		"themselves; scripts use wait to show them. One number is the timeout.\n"
