@@ -164,7 +164,7 @@ void announce_connect_wait(struct session *s, int fd, const struct sockaddr *to)
 {
 	const char *path = ((const struct sockaddr_un *)to)->sun_path;
 	struct full_listener fl = { port_of(to), false };
-	struct diag_sock d;
+	struct diag_sock d = { .family = -1 };
 	char where[ENDPOINT_SIZE], limit[64];
 	unsigned inode;
 	bool listening;

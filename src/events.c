@@ -46,17 +46,18 @@ static int epoll_fd = -1;
 static bool stdin_added;	/* the standard input is in the set */
 
 /*
- * Move an fd of sockrepl's own to the top of the fd range, so that the
- * learner's first socket is still fd 3 and the numbers go on unbroken.
+ * Move an fd of sockrepl's own to the top of the fd range (at most 1023, the
+ * usual limit's last), so that the learner's first socket is still fd 3 and
+ * the numbers go on unbroken.
  */
 int fd_out_of_the_way(int fd)
 {
 	struct rlimit lim;
 	int high;
 
-	if (fd < 0 || getrlimit(RLIMIT_NOFILE, &lim) == -1 || lim.rlim_cur < 64)
+	if (fd < 0 || getrlimit(RLIMIT_NOFILE, &lim) == -1)
 		return fd;
-	high = fcntl(fd, F_DUPFD_CLOEXEC, (int)(lim.rlim_cur > 65536 ? 65536 : lim.rlim_cur) - 8);
+	high = fcntl(fd, F_DUPFD_CLOEXEC, (int)(lim.rlim_cur < 1024 ? lim.rlim_cur : 1024) - 1);
 	if (high == -1)
 		return fd;
 	close(fd);
@@ -151,6 +152,8 @@ unsigned events_wait(struct session *s, bool with_stdin, long timeout_ms)
 	sigprocmask(SIG_BLOCK, &ends, &old);
 	n = interrupted ? 0 : epoll_pwait(epoll_fd, ready, MAX_READY, timeout, &old);
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (n == -1 && errno != EINTR)
+		events_end();	/* the learner closed its fd (close takes any number): a new one next time */
 	for (int i = 0; i < n; i++)
 		woke |= (unsigned)(ready[i].data.u64 >> 32);
 	return woke;

@@ -2,21 +2,22 @@
  * stdinwatch.c - a script's standard input closing while a call waits.
  *
  * When sockrepl reads a script from a pipe and the pipe's writer goes away
- * while a blocking call (accept, recv, ...) waits, nothing would ever wake
- * that call: the session would hang. A small thread waits for the pipe to
- * hang up; if a call is waiting then and no script line is left unread, it
- * sends the main thread SIGHUP, which interrupts the call and ends the
- * session cleanly, as a terminal going away does. At exit the thread is
- * told to stop (an eventfd it also waits on) and joined, so nothing of it
- * outlives the session.
+ * while a blocking call (accept, recv, connect, send, sendto ...) waits,
+ * nothing might ever wake that call: the session would hang. A small thread
+ * waits for the pipe to hang up; if the same call is still waiting on two
+ * looks 50 ms apart and no script line is left unread, it sends the main
+ * thread SIGHUP, which interrupts the call and ends the session cleanly, as
+ * a terminal going away does. (One look would also catch a call that does
+ * not block at all, such as an accept with a connection already queued, in
+ * the microseconds it runs.) At exit the thread is cancelled (it waits only
+ * in poll, a cancellation point, and holds nothing) and joined, so nothing
+ * of it outlives the session; it needs no fd of its own.
  */
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#include <stdint.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -24,8 +25,9 @@
 #include "sockrepl.h"
 
 static pthread_t main_thread, watcher;
-static int stop_fd = -1;		/* written at exit: the watcher returns */
+static bool watching;			/* the watcher thread runs */
 static atomic_bool in_call;		/* the main thread is in a call that may block */
+static atomic_uint call_number;		/* counts the calls, to tell one long call from two */
 static atomic_bool lines_left;		/* script lines already read into stdio's buffer */
 volatile sig_atomic_t stdin_closed;	/* why the session ended, for the last message */
 
@@ -40,44 +42,35 @@ static size_t read_ahead(FILE *f)
 #endif
 }
 
-/*
- * Wait up to timeout_ms (-1: no limit) for stdin to hang up (events 0: the
- * script's lines are the main thread's to read); false once told to stop.
- */
-static bool wait_stdin(int timeout_ms, short *revents)
+/* A call is waiting with nothing left to read: the number of that call, or 0. */
+static unsigned waiting_call(void)
 {
-	struct pollfd fds[2] = {
-		{ .fd = STDIN_FILENO, .events = 0 },
-		{ .fd = stop_fd, .events = POLLIN },
-	};
+	int unread;
 
-	*revents = 0;
-	if (poll(fds, 2, timeout_ms) == -1)
-		return true;
-	*revents = fds[0].revents;
-	return !(fds[1].revents & POLLIN);
+	if (ioctl(STDIN_FILENO, FIONREAD, &unread) == -1)
+		unread = 0;
+	if (atomic_load(&in_call) && !atomic_load(&lines_left) && unread == 0)
+		return atomic_load(&call_number);
+	return 0;
 }
 
 static void *watch_stdin(void *arg)
 {
-	short revents;
-	int unread;
+	struct pollfd in = { .fd = STDIN_FILENO, .events = 0 };	/* hang-up only */
+	unsigned seen = 0, now;
 
 	(void)arg;
-	do {
-		if (!wait_stdin(-1, &revents))
-			return NULL;
-	} while (!(revents & (POLLHUP | POLLERR)));
+	while (poll(&in, 1, -1) < 1 || !(in.revents & (POLLHUP | POLLERR)))
+		;
 	for (;;) {	/* the writer is gone: wait for a call with nothing left to read */
-		if (ioctl(STDIN_FILENO, FIONREAD, &unread) == -1)
-			unread = 0;
-		if (atomic_load(&in_call) && !atomic_load(&lines_left) && unread == 0) {
+		now = waiting_call();
+		if (now != 0 && now == seen) {
 			stdin_closed = 1;
 			pthread_kill(main_thread, SIGHUP);
 			return NULL;
 		}
-		if (!wait_stdin(50, &revents))
-			return NULL;
+		seen = now;
+		poll(NULL, 0, 50);
 	}
 }
 
@@ -91,35 +84,28 @@ void stdin_watch_start(const struct session *s)
 	    !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
 		return;
 	main_thread = pthread_self();
-	stop_fd = fd_out_of_the_way(eventfd(0, EFD_CLOEXEC));
-	if (stop_fd == -1)
-		return;
 	sigfillset(&all);	/* signals stay the main thread's */
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	if (pthread_create(&watcher, NULL, watch_stdin, NULL) != 0) {
-		close(stop_fd);
-		stop_fd = -1;
-	}
+	watching = pthread_create(&watcher, NULL, watch_stdin, NULL) == 0;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-}
-
-/* At exit: stop the watcher and wait for it, so it leaves nothing behind. */
-void stdin_watch_stop(void)
-{
-	const uint64_t one = 1;
-
-	if (stop_fd == -1)
-		return;
-	if (write(stop_fd, &one, sizeof(one)) == (ssize_t)sizeof(one))
-		pthread_join(watcher, NULL);
-	close(stop_fd);
-	stop_fd = -1;
 }
 
 /* Around a call that may block: begin (true) before it, end (false) after. */
 void stdin_watch_call(const struct session *s, bool begin)
 {
-	if (begin)
+	if (begin) {
 		atomic_store(&lines_left, s->script != NULL && read_ahead(s->script) > 0);
+		atomic_fetch_add(&call_number, 1);
+	}
 	atomic_store(&in_call, begin);
+}
+
+/* At exit: stop the watcher and wait for it, so it leaves nothing behind. */
+void stdin_watch_stop(void)
+{
+	if (!watching)
+		return;
+	pthread_cancel(watcher);
+	pthread_join(watcher, NULL);
+	watching = false;
 }
