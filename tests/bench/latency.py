@@ -23,6 +23,7 @@ import platform
 import pty
 import re
 import select
+import shutil
 import socket
 import statistics
 import struct
@@ -105,7 +106,7 @@ def summary(name, samples):
     print(f"{name} {statistics.median(kept):.0f} {max(kept):.0f}")
 
 
-def peer_pair():
+def peer_listener():
     """A listener here for sockrepl to connect to."""
     lst = socket.socket()
     lst.bind(("127.0.0.1", 0))
@@ -140,7 +141,7 @@ def trials(pid, out, notice, act, before=lambda: None, prepare=lambda: None):
 
 
 def script_mode():
-    lst = peer_pair()
+    lst = peer_listener()
     p = subprocess.Popen([SOCKREPL, "--no-echo"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     out = Output(p.stdout.fileno())
     say = lambda line: (p.stdin.write(line.encode() + b"\n"), p.stdin.flush())
@@ -149,11 +150,7 @@ def script_mode():
     conn, _ = lst.accept()
     conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no Nagle wait for our ACKs
     clients = []
-
-    def connect():
-        c = socket.socket()
-        c.connect(("127.0.0.1", port))
-        clients.append(c)
+    connect = lambda: clients.append(socket.create_connection(("127.0.0.1", port)))
 
     summary("script_connect", trials(p.pid, out, r"event: fd 3: a connection is waiting", connect,
                                      lambda: say("wait 3 10000")))
@@ -169,8 +166,8 @@ def script_mode():
 
 
 def prompt_mode():
-    lst = peer_pair()
-    home = tempfile.mkdtemp()
+    lst = peer_listener()
+    home = tempfile.mkdtemp()  # no history of the learner's is read or written
     env = dict(os.environ, TERM="dumb", NO_COLOR="1", HOME=home, XDG_STATE_HOME=home)
     pid, master = pty.fork()
     if pid == 0:
@@ -188,11 +185,7 @@ def prompt_mode():
     conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     out.until(r"sockrepl \[4 CONNECTED\]> ")
     clients = []
-
-    def connect():
-        c = socket.socket()
-        c.connect(("127.0.0.1", port))
-        clients.append(c)
+    connect = lambda: clients.append(socket.create_connection(("127.0.0.1", port)))
 
     summary("prompt_connect", trials(pid, out, r"\[event\] fd 3: a connection is waiting", connect))
     summary("prompt_send", trials(pid, out, r"\[event\] fd 4: 1 byte arrived", lambda: conn.send(b"x"),
@@ -210,6 +203,7 @@ def prompt_mode():
     print(f"idle_transient {idle_rate(pid):.1f}")
     type_line("quit")
     os.waitpid(pid, 0)
+    shutil.rmtree(home, ignore_errors=True)
     for c in clients:
         c.close()
 
