@@ -82,13 +82,18 @@ asan: build/asan/sockrepl
 	SOCKREPL=$(CURDIR)/build/asan/sockrepl ASAN_OPTIONS=abort_on_error=0:detect_leaks=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 bats tests
 
-# Every lesson under valgrind: no invalid access, no definite leak.
+# Every lesson under valgrind, read from the file and through a pipe (which
+# starts the stdin watcher thread): no invalid access, no definite or
+# possible leak.
+VALGRIND := valgrind -q --leak-check=full --errors-for-leak-kinds=definite,possible \
+	--error-exitcode=1 ./sockrepl --no-echo
 valgrind: sockrepl
 	@tests/need-tools harden
 	@for lesson in lessons/*.txt; do \
 		echo "valgrind: $$lesson"; \
-		valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
-			--error-exitcode=1 ./sockrepl --no-echo < $$lesson > /dev/null || exit 1; \
+		$(VALGRIND) < $$lesson > /dev/null || exit 1; \
+		echo "valgrind: $$lesson (piped)"; \
+		cat $$lesson | $(VALGRIND) > /dev/null || exit 1; \
 	done
 
 # libFuzzer on the command parser and on the script reader, FUZZ_SECONDS each.

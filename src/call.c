@@ -157,7 +157,8 @@ static void warn_if_wildcard(const struct call_ctx *c)
 
 /*
  * bind and connect take the same arguments and print the same way:
- * call(fd, {sockaddr}, len). connect may block, so stdout is flushed first.
+ * call(fd, {sockaddr}, len). connect may block: then it says so, and
+ * stdout is flushed first.
  */
 enum cmd_status address_call(struct session *s, const struct cmd_args *a,
 			     const char *call, bool (*fits)(int fd),
@@ -171,9 +172,11 @@ enum cmd_status address_call(struct session *s, const struct cmd_args *a,
 
 	if (!take_endpoint(s, a, fits, call, &c.fd, &addr, &len))
 		return CMD_USAGE;
-	fflush(stdout);
 	if (strcmp(call, "bind") == 0)
 		c.on_success = warn_if_wildcard;
+	else
+		announce_connect_wait(s, c.fd, c.addr);
+	fflush(stdout);
 	ret = syscall_fn(c.fd, (struct sockaddr *)&addr, len);
 	err = errno;
 	if (ret == 0 && strcmp(call, "bind") == 0)
@@ -225,16 +228,21 @@ static bool call_will_wait(int fd, const char *call)
 	return k.has_peer;
 }
 
-/* SO_RCVTIMEO in words (", for at most 1.5 s (SO_RCVTIMEO)"), or "" when it waits for ever. */
-static void receive_timeout(int fd, char *out, size_t size)
+/*
+ * A timeout option (SO_RCVTIMEO, SO_SNDTIMEO) in words (", for at most 1.5 s
+ * (SO_RCVTIMEO)"), or "" when the call waits for ever.
+ */
+void call_time_limit(int fd, bool sending, char *out, size_t size)
 {
 	struct timeval tv = { 0, 0 };
 	socklen_t len = sizeof(tv);
 
 	*out = '\0';
-	if (getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &len) == 0 && (tv.tv_sec || tv.tv_usec))
-		snprintf(out, size, ", for at most %g s (SO_RCVTIMEO)",
-			 (double)tv.tv_sec + (double)tv.tv_usec / 1e6);
+	if (getsockopt(fd, SOL_SOCKET, sending ? SO_SNDTIMEO : SO_RCVTIMEO, &tv, &len) == 0 &&
+	    (tv.tv_sec || tv.tv_usec))
+		snprintf(out, size, ", for at most %g s (%s)",
+			 (double)tv.tv_sec + (double)tv.tv_usec / 1e6,
+			 sending ? "SO_SNDTIMEO" : "SO_RCVTIMEO");
 }
 
 /*
@@ -247,7 +255,7 @@ void announce_wait(struct session *s, int fd, const char *call)
 
 	stdin_watch_call(s, true);
 	if (call_will_wait(fd, call)) {
-		receive_timeout(fd, limit, sizeof(limit));
+		call_time_limit(fd, false, limit, sizeof(limit));
 		if (strcmp(call, "accept") == 0)
 			report_note("(no connection is waiting yet: accept blocks until one "
 				    "arrives%s; Ctrl-C interrupts)", limit);

@@ -4,6 +4,7 @@
  * queue is full, a four-tuple already in use, a Unix listener with no room.
  * Read from the kernel (sock_diag, /proc/sys); each cause prints "here: ...".
  */
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -149,4 +150,43 @@ void cause_connect_would_block(struct session *s, const struct call_ctx *c)
 	report_note("here: the listener on %s has as many connections waiting as its backlog "
 		    "allows (backlog + 1), and fd %d is non-blocking, so connect did not wait "
 		    "for room.", ((const struct sockaddr_un *)c->addr)->sun_path, c->fd);
+}
+
+/*
+ * Before a connect: when it will wait, say so and that Ctrl-C interrupts.
+ * On loopback a blocking connect waits only for a listener whose accept
+ * queue is full: TCP drops the SYN and sends it again (checked on 6.18:
+ * the connect ends when accept makes room, or in ETIMEDOUT); a Unix stream
+ * connect sleeps until accept makes room. Either way the stdin watcher
+ * may end the session if the script's input closes meanwhile.
+ */
+void announce_connect_wait(struct session *s, int fd, const struct sockaddr *to)
+{
+	const char *path = ((const struct sockaddr_un *)to)->sun_path;
+	struct full_listener fl = { port_of(to), false };
+	struct diag_sock d = { .family = -1 };
+	char where[ENDPOINT_SIZE], limit[64];
+	unsigned inode;
+	bool listening;
+
+	stdin_watch_call(s, true);
+	if (fcntl(fd, F_GETFL) & O_NONBLOCK)
+		return;
+	call_time_limit(fd, true, limit, sizeof(limit));
+	format_endpoint(where, sizeof(where), to);
+	if (to->sa_family == AF_UNIX) {
+		if (socket_type(fd) == SOCK_STREAM && unix_path_socket(path, &inode, &listening) &&
+		    listening && diag_unix(inode, &d) && d.rqueue > d.wqueue)
+			report_note("(the listener on %s has as many connections waiting as its "
+				    "backlog allows: connect blocks until accept makes room%s; "
+				    "Ctrl-C interrupts)", where, limit);
+		return;
+	}
+	if (socket_type(fd) != SOCK_STREAM)
+		return;
+	diag_each(to->sa_family, IPPROTO_TCP, find_full_listener, &fl);
+	if (fl.full)
+		report_note("(the accept queue of the listener on %s is full: Linux drops the SYN, "
+			    "and connect blocks, sending it again, until accept makes room or it "
+			    "gives up with ETIMEDOUT%s; Ctrl-C interrupts)", where, limit);
 }

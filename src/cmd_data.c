@@ -323,6 +323,7 @@ static enum cmd_status cmd_sendto_exec(struct session *s, const struct cmd_args 
 		return CMD_USAGE;
 	c.arg = (long)len;
 	fflush(stdout);
+	stdin_watch_call(s, true);	/* a full Unix receiver makes it wait */
 	ret = sendto(c.fd, data, len, 0, (struct sockaddr *)&addr, addrlen);
 	err = errno;
 	sb_init(&args);

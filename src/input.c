@@ -1,18 +1,17 @@
 /*
- * input.c - one line at a time: GNU Readline at a terminal, getline from a
+ * input.c - one line at a time: GNU Readline at a terminal, a bounded reader from a
  * pipe or file. Everything after this goes through cmd_run_line, so typed
  * lines, piped scripts and lessons run the same way.
  *
- * At a terminal Readline runs in callback mode: poll(2) waits on stdin and
- * on every socket of the session (with a short tick for changes poll cannot
- * signal), and between keystrokes watch.c looks at the sockets. A notice
+ * At a terminal Readline runs in callback mode: the one wait of events.c
+ * sleeps on stdin and on every socket of the session, and whenever a socket
+ * wakes it watch.c looks at what changed. A notice
  * ("a connection is waiting") is printed above the prompt, and the line being
  * typed is redrawn intact below it.
  */
-#include <poll.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -20,8 +19,6 @@
 #include <readline/readline.h>
 
 #include "sockrepl.h"
-
-#define WATCH_TICK_MS 200	/* how often the sockets are looked at while idle */
 
 static char *completed_line;	/* set by on_line: the line Readline finished */
 static bool line_done;
@@ -56,8 +53,6 @@ static void drop_typed_line(void)
 
 static char *read_interactive(struct session *s, const char *prompt, const char *pretyped)
 {
-	struct pollfd fds[256];
-
 	line_done = false;
 	completed_line = NULL;
 	rl_callback_handler_install(prompt, on_line);
@@ -66,16 +61,15 @@ static char *read_interactive(struct session *s, const char *prompt, const char 
 		rl_redisplay();
 	}
 	while (!line_done && !terminating) {
-		int nfds = watch_pollfds(s, fds, 256);
-		int ready = poll(fds, (nfds_t)nfds, s->nfds ? WATCH_TICK_MS : -1);
+		unsigned woke = events_wait(s, true, -1);
 
 		if (interrupted && !terminating) {
 			interrupted = 0;
 			drop_typed_line();
-		} else if (ready > 0 && fds[0].revents) {
+		} else if (woke & WAKE_INPUT) {
 			rl_callback_read_char();
 		}
-		if (!line_done)
+		if (!line_done && (woke & WAKE_SOCKETS || woke == 0))	/* 0: a tick */
 			watch_check(s, -1, notice_above_prompt, NULL);
 	}
 	if (terminating)

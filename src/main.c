@@ -216,6 +216,8 @@ static int run(int argc, char **argv)
 	unix_paths_cleanup(&s);
 	session_end(&s);
 	input_done(&s);
+	stdin_watch_stop();
+	events_end();
 	return terminating ? 128 + terminating : s.status;
 }
 

@@ -129,6 +129,21 @@ bool run_script_file(struct session *s, const char *path)
 }
 
 /*
+ * The read stopped for a signal, not at the end: clear stdio's error flag and
+ * go on. SIGINT has no SA_RESTART (so that it interrupts a blocking call), and
+ * a Ctrl-C while a piped script waits for its next line makes read fail with
+ * EINTR, which stdio reports as EOF, as if the input had ended.
+ */
+static bool read_interrupted(FILE *f)
+{
+	if (!ferror(f) || errno != EINTR || terminating)
+		return false;
+	clearerr(f);
+	interrupted = 0;
+	return true;
+}
+
+/*
  * The next line of a script (malloc'd, without its newline), as getline
  * would give it, but never holding more than MAX_LINE + 1 bytes: the rest
  * of a longer line is read and dropped as it streams past, so a 100 MB line
@@ -144,7 +159,11 @@ char *read_line_bounded(FILE *f, size_t *len)
 	if (line == NULL)
 		return NULL;
 	flockfile(f);
-	while ((c = getc_unlocked(f)) != EOF && c != '\n') {
+	while ((c = getc_unlocked(f)) != '\n') {
+		if (c == EOF && read_interrupted(f))
+			continue;
+		if (c == EOF)
+			break;
 		if (n <= MAX_LINE)
 			line[n] = (char)c;
 		n++;

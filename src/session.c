@@ -106,6 +106,7 @@ void session_close_sockets(struct session *s)
 	while (s->nfds > 0)
 		close_fd(s, s->fds[s->nfds - 1]);
 	s->closing_all = false;
+	events_end();	/* the wait's epoll set, made again at the next wait: no fd stays */
 }
 
 /* At exit: close the sockets, and free what the session kept about them. */

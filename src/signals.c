@@ -59,6 +59,21 @@ void signals_init(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+/*
+ * Every signal sockrepl handles (SIGINT and the ending ones), for a wait
+ * that blocks them while it checks its flags and lets them in only while
+ * it sleeps (epoll_pwait).
+ */
+void signals_handled(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	for (size_t i = 0; i < sizeof(ending) / sizeof(ending[0]); i++)
+		sigaddset(set, ending[i]);
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		sigaddset(set, sig);
+}
+
 /* ---- what the kernel did when a signal interrupted a call ------------------ */
 
 /*

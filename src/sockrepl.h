@@ -25,6 +25,8 @@ struct snapshot {
 	int api, tcp_state;	/* enum api_state; TCP_* or -1 */
 	unsigned queue, unread;	/* accept queue; unread bytes */
 	bool eof, error, readable;
+	bool dgram;		/* an unconnected datagram socket has a datagram waiting ... */
+	unsigned next_dgram, dgram_mem;	/* ... this big; UDP: the memory queued (Recv-Q) */
 	char ended[96];		/* DISCONNECTED: why, as its state line says */
 };
 
@@ -274,6 +276,7 @@ void cause_timed_out(struct session *s, const struct call_ctx *c);
 void cause_connect_would_block(struct session *s, const struct call_ctx *c);
 void cause_no_local_port(struct session *s, const struct call_ctx *c);
 const char *final_ack_on_overflow(void);
+void announce_connect_wait(struct session *s, int fd, const struct sockaddr *to);
 
 /* ---- sysctl.c: the kernel's tunables ------------------------------------ */
 
@@ -354,6 +357,7 @@ enum cmd_status finish_call(struct session *s, const struct strbuf *args,
 			    const struct call_ctx *c, long ret, int err);
 socklen_t sockaddr_size_of(int fd);
 void announce_wait(struct session *s, int fd, const char *call);
+void call_time_limit(int fd, bool sending, char *out, size_t size);
 enum cmd_status address_call(struct session *s, const struct cmd_args *a,
 			     const char *call, bool (*fits)(int fd),
 			     int (*syscall_fn)(int, const struct sockaddr *, socklen_t));
@@ -400,6 +404,7 @@ extern const struct cmd_entry cmd_record_entry;
 extern volatile sig_atomic_t stdin_closed;
 void stdin_watch_start(const struct session *s);
 void stdin_watch_call(const struct session *s, bool begin);
+void stdin_watch_stop(void);
 
 /* ---- watch.c: events, noticed without consuming anything --------------- */
 
@@ -407,8 +412,6 @@ int watch_check(struct session *s, int only_fd, void (*say)(const char *line, vo
 		void *arg);
 void watch_forget(struct session *s, int fd);
 struct watched *watch_find(struct session *s, int fd);
-struct pollfd;
-int watch_pollfds(struct session *s, struct pollfd *fds, int max);
 void watch_note_state(struct session *s, int fd, int tcp_state);
 /* How a socket came into a state, when the kernel said so (a failed call's errno). */
 enum edge_via { VIA_FIGURE, VIA_REFUSED, VIA_RESET, VIA_TIMEOUT };
@@ -417,6 +420,14 @@ void diagram_note_call(struct session *s, const struct call_ctx *c, long ret, in
 		       const struct kstate *k);
 extern const struct cmd_entry cmd_diagram_entry;
 extern const struct cmd_entry cmd_wait_entry;
+
+/* ---- events.c: the one wait for stdin, the sockets and what comes later -- */
+
+enum wake { WAKE_INPUT = 1, WAKE_SOCKETS = 2 };	/* what was ready: bits */
+bool events_add_source(int fd, bool edge, unsigned wake);
+unsigned events_wait(struct session *s, bool with_stdin, long timeout_ms);
+void events_end(void);
+int fd_out_of_the_way(int fd);
 
 /* ---- input.c: one line at a time, from readline or a pipe ------------- */
 
@@ -446,6 +457,7 @@ const char *color(enum color_role role);
 extern volatile sig_atomic_t interrupted;	/* set by SIGINT (or SIGTERM/SIGHUP) */
 extern volatile sig_atomic_t terminating;	/* set by SIGTERM, SIGHUP, SIGQUIT...: end the session */
 void signals_init(void);
+void signals_handled(sigset_t *set);
 const char *interrupted_return(const struct call_ctx *c, char *out, size_t size);
 void note_interruption(const struct call_ctx *c);
 

@@ -2,11 +2,16 @@
  * stdinwatch.c - a script's standard input closing while a call waits.
  *
  * When sockrepl reads a script from a pipe and the pipe's writer goes away
- * while a blocking call (accept, recv, ...) waits, nothing would ever wake
- * that call: the session would hang. A small thread waits for the pipe to
- * hang up; if a call is waiting then and no script line is left unread, it
- * sends the main thread SIGHUP, which interrupts the call and ends the
- * session cleanly, as a terminal going away does.
+ * while a blocking call (accept, recv, connect, send, sendto ...) waits,
+ * nothing might ever wake that call: the session would hang. A small thread
+ * waits for the pipe to hang up; if the same call is still waiting on two
+ * looks 50 ms apart and no script line is left unread, it sends the main
+ * thread SIGHUP, which interrupts the call and ends the session cleanly, as
+ * a terminal going away does. (One look would also catch a call that does
+ * not block at all, such as an accept with a connection already queued, in
+ * the microseconds it runs.) At exit the thread is cancelled (it waits only
+ * in poll, a cancellation point, and holds nothing) and joined, so nothing
+ * of it outlives the session; it needs no fd of its own.
  */
 #include <poll.h>
 #include <pthread.h>
@@ -19,8 +24,10 @@
 
 #include "sockrepl.h"
 
-static pthread_t main_thread;
+static pthread_t main_thread, watcher;
+static bool watching;			/* the watcher thread runs */
 static atomic_bool in_call;		/* the main thread is in a call that may block */
+static atomic_uint call_number;		/* counts the calls, to tell one long call from two */
 static atomic_bool lines_left;		/* script lines already read into stdio's buffer */
 volatile sig_atomic_t stdin_closed;	/* why the session ended, for the last message */
 
@@ -35,22 +42,34 @@ static size_t read_ahead(FILE *f)
 #endif
 }
 
+/* A call is waiting with nothing left to read: the number of that call, or 0. */
+static unsigned waiting_call(void)
+{
+	int unread;
+
+	if (ioctl(STDIN_FILENO, FIONREAD, &unread) == -1)
+		unread = 0;
+	if (atomic_load(&in_call) && !atomic_load(&lines_left) && unread == 0)
+		return atomic_load(&call_number);
+	return 0;
+}
+
 static void *watch_stdin(void *arg)
 {
 	struct pollfd in = { .fd = STDIN_FILENO, .events = 0 };	/* hang-up only */
-	int unread;
+	unsigned seen = 0, now;
 
 	(void)arg;
 	while (poll(&in, 1, -1) < 1 || !(in.revents & (POLLHUP | POLLERR)))
 		;
 	for (;;) {	/* the writer is gone: wait for a call with nothing left to read */
-		if (ioctl(STDIN_FILENO, FIONREAD, &unread) == -1)
-			unread = 0;
-		if (atomic_load(&in_call) && !atomic_load(&lines_left) && unread == 0) {
+		now = waiting_call();
+		if (now != 0 && now == seen) {
 			stdin_closed = 1;
 			pthread_kill(main_thread, SIGHUP);
 			return NULL;
 		}
+		seen = now;
 		poll(NULL, 0, 50);
 	}
 }
@@ -60,7 +79,6 @@ void stdin_watch_start(const struct session *s)
 {
 	struct stat st;
 	sigset_t all, old;
-	pthread_t thread;
 
 	if (s->interactive || s->script != stdin || fstat(STDIN_FILENO, &st) == -1 ||
 	    !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
@@ -68,15 +86,26 @@ void stdin_watch_start(const struct session *s)
 	main_thread = pthread_self();
 	sigfillset(&all);	/* signals stay the main thread's */
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	if (pthread_create(&thread, NULL, watch_stdin, NULL) == 0)
-		pthread_detach(thread);
+	watching = pthread_create(&watcher, NULL, watch_stdin, NULL) == 0;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 /* Around a call that may block: begin (true) before it, end (false) after. */
 void stdin_watch_call(const struct session *s, bool begin)
 {
-	if (begin)
+	if (begin) {
 		atomic_store(&lines_left, s->script != NULL && read_ahead(s->script) > 0);
+		atomic_fetch_add(&call_number, 1);
+	}
 	atomic_store(&in_call, begin);
+}
+
+/* At exit: stop the watcher and wait for it, so it leaves nothing behind. */
+void stdin_watch_stop(void)
+{
+	if (!watching)
+		return;
+	pthread_cancel(watcher);
+	pthread_join(watcher, NULL);
+	watching = false;
 }

@@ -2,9 +2,9 @@
  * watch.c - events on the session's sockets, noticed without touching them.
  *
  * A snapshot of what the kernel reports for a socket (accept-queue length,
- * unread bytes, end of file, pending error, TCP state) is kept per fd. An
- * event is a change since the snapshot last reported: a connection waiting,
- * data arriving, the peer closing, a connect or connection ending (refused,
+ * unread bytes, a datagram waiting, end of file, pending error, TCP state)
+ * is kept per fd. An event is a change since the snapshot last reported: a
+ * connection waiting, data or a datagram arriving, the peer closing, a connect or connection ending (refused,
  * reset: the words of the DISCONNECTED state line), a non-blocking connect
  * finishing. Reading state this way consumes nothing: no accept, no recv, no
  * SO_ERROR.
@@ -35,6 +35,11 @@ static void take_snapshot(int fd, struct snapshot *snap)
 	if (k.api == API_DISCONNECTED)
 		describe_disconnect(&k, false, snap->ended, sizeof(snap->ended));
 	snap->readable = observe_events(fd, POLLIN) & POLLIN;
+	if (k.type == SOCK_DGRAM && !k.has_peer) {
+		snap->dgram = k.dgram_waiting;
+		snap->next_dgram = k.next_dgram;
+		snap->dgram_mem = k.domain != AF_UNIX && k.has_queues ? k.recv_q : 0;
+	}
 }
 
 /* The watch record of fd, made on first use; NULL only when memory is out. */
@@ -129,6 +134,12 @@ static int describe_events(int fd, const struct snapshot *was, const struct snap
 			 now->unread - was->unread == 1 ? "" : "s", now->unread);
 		say(line, arg), n++;
 	}
+	if (now->dgram && (!was->dgram || now->dgram_mem > was->dgram_mem)) {
+		snprintf(line, sizeof(line), "fd %d: %s datagram arrived (the next to read holds "
+			 "%u byte%s): recvfrom reads it", fd,
+			 was->dgram ? "another" : "a", now->next_dgram, now->next_dgram == 1 ? "" : "s");
+		say(line, arg), n++;
+	}
 	if (now->eof && !was->eof && now->tcp_state == TCP_CLOSE_WAIT) {
 		if (now->unread > 0)
 			snprintf(line, sizeof(line), "fd %d: the peer closed its side (FIN): recv "
@@ -168,28 +179,6 @@ int watch_check(struct session *s, int only_fd, void (*say)(const char *line, vo
 	return events;
 }
 
-/*
- * The poll set that wakes the prompt when a socket changes: stdin first,
- * then each socket. A socket poll would report right now (readable, hung
- * up, an error pending, an unconnected TCP socket's POLLHUP) would wake it
- * at once and for ever; those are left out (fd -1), and the caller's tick
- * catches their further changes.
- */
-int watch_pollfds(struct session *s, struct pollfd *fds, int max)
-{
-	const short events = POLLIN | POLLRDHUP;
-	int n = 0;
-
-	fds[n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
-	for (size_t i = 0; i < s->nfds && n < max; i++) {
-		int fd = s->fds[i];
-
-		fds[n++] = (struct pollfd){ .fd = observe_events(fd, events) ? -1 : fd,
-					    .events = events };
-	}
-	return n;
-}
-
 /* ---- wait [FD] [TIMEOUT_MS] --------------------------------------------- */
 
 static void print_event(const char *line, void *arg)
@@ -198,6 +187,7 @@ static void print_event(const char *line, void *arg)
 	printf("  event: %s\n", line);
 }
 
+/* The monotonic clock in ms: the deadline of a wait. */
 static long now_ms(void)
 {
 	struct timespec ts;
@@ -243,7 +233,7 @@ static enum cmd_status cmd_wait_exec(struct session *s, const struct cmd_args *a
 			printf("  no event within %ld ms%s\n", timeout, interrupted ? " (interrupted)" : "");
 			break;
 		}
-		poll(NULL, 0, 10);	/* a short nap: the snapshot is the whole test */
+		events_wait(s, false, deadline - now_ms());	/* until a socket changes */
 	}
 	show_current_if_changed(s);
 	return CMD_OK;
@@ -254,9 +244,10 @@ const struct cmd_entry cmd_wait_entry = {
 	.usage = "[FD] [TIMEOUT_MS]",
 	.summary = "wait for an event on the sockets and say what happened",
 	.about = "Waits (default 1000 ms) until something happens on a socket (on FD, if\n"
-		"given) and says what: a connection waiting, data arriving, the peer\n"
-		"closing (and how many bytes are still unread), a connect refused, a\n"
-		"connection reset or closed both ways, a non-blocking connect finishing.\n"
+		"given) and says what: a connection waiting, data or a datagram arriving,\n"
+		"the peer closing (and how many bytes are still unread), a connect\n"
+		"refused, a connection reset or closed both ways, a non-blocking connect\n"
+		"finishing. It sleeps until the kernel wakes it: no polling.\n"
 		"What ended a connection is named as its DISCONNECTED state line does.\n"
 		"Nothing is accepted or read. At the prompt the same events appear by\n"
 		"themselves; scripts use wait to show them. One number is the timeout.\n"

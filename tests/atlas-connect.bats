@@ -212,7 +212,8 @@ time.sleep(15)' "$name" 3>&- &
 }
 
 @test "atlas: connect ETIMEDOUT - a full accept queue drops every SYN until connect gives up" {
-	SCRIPT_TEXT="$FULL_QUEUE"$'\nconnect 5 @3'
+	# a line after connect: the script's input is not used up while connect waits
+	SCRIPT_TEXT="$FULL_QUEUE"$'\nconnect 5 @3\nexpect ETIMEDOUT'
 	# one retry after one linear 1 s wait: SYNs at 0, 1 and 2 s, give up at 4 s
 	local start=$SECONDS
 	repl_in_netns 'net.ipv4.tcp_syn_retries=1 net.ipv4.tcp_syn_linear_timeouts=1'

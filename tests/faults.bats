@@ -87,6 +87,61 @@ terminate_during_accept() {
 	assert_output ""
 }
 
+# stdin_closes_during SYSCALL-NR LINES...: the LINES through a FIFO; once
+# sockrepl waits in that system call (/proc/PID/syscall), the FIFO's writer
+# goes away. Sets $status and $output.
+stdin_closes_during() {
+	local nr=$1 pid
+	shift
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	start_repl "$BATS_TEST_TMPDIR/in"
+	exec 8>"$BATS_TEST_TMPDIR/in"
+	printf '%s\n' "$@" >&8
+	for _ in $(seq 200); do pid=$(pgrep -P "$REPL_PID" sockrepl) && break; sleep 0.02; done
+	for _ in $(seq 200); do
+		[ "$(cut -d' ' -f1 "/proc/$pid/syscall" 2>/dev/null)" = "$nr" ] && break
+		sleep 0.02
+	done
+	exec 8>&-
+	set +e
+	wait "$REPL_PID"
+	status=$?
+	set -e
+	output=$(cat "$OUT")
+}
+
+@test "stdin closed during a blocking connect to a full TCP listener ends the session; the wait was announced" {
+	stdin_closes_during 42 socket 'bind 127.0.0.1 0' 'listen 3 0' socket 'connect @3' socket 'connect @3'
+	[ "$status" -eq 129 ]
+	run echo "$output"
+	assert_line --regexp '^  \(the accept queue of the listener on 127\.0\.0\.1:[0-9]+ is full: Linux drops the SYN, and connect blocks, sending it again, until accept makes room or it gives up with ETIMEDOUT; Ctrl-C interrupts\)$'
+	assert_line --regexp '^connect\(5, .*\) = \? ERESTARTSYS'
+	assert_line "standard input was closed while a call waited: closing the session's sockets and files"
+}
+
+@test "stdin closed during a blocking connect to a full Unix listener ends the session; the wait was announced" {
+	stdin_closes_during 42 'socket unix' 'bind l.sock' 'listen 3 0' 'socket unix' 'connect l.sock' \
+		'socket unix' 'connect l.sock'
+	[ "$status" -eq 129 ]
+	run echo "$output"
+	assert_line --regexp '^  \(the listener on .*/l\.sock has as many connections waiting as its backlog allows: connect blocks until accept makes room; Ctrl-C interrupts\)$'
+	assert_line "standard input was closed while a call waited: closing the session's sockets and files"
+	run find "$TMPDIR" -mindepth 1
+	assert_output ""
+}
+
+@test "stdin closed during a sendto blocked on a full Unix datagram receiver ends the session" {
+	local lines=('socket unix dgram' 'bind d.sock' 'socket unix dgram') i
+	for i in $(seq "$(( $(cat /proc/sys/net/unix/max_dgram_qlen) + 2 ))"); do
+		lines+=("sendto 4 d.sock x$i")
+	done
+	stdin_closes_during 44 "${lines[@]}"
+	[ "$status" -eq 129 ]
+	run echo "$output"
+	assert_line --regexp '^sendto\(4, "x[0-9]+", [0-9], 0, .*\) = \? ERESTARTSYS'
+	assert_line "standard input was closed while a call waited: closing the session's sockets and files"
+}
+
 @test "a script piped in whole still waits in accept while lines remain to run" {
 	printf 'socket\nbind 127.0.0.1 0\nlisten\naccept\nsay accepted\n' >"$BATS_TEST_TMPDIR/script"
 	OUT="$BATS_TEST_TMPDIR/out"

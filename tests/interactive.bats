@@ -293,3 +293,50 @@ gone_under_sigcont() {
 	wait_screen 'long\.txt, line 3: line too long (70004 bytes; the limit is 65536): ignored$'
 	wait_screen '^sockrepl step 1/1> socket$'
 }
+
+# peer PYTHON-CODE ARG: run a short Python peer (socket imported) with ARG as sys.argv[1].
+peer() { timeout 5 /usr/bin/python3 -c "import socket, sys; $1" "$2"; }
+
+@test "a notice of a connection waiting on a Unix stream listener appears at the prompt" {
+	wait_screen '^sockrepl> *$'
+	keys 'socket unix' Enter 'bind l.sock' Enter 'listen' Enter
+	wait_screen '^sockrepl \[3 LISTENING\]> *$'
+	path=$(screen | sed -n 's/^fd 3: LISTENING on \([^ ]*\) .*/\1/p' | head -n 1)
+	peer 's = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])' "$path"
+	wait_screen '^\[event\] fd 3: a connection is waiting in the accept queue (1 waiting)'
+}
+
+@test "notices of datagrams arriving on unconnected UDP and Unix datagram sockets appear at the prompt" {
+	wait_screen '^sockrepl> *$'
+	keys 'socket udp' Enter 'bind 127.0.0.1 0' Enter 'socket unix dgram' Enter 'bind d.sock' Enter
+	wait_screen '^sockrepl \[4 BOUND\]> *$'
+	port=$(screen | sed -n 's/^fd 3: BOUND to 127\.0\.0\.1:\([0-9]*\).*/\1/p' | head -n 1)
+	path=$(screen | sed -n 's/^fd 4: BOUND to \([^ ]*\) .*/\1/p' | head -n 1)
+	peer 'socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"ping", ("127.0.0.1", int(sys.argv[1])))' "$port"
+	wait_screen '^\[event\] fd 3: a datagram arrived (the next to read holds 4 bytes)'
+	peer 'socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"hi", sys.argv[1])' "$path"
+	wait_screen '^\[event\] fd 4: a datagram arrived (the next to read holds 2 bytes)'
+}
+
+@test "data arriving on a connection that already holds unread data is a notice too" {
+	wait_screen '^sockrepl> *$'
+	keys 'socket' Enter 'bind 127.0.0.1 0' Enter 'listen' Enter 'socket' Enter 'connect @3' Enter 'accept 3' Enter
+	keys 'send 4 one' Enter
+	wait_screen '^\[event\] fd 5: 3 bytes arrived (3 unread)'
+	keys 'send 4 three' Enter
+	wait_screen '^\[event\] fd 5: 5 bytes arrived (8 unread)'
+}
+
+@test "a blocking connect to a full listener says it waits; Ctrl-C interrupts it with EINTR" {
+	wait_screen '^sockrepl> *$'
+	keys 'socket' Enter 'bind 127.0.0.1 0' Enter 'listen 3 0' Enter 'socket' Enter 'connect @3' Enter
+	wait_screen '^sockrepl \[4 CONNECTED\]> *$'
+	keys 'socket' Enter 'connect @3' Enter
+	wait_screen 'is full: Linux drops the SYN, and connect blocks, sending it again'
+	wait_screen 'Ctrl-C interrupts)'
+	pid=$(pgrep -P "$(tmux -S "$TMUX_SOCKET" display -p '#{pane_pid}')" sockrepl)
+	for _ in $(seq 100); do [ "$(cut -d' ' -f1 "/proc/$pid/syscall")" = 42 ] && break; sleep 0.02; done
+	keys C-c
+	wait_screen '^connect(5, .*) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)$'
+	wait_screen '^sockrepl \[5 CONNECTING\]> *$'
+}
