@@ -174,6 +174,12 @@ bool unix_path_socket(const char *path, unsigned *inode, bool *listening)
 
 	if (f == NULL)
 		return false;
+	/*
+	 * The kernel lists the sockets afresh at each read(2), and one closed
+	 * meanwhile shifts the rest, so with other sockets coming and going a
+	 * small read could skip the one sought: read the list in large pieces.
+	 */
+	setvbuf(f, NULL, _IOFBF, 1 << 16);
 	while (path[0] != '\0' && !found && fgets(line, sizeof(line), f) != NULL) {
 		unsigned flags, ino;
 		int at = 0;
