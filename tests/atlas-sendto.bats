@@ -16,6 +16,7 @@ as_nobody() {
 
 teardown() {
 	[ -z "${OPEN_DIR:-}" ] || rm -rf "$OPEN_DIR"
+	no_sockrepl_left
 }
 
 @test "atlas: sendto EACCES - a broadcast address without SO_BROADCAST" {
@@ -120,12 +121,12 @@ teardown() {
 	# A send that took some bytes and then waited returns their count...
 	printf 'socketpair\nsend 3 "x"*1000000\n' >&8
 	wait_for '^fd 4: CONNECTED'
-	sleep 0.5	# let send fill the buffer and wait
+	repl_blocked sendto 3	# send filled the buffer and waits
 	kill -INT "$REPL_PID"
 	wait_for '^sendto(3, "x'
 	# ...while one that waited before taking any byte fails with EINTR.
 	printf 'send 3 more\n' >&8
-	sleep 0.5
+	repl_blocked sendto 3
 	kill -INT "$REPL_PID"
 	wait_for '^sendto(3, "more"'
 	printf 'expect EINTR\n' >&8

@@ -20,6 +20,7 @@ in_mount_ns() {
 teardown() {
 	[ ! -e "$BATS_TEST_TMPDIR/stuck" ] || chattr -i "$BATS_TEST_TMPDIR/stuck"
 	[ -z "${OPEN_DIR:-}" ] || rm -rf "$OPEN_DIR"
+	no_sockrepl_left
 }
 
 @test "atlas: unlink EACCES - no write permission on the directory" {
