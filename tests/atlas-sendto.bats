@@ -10,6 +10,7 @@ CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
 
 # as_nobody : sockrepl as uid 65534, with $SCRIPT_TEXT on stdin.
 as_nobody() {
+	needs_root
 	run timeout 15 setpriv --reuid 65534 --regid 65534 --clear-groups \
 		env HOME=/tmp "$SOCKREPL" --no-echo <<<"$SCRIPT_TEXT"
 }

@@ -4,12 +4,6 @@
 
 load test_helper
 
-# needs_root: skip (saying why) unless the test runs as root, which another
-# uid, a private namespace and its sysctls need (make check runs as root).
-needs_root() {
-	[ "$(id -u)" = 0 ] || skip "needs root: another uid, a network namespace or a sysctl"
-}
-
 teardown() {
 	if [ -n "${PUBLIC_DIR:-}" ]; then rm -rf "$PUBLIC_DIR"; fi
 	no_sockrepl_left

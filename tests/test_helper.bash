@@ -95,6 +95,12 @@ wait_until() {
 	done
 }
 
+# needs_root: skip (saying why) unless the test runs as root, which another
+# uid, a private namespace, a mount and its sysctls need (make check as root).
+needs_root() {
+	[ "$(id -u)" = 0 ] || skip "needs root: another uid, a namespace, a mount or a sysctl"
+}
+
 # sockrepl ARGS... : the binary, bounded in time (the script comes on stdin).
 sockrepl() {
 	timeout 15 "$SOCKREPL" "$@"
