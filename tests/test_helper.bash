@@ -67,6 +67,7 @@ no_sockrepl_left() {
 	wait_until -q -t 10 none_of_this_test_left && return 0
 	local pid
 	for pid in "${LEFT[@]}"; do
+		grep -q '^State:.[^Z]' "/proc/$pid/status" 2>/dev/null || continue	# gone since
 		echo "sockrepl left running by this test: pid $pid ($(tr '\0' ' ' <"/proc/$pid/cmdline")), $(grep '^State:' "/proc/$pid/status" | tr -s '\t' ' ')" >&2
 		kill -KILL "$pid" 2>/dev/null
 	done
@@ -74,9 +75,9 @@ no_sockrepl_left() {
 }
 
 # wait_until [-q] [-t SECONDS] COMMAND...: run COMMAND until it succeeds, for
-# at most SECONDS (default 10) by the clock; it is tried again at once at
-# first, then every 0.1 s. Fails (saying so unless -q) when time is up. Every
-# test waits this way for the condition it needs, never a fixed time.
+# at most SECONDS (default 10) by the clock: again after 5, 10, 20 and 50 ms,
+# then every 0.1 s. Fails (saying so unless -q) when time is up. Every test
+# waits this way for the condition it needs, never for a fixed time.
 wait_until() {
 	local quiet= limit=10 delay
 	[ "$1" != -q ] || { quiet=1; shift; }
