@@ -60,11 +60,12 @@ none_of_this_test_left() {
 }
 
 # no_sockrepl_left: fail the test if a sockrepl it started still runs once
-# the test is over (10 s after a kill is time enough to exit, even for an
-# ASan build), naming it; then kill it, so that it cannot spin on unseen.
+# the test is over (SOCKREPL_EXIT_WAIT, 10 s, after a kill is time enough to
+# exit, even for an ASan build), naming it; then kill it, so that it cannot
+# spin on unseen.
 no_sockrepl_left() {
 	[ -n "${SOCKREPL_TEST_ID:-}" ] || return 0
-	wait_until -q -t 10 none_of_this_test_left && return 0
+	wait_until -q -t "${SOCKREPL_EXIT_WAIT:-10}" none_of_this_test_left && return 0
 	local pid
 	for pid in "${LEFT[@]}"; do
 		grep -q '^State:.[^Z]' "/proc/$pid/status" 2>/dev/null || continue	# gone since
