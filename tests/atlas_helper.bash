@@ -55,10 +55,7 @@ time.sleep(15)' "$1" "$2" 3>&- &
 interrupt_until() {
 	for _ in $(seq 5); do
 		kill -INT "$REPL_PID"
-		for _ in $(seq 20); do
-			grep -q -- "$1" "$OUT" && return 0
-			sleep 0.05
-		done
+		wait_until -q -t 1 grep -q -- "$1" "$OUT" && return 0
 	done
 	return 1
 }

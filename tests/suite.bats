@@ -53,3 +53,9 @@ run_suite() {
 	assert_line --regexp "^not ok - $FIXTURES/own-teardown\\.bats left sockrepl running: pid [0-9]+$"
 	assert_line --regexp '^1 passed, 1 failed, 0 skipped in '
 }
+
+@test "no test sleeps a fixed time: each waits for its condition (wait_until)" {
+	run grep -nE '^[[:space:]]*sleep[[:space:]]|;[[:space:]]*sleep[[:space:]]+[0-9.]+[[:space:]]*;' \
+		"$REPO_ROOT"/tests/*.bats "$REPO_ROOT"/tests/atlas_helper.bash
+	assert_output ''
+}
