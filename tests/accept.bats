@@ -49,7 +49,7 @@ load test_helper
 	exec 8>"$BATS_TEST_TMPDIR/in"
 	printf 'socket\nbind 127.0.0.1 0\nlisten\naccept\n' >&8
 	wait_for "accept blocks until one arrives"
-	sleep 0.3	# let accept start waiting
+	repl_blocked accept 3
 	kill -INT "$REPL_PID"
 	wait_for "^accept("
 	printf 'expect EINTR\nsockets\n' >&8

@@ -144,7 +144,7 @@ FULL_QUEUE=$'socket\nbind 127.0.0.1 0\nlisten 0\nsocket\nconnect @3\nsocket'
 s = socket.socket(socket.AF_UNIX); s.bind("\0" + sys.argv[1])
 time.sleep(15)' "$name" 3>&- &
 	peer=$!
-	for _ in $(seq 50); do grep -q "@$name\$" /proc/net/unix && break; sleep 0.1; done
+	wait_until grep -q "@$name\$" /proc/net/unix
 	SCRIPT_TEXT=$'socket unix\nconnect @"'"$name"$'"'
 	repl
 	kill "$peer"

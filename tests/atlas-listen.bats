@@ -25,7 +25,7 @@ s.listen(); print("listening", flush=True); time.sleep(15)' "$BATS_TEST_TMPDIR/g
 	printf 'socket\nsetsockopt SO_REUSEADDR on\nbind 127.0.0.1 %s\n' "$port" >&8
 	wait_for '^bind(3, .*) = 0'
 	touch "$BATS_TEST_TMPDIR/go"
-	for _ in $(seq 50); do grep -q listening "$BATS_TEST_TMPDIR/peer" && break; sleep 0.1; done
+	wait_until grep -q listening "$BATS_TEST_TMPDIR/peer"
 	printf 'listen 3 1\n' >&8
 	exec 8>&-
 	wait "$REPL_PID"

@@ -11,7 +11,7 @@ load test_helper
 	exec 8>"$BATS_TEST_TMPDIR/in"
 	printf 'socket\nbind 127.0.0.1 0\nlisten\npoll 3 -1\n' >&8
 	wait_for "^fd 3: LISTENING"
-	sleep 0.5	# let poll start waiting
+	repl_blocked poll
 	kill -INT "$REPL_PID"
 	wait_for "^poll("
 	printf 'expect EINTR\n' >&8

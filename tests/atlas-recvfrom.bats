@@ -63,7 +63,7 @@ CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
 	exec 8>"$BATS_TEST_TMPDIR/in"
 	printf '%s\nrecv 5\n' "$CONNECTED" >&8
 	wait_for "the call blocks until data arrives"
-	sleep 0.3
+	repl_blocked recvfrom 5
 	kill -INT "$REPL_PID"
 	wait_for "^recvfrom(5"
 	printf 'expect EINTR\n' >&8

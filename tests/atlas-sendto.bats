@@ -10,12 +10,14 @@ CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
 
 # as_nobody : sockrepl as uid 65534, with $SCRIPT_TEXT on stdin.
 as_nobody() {
+	needs_root
 	run timeout 15 setpriv --reuid 65534 --regid 65534 --clear-groups \
 		env HOME=/tmp "$SOCKREPL" --no-echo <<<"$SCRIPT_TEXT"
 }
 
 teardown() {
 	[ -z "${OPEN_DIR:-}" ] || rm -rf "$OPEN_DIR"
+	no_sockrepl_left
 }
 
 @test "atlas: sendto EACCES - a broadcast address without SO_BROADCAST" {
@@ -120,12 +122,12 @@ teardown() {
 	# A send that took some bytes and then waited returns their count...
 	printf 'socketpair\nsend 3 "x"*1000000\n' >&8
 	wait_for '^fd 4: CONNECTED'
-	sleep 0.5	# let send fill the buffer and wait
+	repl_blocked sendto 3	# send filled the buffer and waits
 	kill -INT "$REPL_PID"
 	wait_for '^sendto(3, "x'
 	# ...while one that waited before taking any byte fails with EINTR.
 	printf 'send 3 more\n' >&8
-	sleep 0.5
+	repl_blocked sendto 3
 	kill -INT "$REPL_PID"
 	wait_for '^sendto(3, "more"'
 	printf 'expect EINTR\n' >&8

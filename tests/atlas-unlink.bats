@@ -7,6 +7,7 @@ load test_helper
 
 # as_nobody : sockrepl as uid 65534, with $SCRIPT_TEXT on stdin.
 as_nobody() {
+	needs_root
 	run timeout 15 setpriv --reuid 65534 --regid 65534 --clear-groups \
 		env HOME=/tmp "$SOCKREPL" --no-echo <<<"$SCRIPT_TEXT"
 }
@@ -14,12 +15,14 @@ as_nobody() {
 # in_mount_ns COMMANDS : run COMMANDS (sh) in a private mount namespace, then
 # sockrepl there on $SCRIPT_TEXT; the mounts vanish with the namespace.
 in_mount_ns() {
+	needs_root
 	run timeout 15 unshare -m sh -c "$1"' && exec "$0" --no-echo' "$SOCKREPL" <<<"$SCRIPT_TEXT"
 }
 
 teardown() {
 	[ ! -e "$BATS_TEST_TMPDIR/stuck" ] || chattr -i "$BATS_TEST_TMPDIR/stuck"
 	[ -z "${OPEN_DIR:-}" ] || rm -rf "$OPEN_DIR"
+	no_sockrepl_left
 }
 
 @test "atlas: unlink EACCES - no write permission on the directory" {
@@ -117,6 +120,7 @@ teardown() {
 
 @test "atlas: unlink EPERM - an immutable file" {
 	touch "$BATS_TEST_TMPDIR/stuck"
+	needs_root	# CAP_LINUX_IMMUTABLE
 	chattr +i "$BATS_TEST_TMPDIR/stuck"
 	SCRIPT_TEXT="unlink $BATS_TEST_TMPDIR/stuck"$'\nexpect EPERM'
 	repl

@@ -4,14 +4,9 @@
 
 load test_helper
 
-# needs_root: skip (saying why) unless the test runs as root, which another
-# uid, a private namespace and its sysctls need (make check runs as root).
-needs_root() {
-	[ "$(id -u)" = 0 ] || skip "needs root: another uid, a network namespace or a sysctl"
-}
-
 teardown() {
 	if [ -n "${PUBLIC_DIR:-}" ]; then rm -rf "$PUBLIC_DIR"; fi
+	no_sockrepl_left
 }
 
 # public_copy: a copy of sockrepl and a scratch directory in a world-readable
@@ -33,17 +28,12 @@ repl_as_nobody() {
 
 # python_peer CODE [ARGS...]: run /usr/bin/python3 -c CODE in the background,
 # its output in $BATS_TEST_TMPDIR/peer, the first line a port. Sets $peer (its
-# pid) and $port, waiting up to 5 s for that line.
+# pid) and $port, waiting up to 10 s for that line.
 python_peer() {
 	/usr/bin/python3 -c "$@" >"$BATS_TEST_TMPDIR/peer" 3>&- &
 	peer=$!
-	port=
-	for _ in $(seq 50); do
-		port=$(head -n 1 "$BATS_TEST_TMPDIR/peer")
-		[ -n "$port" ] && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_until grep -q . "$BATS_TEST_TMPDIR/peer" || return 1
+	port=$(head -n 1 "$BATS_TEST_TMPDIR/peer")
 }
 
 # unix_peer KIND PATH: a python3 process with a Unix stream socket at PATH,
@@ -54,7 +44,7 @@ s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[2])
 if sys.argv[1] == "listen": s.listen()
 time.sleep(15)' "$1" "$2" 3>&- &
 	peer=$!
-	for _ in $(seq 50); do [ -S "$2" ] && break; sleep 0.1; done
+	wait_until test -S "$2"
 }
 
 # interrupt_until PATTERN: send SIGINT (Ctrl-C) to the background REPL, again
@@ -65,10 +55,7 @@ time.sleep(15)' "$1" "$2" 3>&- &
 interrupt_until() {
 	for _ in $(seq 5); do
 		kill -INT "$REPL_PID"
-		for _ in $(seq 20); do
-			grep -q -- "$1" "$OUT" && return 0
-			sleep 0.05
-		done
+		wait_until -q -t 1 grep -q -- "$1" "$OUT" && return 0
 	done
 	return 1
 }

@@ -45,7 +45,7 @@ load test_helper
 	# backlog 0 holds one connection; the second client's SYN is dropped
 	printf 'socket\nbind 127.0.0.1 0\nlisten 0\nsocket\nconnect @3\nsocket\nconnect @3\n' >&8
 	wait_for "^fd 5: CREATED"
-	sleep 0.5	# let connect start waiting
+	repl_blocked connect 5
 	kill -INT "$REPL_PID"
 	wait_for "^connect(5"
 	printf 'expect EINTR\nexpect tcp 5 SYN-SENT\nnonblock 5 on\nconnect 5 @3\nexpect EALREADY\n' >&8

@@ -18,10 +18,10 @@ terminate_during_accept() {
 	printf 'socket unix\nbind kept.sock\nsocket\nbind 127.0.0.1 0\nlisten\naccept\n' >&8
 	wait_for "accept blocks until one arrives"
 	ls "$TMPDIR"/sockrepl.*/kept.sock
-	sleep 0.3
+	repl_blocked accept 4
 	# to sockrepl itself: timeout passes on only some signals, and takes
 	# SIGALRM as its own deadline
-	kill -"$1" "$(pgrep -P "$REPL_PID")"
+	kill -"$1" "$(pgrep -x sockrepl -P "$REPL_PID")"
 	set +e
 	wait "$REPL_PID"
 	status=$?
@@ -148,7 +148,7 @@ stdin_closes_during() {
 	cat "$BATS_TEST_TMPDIR/script" | timeout --foreground 15 "$SOCKREPL" --no-echo >"$OUT" 2>&1 &
 	REPL_PID=$!
 	wait_for "accept blocks until one arrives"
-	sleep 0.3
+	repl_blocked accept 3
 	timeout 5 nc -z 127.0.0.1 "$(port_of 3)"
 	wait "$REPL_PID"
 	run cat "$OUT"
@@ -172,7 +172,7 @@ stdin_closes_during() {
 	wait_for "^accept(3"
 	printf 'recv 4\nexpect ECONNRESET\nsay still here\n' >&8
 	wait_for "the call blocks until data arrives"
-	sleep 0.3
+	repl_blocked recvfrom 4
 	printf 'close 3\n' >&9
 	exec 9>&-
 	wait "$peer"

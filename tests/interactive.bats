@@ -25,17 +25,23 @@ start_terminal() {
 
 teardown() {
 	tmux -S "$TMUX_SOCKET" kill-server 2>/dev/null || true
+	no_sockrepl_left
+}
+
+# terminal_sockrepl: the pid of the sockrepl in the tmux window (the child of
+# the window's shell).
+terminal_sockrepl() {
+	pgrep -x sockrepl -P "$(tmux -S "$TMUX_SOCKET" display-message -p '#{pane_pid}')"
 }
 
 keys() { tmux -S "$TMUX_SOCKET" send-keys "$@"; }
 screen() { tmux -S "$TMUX_SOCKET" capture-pane -p; }
 
-# wait_screen PATTERN: wait up to 5 s for PATTERN (a grep regexp) on the screen.
+on_screen() { screen | grep -q -- "$1"; }
+
+# wait_screen PATTERN: wait up to 10 s for PATTERN (a grep regexp) on the screen.
 wait_screen() {
-	for _ in $(seq 50); do
-		screen | grep -q -- "$1" && return 0
-		sleep 0.1
-	done
+	wait_until -q on_screen "$1" && return 0
 	echo "gave up waiting for '$1'; screen:" >&2
 	screen >&2
 	return 1
@@ -53,7 +59,7 @@ wait_screen() {
 	wait_screen '^sockrepl> *$'
 	keys 'socket' Enter 'bind 127.0.0.1 0' Enter 'listen' Enter 'accept' Enter
 	wait_screen 'accept blocks until one arrives'
-	sleep 0.3
+	wait_blocked "$(terminal_sockrepl)" accept 3
 	keys C-c
 	wait_screen '^accept(3, 0x[0-9a-f]*, \[16\]) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)$'
 	wait_screen '^sockrepl \[3 LISTENING\]> *$'

@@ -136,6 +136,11 @@ every_round() {
 	assert_line 'recvfrom(5, "first,second\n", 4096, 0, NULL, NULL) = 13'
 }
 
+# send_q_empty PORT: the connection to PORT has nothing unacknowledged (Send-Q 0).
+send_q_empty() {
+	[ "$(ss -Htn state established "( dport = :$1 )" | awk '{print $2}')" = 0 ]
+}
+
 @test "lesson 04 typed slowly: once the ACK is back, one recv gets both sends" {
 	fifo="$BATS_TEST_TMPDIR/in"
 	mkfifo "$fifo"
@@ -146,12 +151,7 @@ every_round() {
 	wait_for 'sendto(4, "first,"'
 	port="$(port_of 3)"
 	# the ACK of "first," is back when fd 4's Send-Q is 0 again
-	acked=no
-	for _ in $(seq 100); do
-		[ "$(ss -Htn state established "( dport = :$port )" | awk '{print $2}')" = 0 ] && acked=yes && break
-		sleep 0.02
-	done
-	[ "$acked" = yes ]
+	wait_until send_q_empty "$port"
 	printf 'send 4 second\\n\nrecv 5\n' >&7
 	exec 7>&-
 	wait "$REPL_PID"
@@ -239,7 +239,7 @@ every_round() {
 		client = socket.create_connection(("127.0.0.1", server_port))
 		client_port = client.getsockname()[1]
 		accepted, _ = listener.accept()
-		accepted.close(); time.sleep(0.05); client.close()   # the server closes first
+		accepted.close(); client.recv(1); client.close()   # the server closes first: its FIN has come
 		fin = [s for s in segments(sniffer, server_port, 0.3) if s[0] == client_port and s[4] & 1][0]
 		header = struct.pack("!HHIIBBHHH", client_port, server_port, fin[2], fin[3], 5 << 4, 0x11, 65535, 0, 0)
 		pseudo = struct.pack("!4s4sBBH", socket.inet_aton("127.0.0.1"), socket.inet_aton("127.0.0.1"), 0, 6, 20)

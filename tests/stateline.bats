@@ -274,7 +274,7 @@ import socket, sys, time
 s = socket.socket(socket.AF_UNIX)
 s.bind(b"\0" + sys.argv[1].encode())
 s.connect(sys.argv[2])
-time.sleep(5)' "$name" "$BATS_TEST_TMPDIR/a.sock" &
+time.sleep(5)' "$name" "$BATS_TEST_TMPDIR/a.sock" 3>&- 8>&- &
 	peer=$!
 	feed 'accept' 'ss' 'say one'
 	wait_for '^one'

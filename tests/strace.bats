@@ -144,37 +144,18 @@ compare_with_trace() {
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/our-lines")" -ge 60 ]
 }
 
-# syscall_number NAME: its number on this machine, from the C headers.
-syscall_number() {
-	printf '#include <sys/syscall.h>\nSYS_%s\n' "$1" | cc -E -P - | tail -n 1
-}
-
-# wait_blocked PID NAME [FD]: wait (up to 5 s) until PID sleeps in system call
-# NAME (on FD), as /proc/PID/syscall shows it: no guessing how long it takes.
-wait_blocked() {
-	local nr want
-	nr=$(syscall_number "$2")
-	want="^$nr ${3:+0x$(printf '%x' "$3") }"
-	for _ in $(seq 100); do
-		grep -q "$want" "/proc/$1/syscall" 2>/dev/null &&
-			grep -q '^State:.S' "/proc/$1/status" && return 0
-		sleep 0.05
-	done
-	echo "gave up waiting for pid $1 to block in $2; /proc says: $(cat "/proc/$1/syscall")" >&2
-	return 1
-}
-
 # interrupt PID NAME FD N: once PID blocks in NAME, send SIGINT (Ctrl-C), then
 # wait until the output shows the N-th interrupted call.
 interrupt() {
 	wait_blocked "$1" "$2" "$3"
 	kill -INT "$1"
-	for _ in $(seq 100); do
-		[ "$(grep -cE '= (\? ERESTART|-1 EINTR)' "$BATS_TEST_TMPDIR/out")" -ge "$4" ] && return 0
-		sleep 0.05
-	done
+	wait_until interrupted_calls_at_least "$4" && return 0
 	echo "no interrupted call line number $4" >&2
 	return 1
+}
+
+interrupted_calls_at_least() {
+	[ "$(grep -cE '= (\? ERESTART|-1 EINTR)' "$BATS_TEST_TMPDIR/out")" -ge "$1" ]
 }
 
 # start_traced: sockrepl under strace in the background, its script written
@@ -189,11 +170,12 @@ start_traced() {
 }
 
 find_traced() {
-	for _ in $(seq 100); do
-		repl_pid=$(pgrep -P "$(pgrep -P "$timeout_pid")") && [ -n "$repl_pid" ] && return 0
-		sleep 0.05
-	done
-	return 1
+	wait_until traced_started
+}
+
+# (strace forks short-lived children of its own to test ptrace at start-up)
+traced_started() {
+	repl_pid=$(pgrep -x sockrepl -P "$(pgrep -P "$timeout_pid")") && [ -n "$repl_pid" ]
 }
 
 @test "a call Ctrl-C interrupts shows strace's ERESTARTSYS or ERESTART_RESTARTBLOCK, and the EINTR the program got" {
