@@ -174,19 +174,17 @@ bool unix_path_socket(const char *path, unsigned *inode, bool *listening)
 
 	if (f == NULL)
 		return false;
-	/*
-	 * The kernel lists the sockets afresh at each read(2), and one closed
-	 * meanwhile shifts the rest, so with other sockets coming and going a
-	 * small read could skip the one sought: read the list in large pieces.
-	 */
-	setvbuf(f, NULL, _IOFBF, 1 << 16);
 	while (path[0] != '\0' && !found && fgets(line, sizeof(line), f) != NULL) {
 		unsigned flags, ino;
 		int at = 0;
 
 		line[strcspn(line, "\n")] = '\0';
+		/*
+		 * A connection waiting in a listener's queue is listed too, with
+		 * the listener's path and inode 0 (not yet a file): skip it.
+		 */
 		if (sscanf(line, "%*s %*x %*x %x %*x %*x %u %n", &flags, &ino, &at) == 2 && at > 0 &&
-		    strcmp(line + at, path) == 0) {
+		    ino != 0 && strcmp(line + at, path) == 0) {
 			*inode = ino;
 			*listening = (flags & 0x10000) != 0;
 			found = true;
