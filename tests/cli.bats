@@ -106,23 +106,15 @@ load test_helper
 	assert_equal "${#lines[@]}" 1
 }
 
-# blocked_in_read PID: wait (up to 2 s) until PID's main thread waits in read(2) on fd 0.
-blocked_in_read() {
-	for _ in $(seq 200); do
-		[ "$(cut -d' ' -f1,2 "/proc/$1/syscall" 2>/dev/null)" = "0 0x0" ] && return 0
-		sleep 0.01
-	done
-	return 1
-}
-
 @test "Ctrl-C while a piped script waits for its next line ends nothing: the script goes on (20 runs)" {
 	mkfifo "$BATS_TEST_TMPDIR/in"
 	for run in $(seq 20); do
 		timeout 10 "$SOCKREPL" --no-echo <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out" 2>&1 &
 		exec 8>"$BATS_TEST_TMPDIR/in"
-		for _ in $(seq 200); do pid=$(pgrep -P $! sockrepl) && break; sleep 0.01; done
+		wait_until pgrep -x sockrepl -P $! >/dev/null
+		pid=$(pgrep -x sockrepl -P $!)
 		printf 'say before\nsay ha' >&8	# a line cut in two: the signal lands between the halves
-		blocked_in_read "$pid"
+		wait_blocked "$pid" read 0
 		kill -INT "$pid"
 		printf 'lf\nsay after %s\n' "$run" >&8
 		exec 8>&-

@@ -87,21 +87,17 @@ terminate_during_accept() {
 	assert_output ""
 }
 
-# stdin_closes_during SYSCALL-NR LINES...: the LINES through a FIFO; once
-# sockrepl waits in that system call (/proc/PID/syscall), the FIFO's writer
+# stdin_closes_during CALL LINES...: the LINES through a FIFO; once
+# sockrepl waits in system call CALL (/proc/PID/syscall), the FIFO's writer
 # goes away. Sets $status and $output.
 stdin_closes_during() {
-	local nr=$1 pid
+	local call=$1
 	shift
 	mkfifo "$BATS_TEST_TMPDIR/in"
 	start_repl "$BATS_TEST_TMPDIR/in"
 	exec 8>"$BATS_TEST_TMPDIR/in"
 	printf '%s\n' "$@" >&8
-	for _ in $(seq 200); do pid=$(pgrep -P "$REPL_PID" sockrepl) && break; sleep 0.02; done
-	for _ in $(seq 200); do
-		[ "$(cut -d' ' -f1 "/proc/$pid/syscall" 2>/dev/null)" = "$nr" ] && break
-		sleep 0.02
-	done
+	repl_blocked "$call"
 	exec 8>&-
 	set +e
 	wait "$REPL_PID"
@@ -111,7 +107,7 @@ stdin_closes_during() {
 }
 
 @test "stdin closed during a blocking connect to a full TCP listener ends the session; the wait was announced" {
-	stdin_closes_during 42 socket 'bind 127.0.0.1 0' 'listen 3 0' socket 'connect @3' socket 'connect @3'
+	stdin_closes_during connect socket 'bind 127.0.0.1 0' 'listen 3 0' socket 'connect @3' socket 'connect @3'
 	[ "$status" -eq 129 ]
 	run echo "$output"
 	assert_line --regexp '^  \(the accept queue of the listener on 127\.0\.0\.1:[0-9]+ is full: Linux drops the SYN, and connect blocks, sending it again, until accept makes room or it gives up with ETIMEDOUT; Ctrl-C interrupts\)$'
@@ -120,7 +116,7 @@ stdin_closes_during() {
 }
 
 @test "stdin closed during a blocking connect to a full Unix listener ends the session; the wait was announced" {
-	stdin_closes_during 42 'socket unix' 'bind l.sock' 'listen 3 0' 'socket unix' 'connect l.sock' \
+	stdin_closes_during connect 'socket unix' 'bind l.sock' 'listen 3 0' 'socket unix' 'connect l.sock' \
 		'socket unix' 'connect l.sock'
 	[ "$status" -eq 129 ]
 	run echo "$output"
@@ -135,7 +131,7 @@ stdin_closes_during() {
 	for i in $(seq "$(( $(cat /proc/sys/net/unix/max_dgram_qlen) + 2 ))"); do
 		lines+=("sendto 4 d.sock x$i")
 	done
-	stdin_closes_during 44 "${lines[@]}"
+	stdin_closes_during sendto "${lines[@]}"
 	[ "$status" -eq 129 ]
 	run echo "$output"
 	assert_line --regexp '^sendto\(4, "x[0-9]+", [0-9], 0, .*\) = \? ERESTARTSYS'

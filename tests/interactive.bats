@@ -341,7 +341,7 @@ peer() { timeout 5 /usr/bin/python3 -c "import socket, sys; $1" "$2"; }
 	wait_screen 'is full: Linux drops the SYN, and connect blocks, sending it again'
 	wait_screen 'Ctrl-C interrupts)'
 	pid=$(pgrep -P "$(tmux -S "$TMUX_SOCKET" display -p '#{pane_pid}')" sockrepl)
-	for _ in $(seq 100); do [ "$(cut -d' ' -f1 "/proc/$pid/syscall")" = 42 ] && break; sleep 0.02; done
+	wait_blocked "$pid" connect 5
 	keys C-c
 	wait_screen '^connect(5, .*) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)$'
 	wait_screen '^sockrepl \[5 CONNECTING\]> *$'
