@@ -58,7 +58,7 @@
 #include "../../src/sockrepl.h"
 #include "quiet.h"
 
-#define TICK_MS 20	/* the longest any call or wait runs before its Ctrl-C */
+#define TICK_MS 5	/* the longest any call or wait runs before its Ctrl-C */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
