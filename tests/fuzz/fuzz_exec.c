@@ -14,8 +14,8 @@
  * crash or Ctrl-C leaves it: tests/fuzz/run gives each run a TMPDIR), where
  * `record` files and relative Unix socket paths land, with a `lessons` link
  * to the source tree's lessons so that `lesson NAME` runs them. Every '/' in
- * the input becomes '_' before it runs: no absolute or relative path can
- * leave that directory (`unlink /etc/passwd`, `record ../x`), as root too.
+ * the input but a word's leading "./" becomes '_' before it runs: no path
+ * can leave that directory (`unlink /etc/passwd`, `record ../x`), as root too.
  *
  * Blocking calls. A call that waits (accept, recv, connect, send on a full
  * buffer, poll -1, wait 3600000) must not stall the fuzzer. Rather than make
@@ -223,12 +223,21 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* No path may leave the private directory. */
+/*
+ * No path may leave the private directory: every '/' becomes '_', except in
+ * "./" at the start of a word, which names a file right in it (record ./a,
+ * lesson ./a). "./.." is the directory above, which no command can write.
+ */
 static void no_paths(char *text, size_t size)
 {
-	for (size_t i = 0; i < size; i++)
-		if (text[i] == '/')
+	for (size_t i = 0; i < size; i++) {
+		char before = i >= 2 ? text[i - 2] : ' ';
+		bool dot_slash = i >= 1 && text[i - 1] == '.' &&
+				 (before == ' ' || before == '\t' || before == '\n');
+
+		if (text[i] == '/' && !dot_slash)
 			text[i] = '_';
+	}
 }
 
 static int count_fds(void)
@@ -308,7 +317,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	no_paths(text, size);
 	session_init(&s);
 	s.echo = true;		/* a script's transcript: prompts and state lines */
-	s.script = fmemopen(text, size ? size : 1, "r");
+	s.script = fmemopen(text, size, "r");
 	if (s.script != NULL && chdir(workdir) == 0) {
 		tick(true);
 		repl_run(&s);
