@@ -107,21 +107,25 @@ valgrind: sockrepl
 		cat $$lesson | $(VALGRIND) > /dev/null || exit 1; \
 	done
 
-# libFuzzer on the command parser and on the script reader, FUZZ_SECONDS each.
+# libFuzzer on the command parser, the script reader, and whole scripts
+# executed (fuzz_exec: real calls on loopback, in a private network namespace),
+# FUZZ_SECONDS each; then the covered edges and, from a coverage build that
+# replays the corpora, which src/*.c files were reached (tests/fuzz/run).
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+COV_FLAGS := -g -O0 -fsanitize=fuzzer -fprofile-instr-generate -fcoverage-mapping
 FUZZ_SRCS := $(filter-out src/main.c,$(SRCS))
-build/fuzz/%: tests/fuzz/%.c tests/fuzz/quiet.h $(FUZZ_SRCS) src/sockrepl.h | build-deps
+FUZZ_DEPS := tests/fuzz/quiet.h $(FUZZ_SRCS) src/sockrepl.h src/errnos.def
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_DEPS) | build-deps
 	@mkdir -p build/fuzz
 	clang -std=c11 -D_GNU_SOURCE $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRCS) $(LDLIBS)
+build/cov/%: tests/fuzz/%.c $(FUZZ_DEPS) | build-deps
+	@mkdir -p build/cov
+	clang -std=c11 -D_GNU_SOURCE $(COV_FLAGS) -o $@ $< $(FUZZ_SRCS) $(LDLIBS)
 
-fuzz: build/fuzz/fuzz_parse build/fuzz/fuzz_script
+fuzz: build/fuzz/fuzz_parse build/fuzz/fuzz_script build/fuzz/fuzz_exec
 	@tests/need-tools harden
-	@mkdir -p build/fuzz/found-parse build/fuzz/found-script
-	build/fuzz/fuzz_parse -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-		-artifact_prefix=build/fuzz/ build/fuzz/found-parse tests/fuzz/corpus-parse
-	build/fuzz/fuzz_script -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-		-artifact_prefix=build/fuzz/ build/fuzz/found-script tests/fuzz/corpus-script
+	tests/fuzz/run $(FUZZ_SECONDS)
 
 # Performance, each figure next to its baseline; rewrites tests/bench/RESULTS.md.
 bench:

@@ -150,7 +150,7 @@ static bool replay_from(struct session *s, const char *path)
 
 	if (text == NULL)
 		return false;
-	s->script = fmemopen(text, len ? len : 1, "r");
+	s->script = fmemopen(text, len, "r");	/* size 0: an empty script, no line */
 	if (s->script == NULL) {
 		free(text);
 		return false;

@@ -114,7 +114,7 @@ bool run_script_file(struct session *s, const char *path)
 	}
 	if ((text = read_whole_file(s, path, &len)) == NULL)
 		return false;
-	s->script = fmemopen(text, len ? len : 1, "r");
+	s->script = fmemopen(text, len, "r");	/* size 0: an empty script, no line */
 	if (s->script != NULL) {
 		s->lineno = 0;
 		s->script_depth++;

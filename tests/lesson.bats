@@ -3,6 +3,8 @@
 
 load test_helper
 
+bats_require_minimum_version 1.5.0
+
 @test "lessons lists every lesson with its title" {
 	run sockrepl --no-echo <<<'lessons'
 	assert_success
@@ -50,6 +52,18 @@ load test_helper
 	assert_output --partial "cannot read $BATS_TEST_TMPDIR/missing.txt"
 	run sockrepl --replay </dev/null
 	assert_failure 2
+}
+
+@test "an empty script is no error: --replay and lesson of an empty file run nothing" {
+	# Found by fuzz_exec: an empty file read as one line holding a NUL byte.
+	: >"$BATS_TEST_TMPDIR/empty.txt"
+	run --separate-stderr sockrepl --replay "$BATS_TEST_TMPDIR/empty.txt" </dev/null
+	assert_success
+	[ -z "$stderr" ]
+	run --separate-stderr sockrepl --no-echo <<<"lesson $BATS_TEST_TMPDIR/empty.txt"$'\nsocket'
+	assert_success
+	[ -z "$stderr" ]
+	assert_line 'socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3'
 }
 
 @test "next, back, again and leave outside a lesson are usage errors" {
