@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@
 
 static pthread_t main_thread, watcher;
 static bool watching;			/* the watcher thread runs */
+static int stop_fd = -1;		/* an eventfd: written at exit, it ends the watcher */
 static atomic_bool in_call;		/* the main thread is in a call that may block */
 static atomic_uint call_number;		/* counts the calls, to tell one long call from two */
 static atomic_bool lines_left;		/* script lines already read into stdio's buffer */
@@ -54,14 +56,27 @@ static unsigned waiting_call(void)
 	return 0;
 }
 
+/* Sleep until fd is ready for `events` (0: hang-up only) or stop_fd is written; true: stop. */
+static bool sleep_until(int fd, short events, int timeout_ms, short *revents)
+{
+	struct pollfd p[2] = { { .fd = fd, .events = events }, { .fd = stop_fd, .events = POLLIN } };
+
+	*revents = 0;
+	if (poll(p, 2, timeout_ms) > 0)
+		*revents = p[0].revents;
+	return p[1].revents != 0;
+}
+
 static void *watch_stdin(void *arg)
 {
-	struct pollfd in = { .fd = STDIN_FILENO, .events = 0 };	/* hang-up only */
 	unsigned seen = 0, now;
+	short revents;
 
 	(void)arg;
-	while (poll(&in, 1, -1) < 1 || !(in.revents & (POLLHUP | POLLERR)))
-		;
+	do	/* wait for the writer to go */
+		if (sleep_until(STDIN_FILENO, 0, -1, &revents))
+			return NULL;
+	while (!(revents & (POLLHUP | POLLERR)));
 	for (;;) {	/* the writer is gone: wait for a call with nothing left to read */
 		now = waiting_call();
 		if (now != 0 && now == seen) {
@@ -70,7 +85,8 @@ static void *watch_stdin(void *arg)
 			return NULL;
 		}
 		seen = now;
-		poll(NULL, 0, 50);
+		if (sleep_until(-1, 0, 50, &revents))
+			return NULL;
 	}
 }
 
@@ -82,6 +98,9 @@ void stdin_watch_start(const struct session *s)
 
 	if (s->interactive || s->script != stdin || fstat(STDIN_FILENO, &st) == -1 ||
 	    !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+		return;
+	stop_fd = fd_out_of_the_way(eventfd(0, EFD_CLOEXEC));
+	if (stop_fd == -1)
 		return;
 	main_thread = pthread_self();
 	sigfillset(&all);	/* signals stay the main thread's */
@@ -100,12 +119,20 @@ void stdin_watch_call(const struct session *s, bool begin)
 	atomic_store(&in_call, begin);
 }
 
-/* At exit: stop the watcher and wait for it, so it leaves nothing behind. */
+/*
+ * At exit: tell the watcher to stop and wait for it, so it leaves nothing
+ * behind. It is told through an eventfd rather than cancelled: a cancelled
+ * thread unwinds through libc internals that AddressSanitizer reports as a
+ * stack-buffer-underflow when the thread's alternate signal stack goes.
+ */
 void stdin_watch_stop(void)
 {
-	if (!watching)
-		return;
-	pthread_cancel(watcher);
-	pthread_join(watcher, NULL);
-	watching = false;
+	if (watching) {
+		eventfd_write(stop_fd, 1);
+		pthread_join(watcher, NULL);
+		watching = false;
+	}
+	if (stop_fd != -1)
+		close(stop_fd);
+	stop_fd = -1;
 }

@@ -201,7 +201,9 @@ stdin_closes_during() {
 	exec 8>&-
 	wait "$REPL_PID"
 	[ "$before" = "$after" ]
-	[ "$before" = "0 1 2 " ]
+	# below sockrepl's own fds, parked at the top of the range (the stdin
+	# watcher's eventfd): only the standard three
+	[ "$(printf '%s\n' $before | awk '$1 < 1000' | tr '\n' ' ')" = "0 1 2 " ]
 }
 
 @test "reset closes every socket, printed, and the session goes on" {
