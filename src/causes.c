@@ -224,14 +224,35 @@ static void why_addr_not_avail(struct session *s, const struct call_ctx *c)
 		cause_no_local_port(s, c);
 }
 
-static void why_too_many_files(struct session *s, const struct call_ctx *c)
+/*
+ * EMFILE: the limit and what fills it. Besides the learner's sockets and
+ * fds 0-2, sockrepl may hold fds of its own (the stdin watcher's eventfd, an
+ * open recording, the directory of a bound Unix socket), parked at the top
+ * of the range; they count against the limit too. Counted by asking each fd
+ * number, since at the limit no directory (/proc/self/fd) can be opened.
+ */
+void cause_fd_limit(const struct session *s, const char *and_then)
 {
 	struct rlimit lim;
+	size_t open = 0;
 
+	if (getrlimit(RLIMIT_NOFILE, &lim) == -1)
+		return;
+	for (rlim_t fd = 0; fd < lim.rlim_cur && fd < (1u << 20); fd++)
+		open += fcntl((int)fd, F_GETFD) != -1;
+	if (open > s->nfds + 3)
+		report_note("here: the limit is %llu open fds; this session holds %zu sockets, "
+			    "besides fds 0-2 and %zu of sockrepl's own%s.",
+			    (unsigned long long)lim.rlim_cur, s->nfds, open - s->nfds - 3, and_then);
+	else
+		report_note("here: the limit is %llu open fds; this session holds %zu sockets%s.",
+			    (unsigned long long)lim.rlim_cur, s->nfds, and_then);
+}
+
+static void why_too_many_files(struct session *s, const struct call_ctx *c)
+{
 	(void)c;
-	if (getrlimit(RLIMIT_NOFILE, &lim) == 0)
-		report_note("here: the limit is %llu open fds; this session holds %zu sockets.",
-			    (unsigned long long)lim.rlim_cur, s->nfds);
+	cause_fd_limit(s, "");
 }
 
 /*

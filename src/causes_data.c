@@ -228,8 +228,7 @@ static void why_fd_limit(struct session *s, const struct call_ctx *c)
 		report_note("here: poll was given %ld fds, and RLIMIT_NOFILE is %llu.", c->arg,
 			    (unsigned long long)lim.rlim_cur);
 	else
-		report_note("here: the limit is %llu open fds; this session holds %zu sockets, "
-			    "and a pair needs two more.", (unsigned long long)lim.rlim_cur, s->nfds);
+		cause_fd_limit(s, ", and a pair needs two more");
 }
 
 /* ---- unlink ----------------------------------------------------------------- */

@@ -263,6 +263,7 @@ bool same_place(const struct sockaddr_storage *have, const struct sockaddr *want
 int session_fd_at(const struct session *s, const struct sockaddr *sa, int except,
 		  struct kstate *k);
 void why_interrupted(struct session *s, const struct call_ctx *c);
+void cause_fd_limit(const struct session *s, const char *and_then);
 
 /* ---- causes_port.c: who holds an address, or why nothing answers there ---- */
 

@@ -13,6 +13,13 @@ load atlas_helper
 	assert_line '  here: the limit is 16 open fds; this session holds 13 sockets.'
 }
 
+@test "atlas: socket EMFILE - from a pipe, sockrepl's own fd counts against the limit too" {
+	run timeout 15 sh -c 'ulimit -n 16 && exec "$0" --no-echo' "$SOCKREPL" \
+		< <(for _ in $(seq 14); do echo socket; done)
+	assert_line 'socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = -1 EMFILE (Too many open files)'
+	assert_line "  here: the limit is 16 open fds; this session holds 12 sockets, besides fds 0-2 and 1 of sockrepl's own."
+}
+
 @test "socket: the errnos sockrepl cannot cause say why (protocol 0, the families it offers)" {
 	run sockrepl --no-echo <<<$'explain EPROTONOSUPPORT\nexplain ENFILE'
 	assert_line --partial 'from socket: this protocol is not supported for this address family and type; sockrepl always passes protocol 0'

@@ -60,10 +60,12 @@ interrupt_until() {
 	return 1
 }
 
-# repl_with_fd_limit N: run $SCRIPT_TEXT with RLIMIT_NOFILE lowered to N.
+# repl_with_fd_limit N: run $SCRIPT_TEXT, from a file, with RLIMIT_NOFILE
+# lowered to N. (From a pipe, sockrepl holds one fd more: the stdin watcher's.)
 repl_with_fd_limit() {
+	printf '%s\n' "$SCRIPT_TEXT" >"$BATS_TEST_TMPDIR/script"
 	run timeout 15 sh -c 'ulimit -n "$1" && exec "$0" --no-echo' "$SOCKREPL" "$1" \
-		<<<"$SCRIPT_TEXT"
+		<"$BATS_TEST_TMPDIR/script"
 }
 
 # repl_in_netns 'SYSCTL=VALUE ...': run $SCRIPT_TEXT in a fresh network

@@ -22,10 +22,8 @@ terminate_during_accept() {
 	# to sockrepl itself: timeout passes on only some signals, and takes
 	# SIGALRM as its own deadline
 	kill -"$1" "$(pgrep -x sockrepl -P "$REPL_PID")"
-	set +e
-	wait "$REPL_PID"
-	status=$?
-	set -e
+	status=0
+	wait "$REPL_PID" || status=$?
 	exec 8>&-
 	output=$(cat "$OUT")
 }
@@ -72,10 +70,8 @@ terminate_during_accept() {
 	printf 'socket unix\nbind kept.sock\nsocket\nbind 127.0.0.1 0\nlisten\naccept\n' >&8
 	wait_for "accept blocks until one arrives"
 	exec 8>&-	# the script's writer goes away
-	set +e
-	wait "$REPL_PID"
-	status=$?
-	set -e
+	status=0
+	wait "$REPL_PID" || status=$?
 	[ "$status" -eq 129 ]
 	run cat "$OUT"
 	assert_line --regexp '^accept\(4, 0x[0-9a-f]+, \[16\]\) = \? ERESTARTSYS'
@@ -99,10 +95,8 @@ stdin_closes_during() {
 	printf '%s\n' "$@" >&8
 	repl_blocked "$call"
 	exec 8>&-
-	set +e
-	wait "$REPL_PID"
-	status=$?
-	set -e
+	status=0
+	wait "$REPL_PID" || status=$?
 	output=$(cat "$OUT")
 }
 
