@@ -118,14 +118,37 @@ size_t escape_char(const char *text, size_t left, char out[8])
 	return n;
 }
 
-/* Outside text of len bytes, escaped as escape_char says. */
+/* How many bytes from text on print as they are (escape_char copies them). */
+static size_t plain_run(const char *text, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t i = 0, n;
+
+	while (i < len) {
+		n = p[i] >= 0x80 ? utf8_safe_length(p + i, len - i) : p[i] >= 0x20 && p[i] < 0x7f;
+		if (n == 0)
+			break;
+		i += n;
+	}
+	return i;
+}
+
+/*
+ * Outside text of len bytes, escaped as escape_char says; plain runs go out
+ * whole, as a note is mostly plain and is printed after every call.
+ */
 void sb_escaped(struct strbuf *sb, const char *text, size_t len)
 {
 	char one[8];
 
-	for (size_t i = 0; i < len;) {
-		i += escape_char(text + i, len - i, one);
-		sb_printf(sb, "%s", one);
+	for (size_t i = 0, run; i < len; i += run) {
+		run = plain_run(text + i, len - i);
+		if (run > 0) {
+			sb_printf(sb, "%.*s", (int)run, text + i);
+		} else {
+			run = escape_char(text + i, len - i, one);
+			sb_printf(sb, "%s", one);
+		}
 	}
 }
 
@@ -134,9 +157,14 @@ void put_escaped(const char *text, FILE *out)
 {
 	char one[8];
 
-	for (size_t len = strlen(text), i = 0; i < len;) {
-		i += escape_char(text + i, len - i, one);
-		fputs(one, out);
+	for (size_t len = strlen(text), i = 0, run; i < len; i += run) {
+		run = plain_run(text + i, len - i);
+		if (run > 0) {
+			fwrite(text + i, 1, run, out);
+		} else {
+			run = escape_char(text + i, len - i, one);
+			fputs(one, out);
+		}
 	}
 }
 
