@@ -131,7 +131,12 @@ bool parse_fd(struct session *s, const char *text, int *fd);
 bool parse_endpoint(struct session *s, int family, int argc, char **argv,
 		    struct sockaddr_storage *addr, socklen_t *len);
 int errno_from_name(const char *name);
+
+/* ---- text.c: "quoted" TEXT with C escapes, and words --------------------- */
+
 bool parse_text(struct session *s, const char *text, char **out, size_t *len);
+long unescape(struct session *s, const char *start, const char *end, char *out);
+const char *closing_quote(const char *p);
 const char *take_word(const char **p, char *word, size_t size);
 
 /* ---- format.c: strace-style call lines and addresses; outside text escaped - */
