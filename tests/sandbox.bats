@@ -156,6 +156,24 @@ expect ok"
 	[ "$(holders "$user")" = 0 ]
 }
 
+@test "an unprivileged sandbox holds CAP_NET_RAW, CAP_NET_ADMIN and CAP_NET_BIND_SERVICE over its namespace, its ids its own" {
+	needs_userns
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	start_sandbox "$BATS_TEST_TMPDIR/in" "${NOBODY[@]}"
+	exec {writer}>"$BATS_TEST_TMPDIR/in"
+	nsenter_line
+	caps=$(sed -n 's/^CapEff:\t//p' "/proc/$SANDBOX_PID/status")
+	for cap in 10 12 13; do	# CAP_NET_BIND_SERVICE, CAP_NET_ADMIN, CAP_NET_RAW
+		(( (16#$caps >> cap) & 1 )) || { echo "CapEff $caps lacks capability $cap"; false; }
+	done
+	read -r inside outside count <"/proc/$SANDBOX_PID/uid_map"
+	[ "$inside $outside $count" = "65534 65534 1" ]
+	read -r inside outside count <"/proc/$SANDBOX_PID/gid_map"
+	[ "$inside $outside $count" = "65534 65534 1" ]
+	exec {writer}>&-
+	wait "$REPL_PID"
+}
+
 @test "--sandbox where the kernel refuses a user namespace: one line saying why and the ways out, and no start" {
 	needs_root
 	# A user namespace of the test's own, where user.max_user_namespaces is 0
