@@ -121,11 +121,11 @@ static void why_refused(int err, char *out, size_t size)
 	}
 	if (err == EPERM)
 		snprintf(out, size, "no sysctl forbids it, so a seccomp filter (as container "
-			 "runtimes install), a security module or a chroot does: run sockrepl as "
-			 "root, which needs no user namespace, or allow unshare where it runs");
+			 "runtimes install), a security module or a chroot does: allow unshare "
+			 "where sockrepl runs, or run it without --sandbox");
 	else
-		snprintf(out, size, "%s: run sockrepl as root, which needs no user namespace",
-			 strerror(err));
+		snprintf(out, size, "%s: run sockrepl as root, which needs no user namespace, or "
+			 "without --sandbox", strerror(err));
 }
 
 /*
@@ -145,11 +145,11 @@ static void announce(bool own_user_ns)
 	fflush(stdout);
 }
 
-/* Say why the sandbox could not be made, on stderr; the session does not start. */
+/* Say what failed and why, on stderr; the session does not start. */
 static bool refuse(const char *what, int err, const char *why)
 {
-	fprintf(stderr, "sockrepl: --sandbox: %s failed with %s: %s; sockrepl does not start "
-		"without the sandbox asked for.\n", what, errno_name(err), why);
+	fprintf(stderr, "sockrepl: --sandbox: %s with %s: %s; sockrepl does not start without "
+		"the sandbox asked for.\n", what, errno_name(err), why);
 	return false;
 }
 
@@ -168,23 +168,24 @@ bool sandbox_enter(struct session *s)
 
 	if (unshare(CLONE_NEWNET) == -1) {
 		if (errno != EPERM)
-			return refuse("unshare(CLONE_NEWNET)", errno, strerror(errno));
+			return refuse("unshare(CLONE_NEWNET) failed", errno, strerror(errno));
 		if (unshare(CLONE_NEWUSER | CLONE_NEWNET) == -1) {
 			int err = errno;
 
 			why_refused(err, why, sizeof(why));
-			return refuse("unshare(CLONE_NEWUSER|CLONE_NEWNET)", err, why);
+			return refuse("unshare(CLONE_NEWNET) failed with EPERM, and "
+				      "unshare(CLONE_NEWUSER|CLONE_NEWNET)", err, why);
 		}
 		own_user_ns = true;
 	}
 	if (own_user_ns && !map_ids(uid, gid, &failed)) {
 		int err = errno;
 
-		snprintf(why, sizeof(why), "writing %s", failed);
+		snprintf(why, sizeof(why), "writing %s failed", failed);
 		return refuse(why, err, strerror(err));
 	}
 	if (!loopback_up())
-		return refuse("bringing lo up (ioctl SIOCSIFFLAGS)", errno, strerror(errno));
+		return refuse("bringing lo up (ioctl SIOCSIFFLAGS) failed", errno, strerror(errno));
 	s->sandboxed = true;
 	announce(own_user_ns);
 	return true;

@@ -108,6 +108,21 @@ expect ok"
 	assert_line "bind(3, {sa_family=AF_INET, sin_port=htons($port), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = 0"
 }
 
+@test "no TIME-WAIT of an earlier sandboxed session holds a port: the next session binds it" {
+	needs_root
+	SCRIPT_TEXT=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3\nclose 3\nclose 5\nclose 4\nsocket\nbind 127.0.0.1 @5\nexpect EADDRINUSE'
+	repl --sandbox
+	assert_success
+	port=$(sed -n 's/^fd 3: BOUND to 127\.0\.0\.1:\([0-9]*\).*/\1/p' <<<"$output" | head -n 1)
+	[ -n "$port" ]
+	SCRIPT_TEXT="socket
+bind 127.0.0.1 $port
+expect ok"
+	repl --sandbox
+	assert_success
+	assert_line "bind(3, {sa_family=AF_INET, sin_port=htons($port), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = 0"
+}
+
 @test "the printed nsenter line runs nc inside the sandbox, connected to the session's listener (root)" {
 	needs_root
 	printf 'socket\nbind 127.0.0.1 6789\nlisten\naccept\nsend hello\\n\nclose\n' >"$BATS_TEST_TMPDIR/in"
@@ -186,7 +201,15 @@ expect ok"
 			"$0" --no-echo --sandbox' "$SOCKREPL" <<<"$SCRIPT_TEXT"
 	[ "$status" != 99 ] || skip "cannot set user.max_user_namespaces in a user namespace here"
 	assert_failure 1
-	assert_output "sockrepl: --sandbox: unshare(CLONE_NEWUSER|CLONE_NEWNET) failed with ENOSPC: user namespaces are turned off here (user.max_user_namespaces is 0): run sockrepl as root, which needs none, or turn them on (sysctl -w user.max_user_namespaces=10000); sockrepl does not start without the sandbox asked for."
+	assert_output "sockrepl: --sandbox: unshare(CLONE_NEWNET) failed with EPERM, and unshare(CLONE_NEWUSER|CLONE_NEWNET) with ENOSPC: user namespaces are turned off here (user.max_user_namespaces is 0): run sockrepl as root, which needs none, or turn them on (sysctl -w user.max_user_namespaces=10000); sockrepl does not start without the sandbox asked for."
+}
+
+@test "--sandbox under a seccomp filter that forbids unshare: EPERM with no sysctl to blame, and no start" {
+	needs_root
+	SCRIPT_TEXT='socket'
+	run timeout 15 /usr/bin/python3 "$REPO_ROOT/tests/fixtures/no-unshare.py" "$SOCKREPL" --no-echo --sandbox <<<"$SCRIPT_TEXT"
+	assert_failure 1
+	assert_output "sockrepl: --sandbox: unshare(CLONE_NEWNET) failed with EPERM, and unshare(CLONE_NEWUSER|CLONE_NEWNET) with EPERM: no sysctl forbids it, so a seccomp filter (as container runtimes install), a security module or a chroot does: allow unshare where sockrepl runs, or run it without --sandbox; sockrepl does not start without the sandbox asked for."
 }
 
 # ---- requires sandbox ---------------------------------------------------------
