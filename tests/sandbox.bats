@@ -34,11 +34,7 @@ nsenter_line() {
 
 # holders NS: how many processes have the namespace NS (e.g. net:[4026532]).
 holders() {
-	local link n=0
-	for link in /proc/[0-9]*/ns/net /proc/[0-9]*/ns/user; do
-		[ "$(readlink "$link" 2>/dev/null)" != "$1" ] || n=$((n + 1))
-	done
-	echo "$n"
+	ls -l /proc/[0-9]*/ns/net /proc/[0-9]*/ns/user 2>/dev/null | grep -cF -- "-> $1" || true
 }
 
 @test "--sandbox as root: its own network namespace, said once with the nsenter line that enters it" {
@@ -164,6 +160,8 @@ expect ok"
 	[ "$user" != "$(readlink /proc/self/ns/user)" ]
 	echo socket >&"$writer"
 	wait_for 'fd 3: CREATED'
+	[ "$(holders "$net")" = 1 ]	# sockrepl alone
+	[ "$(holders "$user")" = 1 ]
 	exec {writer}>&-
 	wait "$REPL_PID"
 	[ ! -e "/proc/$SANDBOX_PID" ]
