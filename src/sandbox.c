@@ -86,46 +86,57 @@ static bool loopback_up(void)
 }
 
 /*
- * The settings that turn user namespaces off, by the errno unshare gives:
- * a sysctl at 0 is the cause when it reads 0 here.
+ * The settings that turn namespaces off: each makes unshare, asked for its
+ * kind, fail with its errno when it reads 0 here (the namespace limits are
+ * per user namespace: a parent's 0 counts too, but cannot be read here).
  */
 static const struct {
-	int err;
-	const char *sysctl;	/* its name, as sysctl spells it */
-	const char *file;	/* under /proc/sys */
+	int flags;		/* the kind of namespace it limits ... */
+	int err;		/* ... and the errno a 0 in it gives */
+	const char *sysctl;	/* as sysctl spells it */
+	const char *kind, *on;	/* what it turns off; a value that turns them on */
 } switches[] = {
-	{ ENOSPC, "user.max_user_namespaces", "user/max_user_namespaces" },
-	{ EPERM, "kernel.unprivileged_userns_clone", "kernel/unprivileged_userns_clone" },
+	{ CLONE_NEWUSER, ENOSPC, "user.max_user_namespaces", "user namespaces", "10000" },
+	{ CLONE_NEWUSER, EPERM, "kernel.unprivileged_userns_clone", "user namespaces", "1" },
+	{ CLONE_NEWNET, ENOSPC, "user.max_net_namespaces", "network namespaces", "10000" },
 };
 
-/* Why unshare(CLONE_NEWUSER) failed here, and how to allow it: one sentence. */
-static void why_refused(int err, char *out, size_t size)
+/* A sysctl by its dotted name; false when this kernel does not have it. */
+static bool sysctl_zero(const char *name)
 {
+	char file[64];
 	unsigned value;
 
+	snprintf(file, sizeof(file), "%s", name);
+	for (char *dot = strchr(file, '.'); dot != NULL; dot = strchr(dot, '.'))
+		*dot = '/';
+	return sysctl_read(file, &value, 1) && value == 0;
+}
+
+/* Why unshare(flags) failed with err here, and the ways out: one sentence. */
+static void why_refused(int flags, int err, char *out, size_t size)
+{
 	for (size_t i = 0; i < sizeof(switches) / sizeof(switches[0]); i++) {
-		if (switches[i].err != err || !sysctl_read(switches[i].file, &value, 1))
+		if (!(switches[i].flags & flags) || switches[i].err != err ||
+		    !sysctl_zero(switches[i].sysctl))
 			continue;
-		if (value == 0) {
-			snprintf(out, size, "user namespaces are turned off here (%s is 0): run "
-				 "sockrepl as root, which needs none, or turn them on (sysctl -w %s=%s)",
-				 switches[i].sysctl, switches[i].sysctl, err == ENOSPC ? "10000" : "1");
-			return;
-		}
-		if (err == ENOSPC) {
-			snprintf(out, size, "the limit on user namespaces is reached (%s is %u "
-				 "here, or a parent namespace's limit): run sockrepl as root, which "
-				 "needs none, or end other user namespaces", switches[i].sysctl, value);
-			return;
-		}
+		snprintf(out, size, "%s are turned off here (%s is 0): %sturn them on "
+			 "(sysctl -w %s=%s)", switches[i].kind, switches[i].sysctl,
+			 switches[i].flags == CLONE_NEWUSER ?
+			 "run sockrepl as root, which needs none, or " : "",
+			 switches[i].sysctl, switches[i].on);
+		return;
 	}
-	if (err == EPERM)
+	if (err == ENOSPC)
+		snprintf(out, size, "a limit on namespaces is reached (user.max_user_namespaces or "
+			 "user.max_net_namespaces, here or in a parent user namespace): end some of "
+			 "them, or raise the limit");
+	else if (err == EPERM)
 		snprintf(out, size, "no sysctl forbids it, so a seccomp filter (as container "
 			 "runtimes install), a security module or a chroot does: allow unshare "
 			 "where sockrepl runs, or run it without --sandbox");
 	else
-		snprintf(out, size, "%s: run sockrepl as root, which needs no user namespace, or "
-			 "without --sandbox", strerror(err));
+		snprintf(out, size, "%s: run sockrepl without --sandbox", strerror(err));
 }
 
 /*
@@ -167,12 +178,15 @@ bool sandbox_enter(struct session *s)
 	char why[512];
 
 	if (unshare(CLONE_NEWNET) == -1) {
-		if (errno != EPERM)
-			return refuse("unshare(CLONE_NEWNET) failed", errno, strerror(errno));
-		if (unshare(CLONE_NEWUSER | CLONE_NEWNET) == -1) {
-			int err = errno;
+		int err = errno;
 
-			why_refused(err, why, sizeof(why));
+		if (err != EPERM) {
+			why_refused(CLONE_NEWNET, err, why, sizeof(why));
+			return refuse("unshare(CLONE_NEWNET) failed", err, why);
+		}
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNET) == -1) {
+			err = errno;
+			why_refused(CLONE_NEWUSER | CLONE_NEWNET, err, why, sizeof(why));
 			return refuse("unshare(CLONE_NEWNET) failed with EPERM, and "
 				      "unshare(CLONE_NEWUSER|CLONE_NEWNET)", err, why);
 		}

@@ -202,6 +202,18 @@ expect ok"
 	assert_output "sockrepl: --sandbox: unshare(CLONE_NEWNET) failed with EPERM, and unshare(CLONE_NEWUSER|CLONE_NEWNET) with ENOSPC: user namespaces are turned off here (user.max_user_namespaces is 0): run sockrepl as root, which needs none, or turn them on (sysctl -w user.max_user_namespaces=10000); sockrepl does not start without the sandbox asked for."
 }
 
+@test "--sandbox where network namespaces are turned off: ENOSPC names user.max_net_namespaces, and no start" {
+	needs_root
+	# root of a user namespace of the test's own, where user.max_net_namespaces is 0
+	SCRIPT_TEXT='socket'
+	run timeout 15 unshare --user --map-root-user sh -c '
+		echo 0 >/proc/sys/user/max_net_namespaces || exit 99
+		exec "$0" --no-echo --sandbox' "$SOCKREPL" <<<"$SCRIPT_TEXT"
+	[ "$status" != 99 ] || skip "cannot set user.max_net_namespaces in a user namespace here"
+	assert_failure 1
+	assert_output "sockrepl: --sandbox: unshare(CLONE_NEWNET) failed with ENOSPC: network namespaces are turned off here (user.max_net_namespaces is 0): turn them on (sysctl -w user.max_net_namespaces=10000); sockrepl does not start without the sandbox asked for."
+}
+
 @test "--sandbox under a seccomp filter that forbids unshare: EPERM with no sysctl to blame, and no start" {
 	needs_root
 	SCRIPT_TEXT='socket'
