@@ -95,16 +95,17 @@ asan: build/asan/sockrepl build/ppoll/sockrepl
 
 # Every lesson under valgrind, read from the file and through a pipe (which
 # starts the stdin watcher thread): no invalid access, no definite or
-# possible leak.
+# possible leak. A lesson that requires the sandbox runs in it.
 VALGRIND := valgrind -q --leak-check=full --errors-for-leak-kinds=definite,possible \
 	--error-exitcode=1 ./sockrepl --no-echo
 valgrind: sockrepl
 	@tests/need-tools harden
 	@for lesson in lessons/*.txt; do \
-		echo "valgrind: $$lesson"; \
-		$(VALGRIND) < $$lesson > /dev/null || exit 1; \
-		echo "valgrind: $$lesson (piped)"; \
-		cat $$lesson | $(VALGRIND) > /dev/null || exit 1; \
+		flags=$$(grep -qx 'requires sandbox' $$lesson && echo --sandbox); \
+		echo "valgrind: $$lesson$${flags:+ $$flags}"; \
+		$(VALGRIND) $$flags < $$lesson > /dev/null || exit 1; \
+		echo "valgrind: $$lesson$${flags:+ $$flags} (piped)"; \
+		cat $$lesson | $(VALGRIND) $$flags > /dev/null || exit 1; \
 	done
 
 # libFuzzer on the command parser, the script reader, and whole scripts

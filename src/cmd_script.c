@@ -1,8 +1,9 @@
 /*
- * cmd_script.c - the script language of lessons and tests: say and expect.
+ * cmd_script.c - the script language of lessons and tests: say, expect and
+ * requires.
  *
- * A lesson is plain REPL input; these two commands make it narrate and check
- * itself. A failed expectation prints one line (line number, what was
+ * A lesson is plain REPL input; these commands make it narrate and check
+ * itself, and say what it needs to run. A failed expectation prints one line (line number, what was
  * expected, what was seen) and makes the exit status 1; the script goes on.
  */
 #include <ctype.h>
@@ -216,4 +217,51 @@ const struct cmd_entry cmd_expect_entry = {
 	.min_args = 1,
 	.max_args = 3,
 	.exec = cmd_expect_exec,
+};
+
+/* ---- requires sandbox --------------------------------------------------------- */
+
+/*
+ * A lesson that needs the sandbox and is not in one stops cleanly, after
+ * saying how to start it: a script ends with exit status 1 and runs nothing
+ * more; a guided lesson ends and the prompt stays.
+ */
+static enum cmd_status cmd_requires_exec(struct session *s, const struct cmd_args *a)
+{
+	char how[sizeof(s->started_as) + 64];
+
+	if (strcmp(a->argv[0], "sandbox") != 0) {
+		report_error(s, "requires: '%.40s' is not something a lesson can require "
+			     "(usage: requires sandbox)", a->argv[0]);
+		return CMD_USAGE;
+	}
+	if (s->sandboxed)
+		return CMD_OK;
+	if (s->started_as[0] != '\0')
+		snprintf(how, sizeof(how), "start it with sockrepl --sandbox %s", s->started_as);
+	else
+		snprintf(how, sizeof(how), "start sockrepl with --sandbox");
+	if (s->lesson != NULL || s->interactive) {
+		printf("%sthis lesson runs in its own network namespace: %s%s\n", color(COLOR_NOTE),
+		       how, color(COLOR_OFF));
+		lesson_end(s);
+		return CMD_OK;
+	}
+	report_error(s, "this lesson runs in its own network namespace: %s", how);
+	s->quit = true;
+	return CMD_OK;
+}
+
+const struct cmd_entry cmd_requires_entry = {
+	.name = "requires",
+	.usage = "sandbox",
+	.summary = "in a lesson: stop unless the session runs in --sandbox",
+	.about = "A lesson's line requires sandbox says that the lesson runs in a network\n"
+		"namespace of its own (sockrepl --sandbox). In one, the line does nothing.\n"
+		"Outside one, it says how to start the lesson so, and stops it: a script\n"
+		"ends there with exit status 1; a guided lesson ends and the prompt stays.",
+	.min_args = 1,
+	.max_args = 1,
+	.exec = cmd_requires_exec,
+	.narrates = true,
 };

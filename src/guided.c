@@ -31,7 +31,7 @@ static bool is_step(const char *line)
 	const char *p = line + strspn(line, " \t");
 
 	return *p != '\0' && *p != '#' && strncmp(p, "say", 3) != 0 &&
-	       strncmp(p, "expect", 6) != 0;
+	       strncmp(p, "expect", 6) != 0 && strncmp(p, "requires", 8) != 0;
 }
 
 static bool is_expect(const char *line)
@@ -82,6 +82,13 @@ static void free_lesson(struct session *s)
 	free(s->lesson);
 	s->lesson = NULL;
 	s->friendly = false;
+	s->started_as[0] = '\0';
+}
+
+/* End the guided lesson without a word: `requires` has said why. */
+void lesson_end(struct session *s)
+{
+	free_lesson(s);
 }
 
 /* The number of the line at `line` in text that strtok_r is cutting up. */
@@ -190,6 +197,7 @@ const char *lesson_next_step(struct session *s)
 		l->pos++;
 		if (!is_expect(line))	/* narration; an expect here belongs to a skipped step */
 			run_copy(s, line);
+		l = s->lesson;	/* requires may have ended it */
 	}
 	if (l != NULL) {
 		printf("%s-- end of lesson %s. Type lessons for the others. --%s\n",

@@ -153,14 +153,29 @@ static bool find_lesson(struct session *s, const char *want, char *path, size_t 
 	return false;
 }
 
-/* Start lesson NAME: guided at a terminal, else run as a script. */
+/*
+ * Start lesson NAME: guided at a terminal, else run as a script. While it
+ * runs, started_as says how to start it again (for `requires`); a guided
+ * lesson clears it when it ends.
+ */
 bool lesson_start(struct session *s, const char *name)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], outer[sizeof(s->started_as)];
+	bool ok;
 
 	if (!find_lesson(s, name, path, sizeof(path)))
 		return false;
-	return s->interactive ? guided_start(s, path) : run_script_file(s, path);
+	if (s->interactive) {
+		ok = guided_start(s, path);	/* which ends the lesson before it */
+		if (ok)
+			snprintf(s->started_as, sizeof(s->started_as), "--lesson %s", name);
+		return ok;
+	}
+	memcpy(outer, s->started_as, sizeof(outer));
+	snprintf(s->started_as, sizeof(s->started_as), "--lesson %s", name);
+	ok = run_script_file(s, path);
+	memcpy(s->started_as, outer, sizeof(outer));
+	return ok;
 }
 
 /* ---- lessons, lesson NAME ------------------------------------------------------ */

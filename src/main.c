@@ -13,8 +13,8 @@
 #include "sockrepl.h"
 
 static const char usage_text[] =
-	"usage: sockrepl [-e] [--no-echo] [--no-color] [--lesson NAME | --replay FILE]\n"
-	"                [--help] [--version]\n"
+	"usage: sockrepl [-e] [--no-echo] [--no-color] [--sandbox]\n"
+	"                [--lesson NAME | --replay FILE] [--help] [--version]\n"
 	"\n"
 	"A teaching REPL for the BSD sockets API: every command makes one system\n"
 	"call, prints it as strace would, explains a failure and shows the socket's\n"
@@ -26,20 +26,23 @@ static const char usage_text[] =
 	"  -e             stop at the first failing call, with exit status 1\n"
 	"  --no-echo      in a script, do not echo each line after the prompt\n"
 	"  --no-color     no colour, even at a terminal (so does NO_COLOR=1)\n"
+	"  --sandbox      run the session in a network namespace of its own (only lo):\n"
+	"                 no port collides, nothing reaches the network\n"
 	"  --lesson NAME  step through a lesson, each command typed for you\n"
 	"  --replay FILE  run FILE as a script, with its checks (as sockrepl < FILE)\n"
 	"  --help         show this help\n"
 	"  --version      show the version\n"
 	"\n"
 	"Exit status: 0 at end of input or quit; 1 if an expect failed, a line could\n"
-	"not be parsed, (with -e) a call failed, or the output could not be written;\n"
+	"not be parsed, (with -e) a call failed, the output could not be written, or\n"
+	"--sandbox could not make the namespace (sockrepl then does not start);\n"
 	"2 for a bad option; 128+N when signal N ended the session (its sockets and\n"
 	"files cleaned up first).\n";
 
 /* What the command line asked for, beyond the session's own flags. */
 struct options {
 	const char *lesson, *replay;
-	bool no_color;
+	bool no_color, sandbox;
 };
 
 /* The value after an option that takes one; NULL (reported) when missing. */
@@ -61,6 +64,8 @@ static int parse_options(struct session *s, struct options *o, int argc, char **
 			s->echo = false;
 		} else if (strcmp(argv[i], "--no-color") == 0) {
 			o->no_color = true;
+		} else if (strcmp(argv[i], "--sandbox") == 0) {
+			o->sandbox = true;
 		} else if (strcmp(argv[i], "--lesson") == 0) {
 			if ((o->lesson = option_value(argc, argv, &i)) == NULL)
 				return 2;
@@ -196,9 +201,13 @@ static int run(int argc, char **argv)
 	if (status != -1)
 		return status;
 	color_init(o.no_color);
+	if (o.sandbox && !sandbox_enter(&s))	/* before any socket, thread or file */
+		return 1;
 	signals_init();
 	if (o.replay && !replay_from(&s, o.replay))
 		return 1;
+	if (o.replay)
+		snprintf(s.started_as, sizeof(s.started_as), "--replay %s", o.replay);
 	s.echo = s.echo && !s.interactive;
 	s.live_output = live_input(&s);
 	input_init(&s);

@@ -56,6 +56,9 @@ struct session {
 	FILE *record;		/* `record FILE`: lines typed from now on go here, or NULL */
 	struct lesson *lesson;	/* the guided lesson being stepped through, or NULL */
 	bool friendly;		/* in a guided lesson: a failed expect is a hint, not an error */
+	char started_as[256];	/* the options that start the running lesson or --replay
+				   script again ("--lesson 09"), for `requires`; "": stdin */
+	bool sandboxed;		/* --sandbox: a network namespace of its own (sandbox.c) */
 	bool live_output;	/* flush after every line: someone may be reading as it comes */
 	int shown_fd;		/* the fd of the last state line printed, and ... */
 	int shown_api;		/* ... its API state: a script's echo prompt repeats it */
@@ -337,7 +340,7 @@ extern const struct cmd_entry cmd_accept_entry, cmd_connect_entry;
 extern const struct cmd_entry cmd_nonblock_entry, cmd_close_entry;
 extern const struct cmd_entry cmd_sockets_entry, cmd_help_entry, cmd_quit_entry,
 	cmd_reset_entry;
-extern const struct cmd_entry cmd_say_entry, cmd_expect_entry;
+extern const struct cmd_entry cmd_say_entry, cmd_expect_entry, cmd_requires_entry;
 extern const struct cmd_entry cmd_send_entry, cmd_recv_entry, cmd_sendto_entry,
 	cmd_recvfrom_entry, cmd_shutdown_entry;
 extern const struct cmd_entry cmd_setsockopt_entry, cmd_getsockopt_entry;
@@ -388,7 +391,12 @@ const char *lesson_next_step(struct session *s);
 void lesson_after_line(struct session *s);
 void lesson_progress(const struct session *s, char *out, size_t size);
 int lesson_count_steps(const char *text, size_t len);
+void lesson_end(struct session *s);
 extern const struct cmd_entry cmd_next_entry, cmd_back_entry, cmd_again_entry, cmd_leave_entry;
+
+/* ---- sandbox.c: --sandbox, a network namespace of the session's own ----- */
+
+bool sandbox_enter(struct session *s);
 
 /* ---- scriptfile.c: reading scripts with bounds -------------------------- */
 

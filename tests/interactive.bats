@@ -346,3 +346,21 @@ peer() { timeout 5 /usr/bin/python3 -c "import socket, sys; $1" "$2"; }
 	wait_screen '^connect(5, .*) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)$'
 	wait_screen '^sockrepl \[5 CONNECTING\]> *$'
 }
+
+@test "a guided lesson that requires the sandbox, outside it: says how to start it, ends, the prompt stays" {
+	printf 'say first\nrequires sandbox\nsocket\n' >"$BATS_TEST_TMPDIR/needs.txt"
+	start_terminal --lesson "$BATS_TEST_TMPDIR/needs.txt"
+	wait_screen "^this lesson runs in its own network namespace: start it with sockrepl --sandbox --lesson $BATS_TEST_TMPDIR/needs.txt\$"
+	wait_screen '^sockrepl> *$'
+	keys 'socket' Enter
+	wait_screen '^sockrepl \[3 CREATED\]> *$'
+}
+
+@test "a guided lesson that requires the sandbox, in it: the line passes silently and the first step is offered" {
+	needs_root
+	printf 'say first\nrequires sandbox\nsocket\n' >"$BATS_TEST_TMPDIR/needs.txt"
+	start_terminal --sandbox --lesson "$BATS_TEST_TMPDIR/needs.txt"
+	wait_screen '^sockrepl step 1/1> socket$'
+	run screen
+	refute_output --partial 'this lesson runs'
+}

@@ -8,6 +8,11 @@ load test_helper
 # default 30 s on a 2-core machine; each replay is bounded by its own timeout.
 BATS_TEST_TIMEOUT=120
 
+# lesson_flags FILE: --sandbox for a lesson with a `requires sandbox` line.
+lesson_flags() {
+	grep -qx 'requires sandbox' "$1" && echo --sandbox || true
+}
+
 # replay_all ROUNDS : replay every lesson ROUNDS times in a row into
 # $REPLAYS/NAME.ROUND (status in NAME.ROUND.status). The lessons run side by
 # side, each lesson's rounds one after the other (lesson 01 binds port 6789).
@@ -19,7 +24,7 @@ replay_all() {
 		(
 			name="$(basename "$lesson" .txt)"
 			for round in $(seq "$1"); do
-				timeout 20 "$SOCKREPL" --no-echo <"$lesson" >"$REPLAYS/$name.$round" 2>&1
+				timeout 20 "$SOCKREPL" --no-echo $(lesson_flags "$lesson") <"$lesson" >"$REPLAYS/$name.$round" 2>&1
 				echo "$?" >"$REPLAYS/$name.$round.status"
 			done
 		) &
@@ -67,7 +72,7 @@ every_round() {
 
 @test "lessons state their goals at the top and end with what was learned" {
 	for lesson in "$REPO_ROOT"/lessons/*.txt; do
-		run sockrepl --no-echo <"$lesson"
+		run sockrepl --no-echo $(lesson_flags "$lesson") <"$lesson"
 		assert_line --regexp '^Goals: '
 		assert_line --regexp '^You now know: '
 	done
