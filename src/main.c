@@ -13,8 +13,8 @@
 #include "sockrepl.h"
 
 static const char usage_text[] =
-	"usage: sockrepl [-e] [--no-echo] [--no-color] [--lesson NAME | --replay FILE]\n"
-	"                [--help] [--version]\n"
+	"usage: sockrepl [-e] [--no-echo] [--no-color] [--wire]\n"
+	"                [--lesson NAME | --replay FILE] [--help] [--version]\n"
 	"\n"
 	"A teaching REPL for the BSD sockets API: every command makes one system\n"
 	"call, prints it as strace would, explains a failure and shows the socket's\n"
@@ -26,6 +26,7 @@ static const char usage_text[] =
 	"  -e             stop at the first failing call, with exit status 1\n"
 	"  --no-echo      in a script, do not echo each line after the prompt\n"
 	"  --no-color     no colour, even at a terminal (so does NO_COLOR=1)\n"
+	"  --wire         show the segments on lo under each call (as wire on)\n"
 	"  --lesson NAME  step through a lesson, each command typed for you\n"
 	"  --replay FILE  run FILE as a script, with its checks (as sockrepl < FILE)\n"
 	"  --help         show this help\n"
@@ -39,7 +40,7 @@ static const char usage_text[] =
 /* What the command line asked for, beyond the session's own flags. */
 struct options {
 	const char *lesson, *replay;
-	bool no_color;
+	bool no_color, wire;
 };
 
 /* The value after an option that takes one; NULL (reported) when missing. */
@@ -59,6 +60,8 @@ static int parse_options(struct session *s, struct options *o, int argc, char **
 			s->errexit = true;
 		} else if (strcmp(argv[i], "--no-echo") == 0) {
 			s->echo = false;
+		} else if (strcmp(argv[i], "--wire") == 0) {
+			o->wire = true;
 		} else if (strcmp(argv[i], "--no-color") == 0) {
 			o->no_color = true;
 		} else if (strcmp(argv[i], "--lesson") == 0) {
@@ -203,6 +206,8 @@ static int run(int argc, char **argv)
 	s.live_output = live_input(&s);
 	input_init(&s);
 	stdin_watch_start(&s);
+	if (o.wire)
+		cmd_run_line(&s, (char[]){ "wire on" });
 	if (o.lesson && !lesson_start(&s, o.lesson))
 		s.quit = true;
 	repl_run(&s);
@@ -217,6 +222,7 @@ static int run(int argc, char **argv)
 	session_end(&s);
 	input_done(&s);
 	stdin_watch_stop();
+	wire_end();
 	events_end();
 	return terminating ? 128 + terminating : s.status;
 }
