@@ -272,7 +272,8 @@ void wire_counters(int fd, const struct kstate *k, char *out, size_t size)
 	unsigned out_was = 0, in_was = 0;
 
 	*out = '\0';
-	if (wire.mode == WIRE_OFF || wire.fd != -1 || !k->has_tcp)
+	if (wire.mode == WIRE_OFF || wire.fd != -1 || !k->has_tcp ||
+	    k->segs_out + k->segs_in == 0)	/* nothing sent or received yet: nothing to count */
 		return;
 	while (i < wire.nseen && wire.seen[i].fd != fd)
 		i++;
@@ -294,7 +295,7 @@ void wire_counters(int fd, const struct kstate *k, char *out, size_t size)
 /* Why capture failed, and the ways round it; then what is shown instead. */
 static void say_no_capture(int err)
 {
-	if (err == EPERM || err == EACCES)
+	if (err == EPERM)
 		printf("wire: cannot capture: socket(AF_PACKET, ...) fails with %s: capturing "
 		       "packets needs CAP_NET_RAW, which this process lacks; run sockrepl as "
 		       "root, or sockrepl --sandbox (its own user and network namespace, where "
