@@ -61,8 +61,13 @@ int fd_out_of_the_way(int fd)
 		return fd;
 	top = (int)(lim.rlim_cur < 1024 ? lim.rlim_cur : 1024) - 1;
 	/* The highest free number: the top one may be another of sockrepl's own already. */
-	for (int at = top; high == -1 && at > fd && at > top - 16; at--)
+	for (int at = top; high == -1 && at > fd && at > top - 16; at--) {
 		high = fcntl(fd, F_DUPFD_CLOEXEC, at);
+		if (high > top) {	/* at was taken, and the limit allows more than 1024 */
+			close(high);
+			high = -1;
+		}
+	}
 	if (high == -1)
 		return fd;
 	close(fd);

@@ -81,10 +81,12 @@ static char *read_interactive(struct session *s, const char *prompt, const char 
 			rl_callback_read_char();
 		}
 		if (!line_done && (woke & WAKE_WIRE))
-			wire_drain(s, wire_above_prompt, NULL);
+			wire_drain(s, false, wire_above_prompt, NULL);
 		if (!line_done && (woke & WAKE_SOCKETS || woke == 0))	/* 0: a tick */
 			watch_check(s, -1, notice_above_prompt, NULL);
 	}
+	if (line_done)	/* the segments since the prompt came, summed up before the line runs */
+		wire_drain(s, true, NULL, NULL);
 	if (terminating)
 		rl_callback_handler_remove();
 	if (completed_line != NULL && *completed_line != '\0')

@@ -436,7 +436,8 @@ int fd_out_of_the_way(int fd);
 
 enum wire_mode { WIRE_OFF, WIRE_ON, WIRE_BRIEF };
 bool wire_start(struct session *s, enum wire_mode mode);
-void wire_drain(struct session *s, void (*say)(const char *line, void *arg), void *arg);
+void wire_drain(struct session *s, bool call_done, void (*say)(const char *line, void *arg),
+		void *arg);
 void wire_counters(int fd, const struct kstate *k, char *out, size_t size);
 void wire_end(void);
 extern const struct cmd_entry cmd_wire_entry;

@@ -229,7 +229,7 @@ static enum cmd_status cmd_wait_exec(struct session *s, const struct cmd_args *a
 	fflush(stdout);
 	deadline = now_ms() + timeout;
 	for (;;) {
-		wire_drain(s, NULL, NULL);	/* the segments first: they caused the events */
+		wire_drain(s, false, NULL, NULL);	/* the segments first: they caused the events */
 		if (watch_check(s, fd, print_event, NULL) > 0)
 			break;
 		if (interrupted || now_ms() >= deadline) {
@@ -238,6 +238,7 @@ static enum cmd_status cmd_wait_exec(struct session *s, const struct cmd_args *a
 		}
 		events_wait(s, false, deadline - now_ms());	/* until a socket changes */
 	}
+	wire_drain(s, true, NULL, NULL);	/* the wait is one call: its summary */
 	show_current_if_changed(s);
 	return CMD_OK;
 }

@@ -35,11 +35,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sockrepl.h"
 
-#define LINES_PER_DRAIN 20	/* then one line sums the rest up */
+#define LINES_PER_CALL 20	/* then one line sums the rest up */
+#define SUMMARY_EVERY_MS 1000	/* while a burst goes on between calls */
 #define PACKETS_PER_DRAIN 100000	/* a drain ends even while another process floods lo */
 #define CAPTURE_BUFFER (32 << 20)	/* bytes the kernel may hold for us (a 1 MB send: 17 big packets) */
 #define SNAP 256		/* bytes read of each packet: its headers */
@@ -52,6 +54,10 @@ static struct {
 	size_t nports, next;
 	struct { int fd; unsigned out, in; } seen[64];	/* counting: the counters last shown */
 	size_t nseen;
+	unsigned shown;		/* lines printed since the last call ended */
+	unsigned held;		/* segments past the budget, not yet summed up ... */
+	unsigned long long held_bytes;	/* ... and their bytes of data */
+	long summed_at;		/* when the last summary was printed (ms) */
 } wire = { .fd = -1 };
 
 /* A port the session's sockets hold, remembered (the oldest makes room). */
@@ -92,6 +98,14 @@ static bool is_sessions(const struct wire_seg *seg)
 		    (wire.ports[i].port == seg->sport || wire.ports[i].port == seg->dport))
 			return true;
 	return false;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
 /* 1048576 as "1,048,576". */
@@ -144,16 +158,32 @@ static void capture_lost(int err, void (*say)(const char *line, void *arg), void
 	wire.mode = WIRE_OFF;
 }
 
+/* "… 38 more segments, 1,048,576 bytes of data", for those past the budget. */
+static void say_held(void (*say)(const char *line, void *arg), void *arg)
+{
+	char line[160], total[32];
+
+	with_commas(wire.held_bytes, total, sizeof(total));
+	snprintf(line, sizeof(line), "wire: … %u more segment%s, %s bytes of data (%d lines "
+		 "a call at most)", wire.held, wire.held == 1 ? "" : "s", total, LINES_PER_CALL);
+	say(line, arg);
+	wire.held = 0;
+	wire.held_bytes = 0;
+	wire.summed_at = now_ms();
+}
+
 /*
  * Print what arrived since the last drain: the session's segments, the
- * first LINES_PER_DRAIN as lines, the rest summed up. Never blocks.
+ * first LINES_PER_CALL of a call as lines, the rest summed up in one line
+ * when the call ends (call_done: after a call, at the end of a wait, when
+ * the prompt's line is entered), or once a second while a burst goes on.
+ * Then a new call's budget starts. Never blocks.
  */
-void wire_drain(struct session *s, void (*say)(const char *line, void *arg), void *arg)
+void wire_drain(struct session *s, bool call_done, void (*say)(const char *line, void *arg),
+		void *arg)
 {
 	unsigned char pkt[SNAP];
-	unsigned more = 0, lines = 0;
-	unsigned long long bytes = 0;
-	char line[sizeof(((struct strbuf *)0)->text) + 8], total[32];
+	char line[sizeof(((struct strbuf *)0)->text) + 8];
 
 	if (wire.fd == -1)
 		return;
@@ -180,22 +210,22 @@ void wire_drain(struct session *s, void (*say)(const char *line, void *arg), voi
 		    !is_sessions(&seg))
 			continue;
 		wire_format(&seg, wire.mode == WIRE_BRIEF, &sb);	/* counts the numbers on */
-		if (lines++ < LINES_PER_DRAIN) {
+		if (wire.shown < LINES_PER_CALL) {
+			wire.shown++;
 			snprintf(line, sizeof(line), "wire: %s", sb.text);
 			say(line, arg);
 		} else {
-			more++;
-			bytes += seg.payload;
+			if (wire.held++ == 0)
+				wire.summed_at = now_ms();
+			wire.held_bytes += seg.payload;
 		}
 	}
-	if (more > 0) {
-		with_commas(bytes, total, sizeof(total));
-		snprintf(line, sizeof(line), "wire: … %u more segment%s, %s bytes of data (%d "
-			 "lines a call at most)", more, more == 1 ? "" : "s", total, LINES_PER_DRAIN);
-		say(line, arg);
-	}
+	if (wire.held > 0 && (call_done || now_ms() - wire.summed_at >= SUMMARY_EVERY_MS))
+		say_held(say, arg);
 	if (wire.fd != -1)
 		say_drops(say, arg);
+	if (call_done)
+		wire.shown = 0;
 }
 
 /* An AF_PACKET socket bound to lo, or -1 with errno set. */

@@ -207,3 +207,27 @@ tcpdump_has_all() {
 	wait "$REPL_PID"
 	[ "$before" = "$after" ]
 }
+
+@test "a burst of 10,000 datagrams from a peer: 20 lines in the wait, one summary, no flood" {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	start_repl "$BATS_TEST_TMPDIR/in"
+	exec 8>"$BATS_TEST_TMPDIR/in"
+	printf 'wire on\nsocket udp\nbind 127.0.0.1 0\nsay ready\n' >&8
+	wait_for '^ready'
+	port=$(port_of 3)
+	timeout 10 /usr/bin/python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(10000): s.sendto(b"x", ("127.0.0.1", int(sys.argv[1])))' "$port"
+	printf 'wait 3 1000\nsay done\n' >&8
+	wait_for '^done'
+	exec 8>&-
+	wait "$REPL_PID"
+	run cat "$OUT"
+	[ "$(grep -c '^  wire: IP 127\.0\.0\.1\.[0-9]* > 127\.0\.0\.1\.'"$port"': UDP, length 1$' "$OUT")" -eq 20 ]
+	assert_line --regexp '^  wire: … [0-9]+ more segments, [0-9,]+ bytes of data \(20 lines a call at most\)$'
+	# every datagram is either a line or in the summary (or said as not captured)
+	summed=$(sed -n 's/^  wire: … \([0-9]*\) more segments.*/\1/p' "$OUT")
+	dropped=$(sed -n 's/^  wire: \([0-9]*\) packets\{0,1\} on lo not captured.*/\1/p' "$OUT")
+	[ $((20 + summed + ${dropped:-0})) -eq 10000 ]
+	[ "${#lines[@]}" -lt 40 ]
+}
