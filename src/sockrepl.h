@@ -453,6 +453,8 @@ struct wire_seg {
 	unsigned length;	/* the IP payload: TCP or UDP header and data */
 	unsigned hlen, flags;	/* TCP: header length, flag bits */
 	unsigned payload;	/* data bytes */
+	bool unreachable;	/* an ICMP port unreachable: proto, ports: what it quotes ... */
+	unsigned char quoted_dst[16];	/* ... and the address it was sent to */
 };
 
 bool wire_parse(const unsigned char *pkt, size_t caplen, unsigned ethertype,

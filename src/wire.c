@@ -368,8 +368,9 @@ const struct cmd_entry cmd_wire_entry = {
 	.summary = "show the segments each call sends and receives, as tcpdump does",
 	.about = "wire on captures the packets on the loopback interface (an AF_PACKET\n"
 		"socket bound to lo) and, after each call and as they arrive, prints\n"
-		"every TCP and UDP segment of this session's sockets (either end) exactly\n"
-		"as tcpdump -n -i lo prints it, without the timestamp, with tcpdump's\n"
+		"every TCP and UDP segment of this session's sockets (either end), and\n"
+		"the ICMP port unreachable a datagram of theirs gets back, exactly as\n"
+		"tcpdump -n -i lo prints it, without the timestamp, with tcpdump's\n"
 		"relative sequence numbers: `  wire: IP 127.0.0.1.40000 > 127.0.0.1.6789:\n"
 		"Flags [S], seq ..., length 0`. wire brief leaves out the TCP options.\n"
 		"At most 20 lines a call; the rest are summed up in one line, and packets\n"

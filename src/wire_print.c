@@ -9,7 +9,10 @@
  * directions' numbers and is printed absolute; the later ones print the
  * difference. A lone SYN (no ACK) is always absolute. Payloads are not
  * decoded: tcpdump decodes some for well-known ports (80, 53, 22, ...),
- * which a session's loopback ports are not, unless chosen so.
+ * which a session's loopback ports are not, unless chosen so. Of ICMP, the
+ * port-unreachable error a datagram to a closed port gets back is shown (as
+ * the session's when the datagram it quotes is): it is why the next call on
+ * a connected UDP socket fails with ECONNREFUSED.
  */
 #include <arpa/inet.h>
 #include <net/ethernet.h>
@@ -62,6 +65,31 @@ static unsigned be16(const unsigned char *p)
 }
 
 /*
+ * An ICMP or ICMPv6 port unreachable: the ports are those of the datagram
+ * (or segment) it quotes, so it counts as the session's when that did.
+ */
+static bool parse_unreachable(const unsigned char *icmp, size_t caplen, struct wire_seg *seg)
+{
+	const unsigned char *quoted = icmp + 8;
+	size_t qhlen;
+
+	if (caplen < 8 + 20 + 4 ||
+	    (seg->family == AF_INET ? icmp[0] != 3 || icmp[1] != 3 : icmp[0] != 1 || icmp[1] != 4))
+		return false;
+	qhlen = seg->family == AF_INET ? (size_t)(quoted[0] & 0x0f) * 4 : 40;
+	seg->proto = seg->family == AF_INET ? quoted[9] : quoted[6];
+	if (qhlen < 20 || caplen < 8 + qhlen + 4 ||
+	    (seg->proto != IPPROTO_TCP && seg->proto != IPPROTO_UDP))
+		return false;
+	memcpy(seg->quoted_dst, quoted + (seg->family == AF_INET ? 16 : 24),
+	       seg->family == AF_INET ? 4 : 16);
+	seg->sport = be16(quoted + qhlen);
+	seg->dport = be16(quoted + qhlen + 2);
+	seg->unreachable = true;
+	return true;
+}
+
+/*
  * The IP and transport headers of a packet as an AF_PACKET SOCK_DGRAM socket
  * gives it (from the IP header on); false if it is not a whole, unfragmented
  * IPv4/IPv6 TCP or UDP header.
@@ -91,6 +119,8 @@ bool wire_parse(const unsigned char *pkt, size_t caplen, unsigned ethertype,
 	} else {
 		return false;
 	}
+	if (seg->proto == (seg->family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6))
+		return parse_unreachable(pkt + hlen, caplen - hlen, seg);
 	need = seg->proto == IPPROTO_TCP ? 20 : 8;
 	if ((seg->proto != IPPROTO_TCP && seg->proto != IPPROTO_UDP) || caplen < hlen + need)
 		return false;
@@ -271,7 +301,23 @@ static void put_tcp(struct strbuf *sb, const struct wire_seg *seg, bool brief)
  */
 void wire_format(const struct wire_seg *seg, bool brief, struct strbuf *sb)
 {
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], quoted[INET6_ADDRSTRLEN];
+	const char *proto = seg->proto == IPPROTO_TCP ? "tcp" : "udp";
+
 	sb_init(sb);
+	if (seg->unreachable) {	/* print-icmp.c, print-icmp6.c */
+		inet_ntop(seg->family, seg->src, src, sizeof(src));
+		inet_ntop(seg->family, seg->dst, dst, sizeof(dst));
+		inet_ntop(seg->family, seg->quoted_dst, quoted, sizeof(quoted));
+		if (seg->family == AF_INET)
+			sb_printf(sb, "IP %s > %s: ICMP %s %s port %u unreachable, length %u",
+				  src, dst, quoted, proto, seg->dport, seg->length);
+		else
+			sb_printf(sb, "IP6 %s > %s: ICMP6, destination unreachable, unreachable "
+				  "port, %s %s port %u, length %u", src, dst, quoted, proto,
+				  seg->dport, seg->length);
+		return;
+	}
 	put_endpoints(sb, seg);
 	if (seg->proto == IPPROTO_TCP) {
 		put_tcp(sb, seg, brief);

@@ -36,7 +36,7 @@ tcpdump_has_all() {
 	in_tcpdump_order "$1" >/dev/null
 }
 
-@test "every wire line is the line tcpdump -n -i lo prints for it, in order: handshake, data, FIN, RST, refused, UDP, IPv6" {
+@test "every wire line is the line tcpdump -n -i lo prints for it, in order: handshake, data, FIN, RST, refused, UDP, ICMP, IPv6" {
 	command -v tcpdump >/dev/null || skip "tcpdump is not installed"
 	cat >"$BATS_TEST_TMPDIR/script" <<-'SCRIPT'
 		wire on
@@ -78,6 +78,13 @@ tcpdump_has_all() {
 		send 8 "v6 data"
 		recv 9
 		close 8
+		close 4
+		sendto 6 @4 gone
+		socket udp inet6
+		bind ::1 0
+		socket udp inet6
+		close 4
+		sendto 8 @4 gone6
 	SCRIPT
 	tcpdump_start
 	timeout 15 "$SOCKREPL" --no-echo <"$BATS_TEST_TMPDIR/script" >"$BATS_TEST_TMPDIR/out" 2>&1
@@ -94,6 +101,8 @@ tcpdump_has_all() {
 	grep -q 'Flags \[R\.\], seq 0, ack [0-9]*, win 0, length 0$' "$BATS_TEST_TMPDIR/ours"
 	grep -q '^IP 127\.0\.0\.1\.[0-9]* > 127\.0\.0\.1\.[0-9]*: UDP, length 4$' "$BATS_TEST_TMPDIR/ours"
 	grep -q '^IP6 ::1\.[0-9]* > ::1\.[0-9]*: Flags \[P\.\], seq 1:8, ack 1' "$BATS_TEST_TMPDIR/ours"
+	grep -q '^IP 127\.0\.0\.1 > 127\.0\.0\.1: ICMP 127\.0\.0\.1 udp port [0-9]* unreachable, length 40$' "$BATS_TEST_TMPDIR/ours"
+	grep -q '^IP6 ::1 > ::1: ICMP6, destination unreachable, unreachable port, ::1 udp port [0-9]*, length 61$' "$BATS_TEST_TMPDIR/ours"
 	run in_tcpdump_order "$BATS_TEST_TMPDIR/ours"
 	[ "$status" -eq 0 ] || { cp "$BATS_TEST_TMPDIR"/{ours,tcpdump,tcpdump.err,out} /tmp/wirefail/ 2>/dev/null; cat "$TD_OUT" "$BATS_TEST_TMPDIR/tcpdump.err" >&2; }
 	assert_success
