@@ -440,7 +440,16 @@ void wire_drain(struct session *s, bool call_done, void (*say)(const char *line,
 		void *arg);
 void wire_counters(int fd, const struct kstate *k, char *out, size_t size);
 void wire_end(void);
+void wire_note_call(const char *call, int fd);
 extern const struct cmd_entry cmd_wire_entry;
+
+/* ---- ladder.c: a captured connection as a sequence diagram --------------- */
+
+struct wire_seg;
+void ladder_note_segment(const struct wire_seg *seg, const char *line, const char *call);
+void ladder_note_states(void);
+void ladder_forget(void);
+extern const struct cmd_entry cmd_ladder_entry;
 
 /* ---- wire_print.c: a captured packet in tcpdump's words ----------------- */
 

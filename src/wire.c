@@ -58,6 +58,7 @@ static struct {
 	unsigned held;		/* segments past the budget, not yet summed up ... */
 	unsigned long long held_bytes;	/* ... and their bytes of data */
 	long summed_at;		/* when the last summary was printed (ms) */
+	char call[32];		/* the call whose segments are drained next, for ladder */
 } wire = { .fd = -1 };
 
 /* A port the session's sockets hold, remembered (the oldest makes room). */
@@ -210,6 +211,7 @@ void wire_drain(struct session *s, bool call_done, void (*say)(const char *line,
 		    !is_sessions(&seg))
 			continue;
 		wire_format(&seg, wire.mode == WIRE_BRIEF, &sb);	/* counts the numbers on */
+		ladder_note_segment(&seg, sb.text, wire.call);
 		if (wire.shown < LINES_PER_CALL) {
 			wire.shown++;
 			snprintf(line, sizeof(line), "wire: %s", sb.text);
@@ -224,8 +226,17 @@ void wire_drain(struct session *s, bool call_done, void (*say)(const char *line,
 		say_held(say, arg);
 	if (wire.fd != -1)
 		say_drops(say, arg);
-	if (call_done)
+	ladder_note_states();
+	if (call_done) {
 		wire.shown = 0;
+		wire.call[0] = '\0';
+	}
+}
+
+/* The call whose segments the next drain shows, e.g. "connect(4)". */
+void wire_note_call(const char *call, int fd)
+{
+	snprintf(wire.call, sizeof(wire.call), "%s(%d)", call, fd);
 }
 
 /* An AF_PACKET socket bound to lo, or -1 with errno set. */
@@ -289,6 +300,7 @@ void wire_end(void)
 	wire.fd = -1;
 	wire.mode = WIRE_OFF;
 	wire.nseen = 0;
+	ladder_forget();
 }
 
 /*
