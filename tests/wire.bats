@@ -240,3 +240,14 @@ for _ in range(10000): s.sendto(b"x", ("127.0.0.1", int(sys.argv[1])))' "$port"
 	[ $((20 + summed + ${dropped:-0})) -eq 10000 ]
 	[ "${#lines[@]}" -lt 40 ]
 }
+
+@test "as an unprivileged user in a user and network namespace of its own, wire captures" {
+	setpriv --reuid=65534 --regid=65534 --clear-groups unshare -U -r -n true 2>/dev/null ||
+		skip "user namespaces are not available to unprivileged users here"
+	run timeout 15 setpriv --reuid=65534 --regid=65534 --clear-groups unshare -U -r -n \
+		sh -c 'ip link set lo up && exec "$1" --no-echo --wire' - "$SOCKREPL" \
+		<<<$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3'
+	assert_success
+	assert_line --regexp '^wire: on: capturing on lo'
+	assert_line --regexp '^  wire: IP 127\.0\.0\.1\.[0-9]+ > 127\.0\.0\.1\.[0-9]+: Flags \[S\.\], seq [0-9]+, ack [0-9]+, win'
+}
