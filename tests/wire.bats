@@ -251,3 +251,22 @@ for _ in range(10000): s.sendto(b"x", ("127.0.0.1", int(sys.argv[1])))' "$port"
 	assert_line --regexp '^wire: on: capturing on lo'
 	assert_line --regexp '^  wire: IP 127\.0\.0\.1\.[0-9]+ > 127\.0\.0\.1\.[0-9]+: Flags \[S\.\], seq [0-9]+, ack [0-9]+, win'
 }
+
+@test "the learner closing the capture socket ends capture with one line; wire on opens a new one" {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	start_repl "$BATS_TEST_TMPDIR/in"
+	exec 8>"$BATS_TEST_TMPDIR/in"
+	printf 'wire on\nsay ready\n' >&8
+	wait_for '^ready'
+	fd=$(sed -n 's/.*(an AF_PACKET socket, fd \([0-9]*\)).*/\1/p' "$OUT")
+	printf 'close %s\nsocket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\nwire on\nsocket\nconnect @3\nsay done\n' "$fd" >&8
+	wait_for '^done'
+	exec 8>&-
+	wait "$REPL_PID"
+	run cat "$OUT"
+	assert_line "close($fd) = 0"
+	assert_line "  wire: capture ended: reading the capture socket (fd $fd) failed with EBADF; wire on opens a new one"
+	# no segment of the first connect; those of the second, after wire on
+	[ "$(grep -c 'Flags \[S\],' "$OUT")" -eq 1 ]
+	[ "$(grep -n 'Flags \[S\],' "$OUT" | cut -d: -f1)" -gt "$(grep -n '^connect(5' "$OUT" | cut -d: -f1)" ]
+}
