@@ -295,6 +295,7 @@ static enum cmd_status cmd_ladder_exec(struct session *s, const struct cmd_args 
 		report_error(s, "ladder: no socket yet; create one with socket");
 		return CMD_USAGE;
 	}
+	wire_drain(s, true, NULL, NULL);	/* what came since the last call, drawn too */
 	if (!connection_of(s, fd, &left, &right)) {
 		printf("ladder: no segments of fd %d were captured: wire on captures them, from "
 		       "then on\n", fd);

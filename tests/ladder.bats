@@ -14,7 +14,8 @@ masked_ladder() {
 	repl
 	assert_success
 	run masked_ladder
-	assert_output "ladder: fd N's connection, as captured on lo (tcpdump's numbers; states from the kernel after each batch of segments)
+	# up to the first FIN, every run draws the same
+	[ "$(head -n 11 <<<"$output")" = "ladder: fd N's connection, as captured on lo (tcpdump's numbers; states from the kernel after each batch of segments)
 ADDR ADDR
     connect(N) |-- [S], seq N -->|
                |<- [S.], seq N, ack N --|
@@ -24,11 +25,12 @@ ADDR ADDR
                |<- [.], ack N --|
      sendto(N) |<- [P.], seq N:N, ack N, length N --|
                |-- [.], ack N -->|
-      close(N) |-- [F.], seq N, ack N -->|
-    FIN-WAIT-N |                                                        | CLOSE-WAIT
-      close(N) |<- [F.], seq N, ack N --|
-               |-- [.], ack N -->|
-     TIME-WAIT |                                                        | CLOSED (gone)"
+      close(N) |-- [F.], seq N, ack N -->|" ]
+	# then: the FIN's ACK comes with fd 5's own FIN, or alone once the delayed
+	# ACK's timer (40 ms) ran out first, as on a loaded machine
+	assert_line --regexp '^    FIN-WAIT-N \| +\| CLOSE-WAIT$'
+	assert_line --regexp '^      close\(N\) \|<- \[F\.\], seq N, ack N --\|$'
+	assert_line --regexp '^     TIME-WAIT \| +\| CLOSED \(gone\)$'
 }
 
 @test "ladder's arrows are the wire lines, in order, in both directions" {
