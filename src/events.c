@@ -18,11 +18,12 @@
  * while a session socket is in one does the wait get a deadline (a tick),
  * so an idle session with nothing that can change sleeps with no wake-up.
  *
- * Later sources plug in as more rows with their own wake bit: a packet
- * capture (AF_PACKET) socket is a level-triggered row whose WAKE_ bit makes
- * the caller drain its ring; child processes a signalfd (SIGCHLD) or one
- * pidfd per child, whose bit makes the caller reap and report. Add the row
- * with events_add_source(); the callers already loop on the returned bits.
+ * Other sources plug in as more rows with their own wake bit: the packet
+ * capture of wire.c (an AF_PACKET socket) is a level-triggered row whose
+ * WAKE_WIRE makes the caller drain it, kept with events_keep_source() so it
+ * stays in the set when a reset makes the set afresh; child processes would
+ * be a signalfd (SIGCHLD) or one pidfd per child, whose bit makes the caller
+ * reap and report. The callers already loop on the returned bits.
  */
 #include <errno.h>
 #include <netinet/in.h>
