@@ -388,8 +388,8 @@ const struct cmd_entry cmd_wire_entry = {
 		"At most 20 lines a call; the rest are summed up in one line, and packets\n"
 		"the kernel could not queue are counted. Capture needs CAP_NET_RAW (root,\n"
 		"or sockrepl --sandbox); without it, each TCP state line counts the\n"
-		"segments sent and received instead (TCP_INFO). wire off stops. --wire\n"
-		"turns it on at start.",
+		"segments sent and received instead (TCP_INFO). wire alone is wire on;\n"
+		"wire off stops. --wire turns it on at start.",
 	.min_args = 0,
 	.max_args = 1,
 	.exec = cmd_wire_exec,
