@@ -363,6 +363,8 @@ enum cmd_status finish_call(struct session *s, const struct strbuf *args,
 
 	stdin_watch_call(s, false);
 	print_call(s, args, c, ret, err);
+	wire_note_call(c->call, c->fd);
+	wire_drain(s, true, NULL, NULL);	/* the segments the call caused, under it */
 	kstate_note_result(c->fd, c->call, ret, err);
 	if (c->fd != -1)
 		kstate_read(c->fd, &k);

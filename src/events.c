@@ -18,11 +18,12 @@
  * while a session socket is in one does the wait get a deadline (a tick),
  * so an idle session with nothing that can change sleeps with no wake-up.
  *
- * Later sources plug in as more rows with their own wake bit: a packet
- * capture (AF_PACKET) socket is a level-triggered row whose WAKE_ bit makes
- * the caller drain its ring; child processes a signalfd (SIGCHLD) or one
- * pidfd per child, whose bit makes the caller reap and report. Add the row
- * with events_add_source(); the callers already loop on the returned bits.
+ * Other sources plug in as more rows with their own wake bit: the packet
+ * capture of wire.c (an AF_PACKET socket) is a level-triggered row whose
+ * WAKE_WIRE makes the caller drain it, kept with events_keep_source() so it
+ * stays in the set when a reset makes the set afresh; child processes would
+ * be a signalfd (SIGCHLD) or one pidfd per child, whose bit makes the caller
+ * reap and report. The callers already loop on the returned bits.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -44,6 +45,8 @@
 
 static int epoll_fd = -1;
 static bool stdin_added;	/* the standard input is in the set */
+static struct { int fd; unsigned wake; } kept[4];	/* sockrepl's own level-triggered sources */
+static size_t nkept;
 
 /*
  * Move an fd of sockrepl's own to the top of the fd range (at most 1023, the
@@ -53,11 +56,19 @@ static bool stdin_added;	/* the standard input is in the set */
 int fd_out_of_the_way(int fd)
 {
 	struct rlimit lim;
-	int high;
+	int top, high = -1;
 
 	if (fd < 0 || getrlimit(RLIMIT_NOFILE, &lim) == -1)
 		return fd;
-	high = fcntl(fd, F_DUPFD_CLOEXEC, (int)(lim.rlim_cur < 1024 ? lim.rlim_cur : 1024) - 1);
+	top = (int)(lim.rlim_cur < 1024 ? lim.rlim_cur : 1024) - 1;
+	/* The highest free number: the top one may be another of sockrepl's own already. */
+	for (int at = top; high == -1 && at > fd && at > top - 16; at--) {
+		high = fcntl(fd, F_DUPFD_CLOEXEC, at);
+		if (high > top) {	/* at was taken, and the limit allows more than 1024 */
+			close(high);
+			high = -1;
+		}
+	}
 	if (high == -1)
 		return fd;
 	close(fd);
@@ -85,6 +96,28 @@ bool events_add_source(int fd, bool edge, unsigned wake)
 }
 
 /*
+ * A source of sockrepl's own (the packet capture) that stays in the set
+ * until forgotten, also when the set is made afresh after a reset.
+ */
+void events_keep_source(int fd, unsigned wake)
+{
+	if (nkept < sizeof(kept) / sizeof(kept[0])) {
+		kept[nkept].fd = fd;
+		kept[nkept++].wake = wake;
+	}
+	events_add_source(fd, false, wake);
+}
+
+void events_forget_source(int fd)
+{
+	for (size_t i = 0; i < nkept; i++)
+		if (kept[i].fd == fd)
+			kept[i--] = kept[--nkept];
+	if (epoll_fd != -1)
+		epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+/*
  * Every session socket is a source. Adding one already there is refused
  * (EEXIST) and harmless; a closed socket left the set by itself, so a new
  * socket on its number is added afresh. Added, a socket already ready wakes
@@ -94,6 +127,8 @@ static void add_sockets(const struct session *s)
 {
 	for (size_t i = 0; i < s->nfds; i++)
 		events_add_source(s->fds[i], true, WAKE_SOCKETS);
+	for (size_t i = 0; i < nkept; i++)
+		events_add_source(kept[i].fd, false, kept[i].wake);
 }
 
 /* A TCP state that the kernel may leave by a timer of its own, waking no one. */

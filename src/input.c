@@ -41,6 +41,17 @@ static void notice_above_prompt(const char *line, void *arg)
 	rl_redisplay();
 }
 
+/* A captured segment (wire on), above the prompt as under a call. */
+static void wire_above_prompt(const char *line, void *arg)
+{
+	(void)arg;
+	rl_clear_visible_line();
+	printf("  %s\n", line);
+	fflush(stdout);
+	rl_on_new_line();
+	rl_redisplay();
+}
+
 /* Ctrl-C at the prompt: drop the line being typed and start afresh, as bash does. */
 static void drop_typed_line(void)
 {
@@ -69,9 +80,13 @@ static char *read_interactive(struct session *s, const char *prompt, const char 
 		} else if (woke & WAKE_INPUT) {
 			rl_callback_read_char();
 		}
+		if (!line_done && (woke & WAKE_WIRE))
+			wire_drain(s, false, wire_above_prompt, NULL);
 		if (!line_done && (woke & WAKE_SOCKETS || woke == 0))	/* 0: a tick */
 			watch_check(s, -1, notice_above_prompt, NULL);
 	}
+	if (line_done)	/* the segments since the prompt came, summed up before the line runs */
+		wire_drain(s, true, NULL, NULL);
 	if (terminating)
 		rl_callback_handler_remove();
 	if (completed_line != NULL && *completed_line != '\0')

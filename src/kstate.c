@@ -445,7 +445,7 @@ void print_state_line(int fd)
 void print_state(int fd, const struct kstate *kp)
 {
 	const struct kstate k = *kp;
-	char where[2 * ENDPOINT_SIZE + 160], queue[96];
+	char where[2 * ENDPOINT_SIZE + 160], queue[96], segments[128];
 	int flags;
 
 	if (!k.is_socket) {
@@ -472,5 +472,6 @@ void print_state(int fd, const struct kstate *kp)
 	flags = fcntl(fd, F_GETFL);
 	if (flags != -1 && (flags & O_NONBLOCK))
 		printf(" · non-blocking");
-	putchar('\n');
+	wire_counters(fd, &k, segments, sizeof(segments));
+	printf("%s\n", segments);
 }

@@ -13,7 +13,7 @@
 #include "sockrepl.h"
 
 static const char usage_text[] =
-	"usage: sockrepl [-e] [--no-echo] [--no-color] [--sandbox]\n"
+	"usage: sockrepl [-e] [--no-echo] [--no-color] [--sandbox] [--wire]\n"
 	"                [--lesson NAME | --replay FILE] [--help] [--version]\n"
 	"\n"
 	"A teaching REPL for the BSD sockets API: every command makes one system\n"
@@ -28,6 +28,7 @@ static const char usage_text[] =
 	"  --no-color     no colour, even at a terminal (so does NO_COLOR=1)\n"
 	"  --sandbox      run the session in a network namespace of its own (only lo):\n"
 	"                 no port collides, nothing reaches the network\n"
+	"  --wire         show the segments on lo under each call (as wire on)\n"
 	"  --lesson NAME  step through a lesson, each command typed for you\n"
 	"  --replay FILE  run FILE as a script, with its checks (as sockrepl < FILE)\n"
 	"  --help         show this help\n"
@@ -42,7 +43,7 @@ static const char usage_text[] =
 /* What the command line asked for, beyond the session's own flags. */
 struct options {
 	const char *lesson, *replay;
-	bool no_color, sandbox;
+	bool no_color, sandbox, wire;
 };
 
 /* The value after an option that takes one; NULL (reported) when missing. */
@@ -62,6 +63,8 @@ static int parse_options(struct session *s, struct options *o, int argc, char **
 			s->errexit = true;
 		} else if (strcmp(argv[i], "--no-echo") == 0) {
 			s->echo = false;
+		} else if (strcmp(argv[i], "--wire") == 0) {
+			o->wire = true;
 		} else if (strcmp(argv[i], "--no-color") == 0) {
 			o->no_color = true;
 		} else if (strcmp(argv[i], "--sandbox") == 0) {
@@ -212,6 +215,8 @@ static int run(int argc, char **argv)
 	s.live_output = live_input(&s);
 	input_init(&s);
 	stdin_watch_start(&s);
+	if (o.wire)
+		cmd_run_line(&s, (char[]){ "wire on" });
 	if (o.lesson && !lesson_start(&s, o.lesson))
 		s.quit = true;
 	repl_run(&s);
@@ -226,6 +231,7 @@ static int run(int argc, char **argv)
 	session_end(&s);
 	input_done(&s);
 	stdin_watch_stop();
+	wire_end();
 	events_end();
 	return terminating ? 128 + terminating : s.status;
 }

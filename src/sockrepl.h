@@ -437,11 +437,51 @@ extern const struct cmd_entry cmd_wait_entry;
 
 /* ---- events.c: the one wait for stdin, the sockets and what comes later -- */
 
-enum wake { WAKE_INPUT = 1, WAKE_SOCKETS = 2 };	/* what was ready: bits */
+enum wake { WAKE_INPUT = 1, WAKE_SOCKETS = 2, WAKE_WIRE = 4 };	/* what was ready: bits */
 bool events_add_source(int fd, bool edge, unsigned wake);
+void events_keep_source(int fd, unsigned wake);
+void events_forget_source(int fd);
 unsigned events_wait(struct session *s, bool with_stdin, long timeout_ms);
 void events_end(void);
 int fd_out_of_the_way(int fd);
+
+/* ---- wire.c: the segments on loopback (AF_PACKET), as tcpdump prints them -- */
+
+enum wire_mode { WIRE_OFF, WIRE_ON, WIRE_BRIEF };
+bool wire_start(struct session *s, enum wire_mode mode);
+void wire_drain(struct session *s, bool call_done, void (*say)(const char *line, void *arg),
+		void *arg);
+void wire_counters(int fd, const struct kstate *k, char *out, size_t size);
+void wire_end(void);
+void wire_note_call(const char *call, int fd);
+extern const struct cmd_entry cmd_wire_entry;
+
+/* ---- ladder.c: a captured connection as a sequence diagram --------------- */
+
+struct wire_seg;
+void ladder_note_segment(const struct wire_seg *seg, const char *line, const char *call);
+void ladder_note_states(void);
+void ladder_forget(void);
+extern const struct cmd_entry cmd_ladder_entry;
+
+/* ---- wire_print.c: a captured packet in tcpdump's words ----------------- */
+
+struct wire_seg {
+	int family, proto;	/* AF_INET/AF_INET6; IPPROTO_TCP/IPPROTO_UDP */
+	unsigned char src[16], dst[16];	/* addresses, network order */
+	unsigned sport, dport;
+	const unsigned char *l4;	/* the TCP or UDP header ... */
+	size_t l4_caplen;	/* ... and the bytes of it captured */
+	unsigned length;	/* the IP payload: TCP or UDP header and data */
+	unsigned hlen, flags;	/* TCP: header length, flag bits */
+	unsigned payload;	/* data bytes */
+	bool unreachable;	/* an ICMP port unreachable: proto, ports: what it quotes ... */
+	unsigned char quoted_dst[16];	/* ... and the address it was sent to */
+};
+
+bool wire_parse(const unsigned char *pkt, size_t caplen, unsigned ethertype,
+		struct wire_seg *seg);
+void wire_format(const struct wire_seg *seg, bool brief, struct strbuf *sb);
 
 /* ---- input.c: one line at a time, from readline or a pipe ------------- */
 

@@ -228,13 +228,17 @@ static enum cmd_status cmd_wait_exec(struct session *s, const struct cmd_args *a
 		return CMD_USAGE;
 	fflush(stdout);
 	deadline = now_ms() + timeout;
-	while (watch_check(s, fd, print_event, NULL) == 0) {
+	for (;;) {
+		wire_drain(s, false, NULL, NULL);	/* the segments first: they caused the events */
+		if (watch_check(s, fd, print_event, NULL) > 0)
+			break;
 		if (interrupted || now_ms() >= deadline) {
 			printf("  no event within %ld ms%s\n", timeout, interrupted ? " (interrupted)" : "");
 			break;
 		}
 		events_wait(s, false, deadline - now_ms());	/* until a socket changes */
 	}
+	wire_drain(s, true, NULL, NULL);	/* the wait is one call: its summary */
 	show_current_if_changed(s);
 	return CMD_OK;
 }

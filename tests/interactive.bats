@@ -364,3 +364,16 @@ peer() { timeout 5 /usr/bin/python3 -c "import socket, sys; $1" "$2"; }
 	run screen
 	refute_output --partial 'this lesson runs'
 }
+
+@test "with wire on, a peer's segments appear above the prompt as they come, the typed line intact" {
+	wait_screen '^sockrepl> *$'
+	keys 'wire on' Enter 'socket' Enter 'bind 127.0.0.1 0' Enter 'listen' Enter
+	wait_screen '^fd 3: LISTENING on 127\.0\.0\.1:'
+	port=$(screen | sed -n 's/^fd 3: LISTENING on 127\.0\.0\.1:\([0-9]*\).*/\1/p' | head -n 1)
+	keys 'accep'
+	wait_screen 'sockrepl \[3 LISTENING\]> accep$'
+	timeout 5 nc -z 127.0.0.1 "$port"
+	wait_screen "^  wire: IP 127\.0\.0\.1\.[0-9]* > 127\.0\.0\.1\.$port: Flags \[S\], seq"
+	wait_screen "^  wire: IP 127\.0\.0\.1\.$port > 127\.0\.0\.1\.[0-9]*: Flags \[S\.\], seq"
+	wait_screen '^sockrepl \[3 LISTENING\]> accep$'
+}

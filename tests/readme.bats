@@ -26,6 +26,23 @@ mask_ephemeral_ports() {
 	assert_success
 }
 
+# The wire's numbers that differ from run to run: initial sequence numbers
+# (absolute, so long), the capture socket's fd, and the arrows' lengths that
+# follow from them.
+mask_wire() {
+	mask_ephemeral_ports | perl -pe 's/\b(seq|ack) (\d{3,}|PORT)\b(?!:)/$1 ISN/g; s/socket, fd \d+/socket, fd N/; s/ -+(>?\|)$/ --$1/'
+}
+
+@test "the README's wire transcript is what sockrepl prints" {
+	block "## On the wire" >"$BATS_TEST_TMPDIR/readme"
+	[ -s "$BATS_TEST_TMPDIR/readme" ]
+	sed -n 's/^sockrepl\( \[[^]]*\]\)\?> //p' "$BATS_TEST_TMPDIR/readme" >"$BATS_TEST_TMPDIR/input"
+	sockrepl <"$BATS_TEST_TMPDIR/input" 2>&1 | mask_wire >"$BATS_TEST_TMPDIR/real"
+	mask_wire <"$BATS_TEST_TMPDIR/readme" >"$BATS_TEST_TMPDIR/expected"
+	run diff "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/real"
+	assert_success
+}
+
 @test "the README's command list is the help text" {
 	block "## Commands" >"$BATS_TEST_TMPDIR/readme"
 	sockrepl --no-echo <<<help >"$BATS_TEST_TMPDIR/help"
