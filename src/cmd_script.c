@@ -276,8 +276,9 @@ const struct cmd_entry cmd_expect_entry = {
 		"to the current socket. expect wire FLAGS (wire on first) checks that a TCP\n"
 		"segment with exactly these flags, in tcpdump's letters (S, S., ., P., F.,\n"
 		"R, R.), was shown under the last call or wait; expect wire no FLAGS that\n"
-		"none was; expect wire none that no segment was. A failed expectation names the line, what was\n"
-		"expected and what was seen, and makes the exit status 1.",
+		"none was; expect wire none that no TCP segment was. A failed expectation\n"
+		"names the line, what was expected and what was seen, and makes the exit\n"
+		"status 1.",
 	.min_args = 1,
 	.max_args = 3,
 	.exec = cmd_expect_exec,
