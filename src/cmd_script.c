@@ -213,15 +213,17 @@ static enum cmd_status expect_wire(struct session *s, const struct cmd_args *a)
 {
 	bool no = a->argc == 3 && strcasecmp(a->argv[1], "no") == 0, seen = false, any;
 	const char *typed = a->argv[a->argc - 1];
-	char want[16], letters[16], what[48], shown[400];
+	char want[16] = "", letters[16], what[48], shown[400];
 
-	if (a->argc < 2 || (a->argc == 3 && !no) || strlen(typed) > 8) {
+	if (a->argc == 2 || no)	/* [S.] is S. */
+		snprintf(want, sizeof(want), "%.*s", (int)strcspn(typed + (*typed == '['), "]"),
+			 typed + (*typed == '['));
+	if (a->argc < 2 || (a->argc == 3 && !no) || strlen(typed) > 8 || *want == '\0' ||
+	    (no && strcasecmp(want, "none") == 0)) {
 		report_error(s, "expect wire: write expect wire FLAGS, expect wire no FLAGS or "
 			     "expect wire none, FLAGS as tcpdump writes them (S, S., ., P., F., R.)");
 		return CMD_USAGE;
 	}
-	snprintf(want, sizeof(want), "%.*s", (int)strcspn(typed + (*typed == '['), "]"),
-		 typed + (*typed == '['));	/* [S.] is S. */
 	for (char *c = want; *c; c++)
 		*c = (char)toupper((unsigned char)*c);
 	any = strcmp(want, "NONE") == 0;	/* expect wire none: no segment at all */

@@ -96,8 +96,8 @@ load test_helper
 }
 
 @test "expect wire without flags, or with a word other than no, is a usage error" {
-	SCRIPT_TEXT=$'expect wire\nexpect wire some S\nexpect wire SFRPUEW.X'
+	SCRIPT_TEXT=$'expect wire\nexpect wire some S\nexpect wire SFRPUEW.X\nexpect wire []\nexpect wire no none'
 	repl
 	assert_failure 1
-	[ "$(grep -c 'expect wire: write expect wire FLAGS, expect wire no FLAGS or expect wire none, FLAGS as tcpdump writes them (S, S., ., P., F., R.)' <<<"$output")" -eq 3 ]
+	[ "$(grep -c 'expect wire: write expect wire FLAGS, expect wire no FLAGS or expect wire none, FLAGS as tcpdump writes them (S, S., ., P., F., R.)' <<<"$output")" -eq 5 ]
 }
