@@ -364,6 +364,7 @@ enum cmd_status finish_call(struct session *s, const struct strbuf *args,
 	stdin_watch_call(s, false);
 	print_call(s, args, c, ret, err);
 	wire_note_call(c->call, c->fd);
+	memset(s->wire_flags, 0, sizeof(s->wire_flags));	/* expect wire: this call's */
 	wire_drain(s, true, NULL, NULL);	/* the segments the call caused, under it */
 	kstate_note_result(c->fd, c->call, ret, err);
 	if (c->fd != -1)

@@ -104,7 +104,7 @@ static enum cmd_status expect_result(struct session *s, const char *word)
 
 	if (want == 0 && strcasecmp(word, "ok") != 0) {
 		report_error(s, "expect: '%.40s' is neither ok, an errno name (EADDRINUSE), "
-			     "state, tcp nor queue", word);
+			     "state, tcp, queue nor wire", word);
 		return CMD_USAGE;
 	}
 	if (!s->have_last) {
@@ -188,10 +188,73 @@ static enum cmd_status expect_kernel(struct session *s, const struct cmd_args *a
 	return CMD_OK;
 }
 
+/* The flags of the segments shown under the last call or wait, as "[S], [S.]". */
+static void flags_shown(const struct session *s, char *out, size_t size)
+{
+	size_t len = 0;
+
+	*out = '\0';
+	for (unsigned f = 0; f < 256 && len + 20 < size; f++) {
+		char letters[16];
+
+		if (!(s->wire_flags[f / 8] & (1u << f % 8)))
+			continue;
+		wire_flag_letters(f, letters);
+		len += (size_t)snprintf(out + len, size - len, "%s[%s]", len ? ", " : "", letters);
+	}
+}
+
+/*
+ * expect wire [no] FLAGS: among the TCP segments shown under the last call
+ * (or wait), one has (no: none has) exactly these flags, in tcpdump's
+ * letters: S, S., ., P., F., R, R. ... expect wire none: no segment at all.
+ */
+static enum cmd_status expect_wire(struct session *s, const struct cmd_args *a)
+{
+	bool no = a->argc == 3 && strcasecmp(a->argv[1], "no") == 0, seen = false, any;
+	const char *typed = a->argv[a->argc - 1];
+	char want[16] = "", letters[16], what[48], shown[400];
+
+	if (a->argc == 2 || no)	/* [S.] is S. */
+		snprintf(want, sizeof(want), "%.*s", (int)strcspn(typed + (*typed == '['), "]"),
+			 typed + (*typed == '['));
+	if (a->argc < 2 || (a->argc == 3 && !no) || strlen(typed) > 8 || *want == '\0' ||
+	    (no && strcasecmp(want, "none") == 0)) {
+		report_error(s, "expect wire: write expect wire FLAGS, expect wire no FLAGS or "
+			     "expect wire none, FLAGS as tcpdump writes them (S, S., ., P., F., R.)");
+		return CMD_USAGE;
+	}
+	for (char *c = want; *c; c++)
+		*c = (char)toupper((unsigned char)*c);
+	any = strcmp(want, "NONE") == 0;	/* expect wire none: no segment at all */
+	for (unsigned f = 0; f < 256; f++) {
+		wire_flag_letters(f, letters);
+		if (any || strcmp(letters, want) == 0)
+			seen = seen || (s->wire_flags[f / 8] & (1u << f % 8));
+	}
+	if (any)
+		snprintf(what, sizeof(what), "no segment");
+	else
+		snprintf(what, sizeof(what), "%s segment with flags [%s]", no ? "no" : "a", want);
+	if (!wire_capturing()) {
+		report_expectation(s, "wire on starts it (as root, or in sockrepl --sandbox)",
+				   "expected %s, but nothing is captured", what);
+		return CMD_OK;
+	}
+	if (seen == !(no || any))
+		return CMD_OK;
+	flags_shown(s, shown, sizeof(shown));
+	report_expectation(s, NULL, "expected %s under the last call or wait, but it showed %s",
+			   what, *shown ? shown : "none");
+	return CMD_OK;
+}
+
 static enum cmd_status cmd_expect_exec(struct session *s, const struct cmd_args *a)
 {
 	const char *what = a->argv[0];
 
+	if (strcasecmp(what, "wire") == 0)
+		return expect_wire(s, a);
 	if (strcasecmp(what, "state") == 0 || strcasecmp(what, "tcp") == 0 ||
 	    strcasecmp(what, "queue") == 0)
 		return expect_kernel(s, a);
@@ -204,7 +267,7 @@ static enum cmd_status cmd_expect_exec(struct session *s, const struct cmd_args 
 
 const struct cmd_entry cmd_expect_entry = {
 	.name = "expect",
-	.usage = "ok|ERRNO|state|tcp|queue [FD] [VALUE]",
+	.usage = "ok|ERRNO|state|tcp|queue|wire [FD|no] [VALUE]",
 	.summary = "check the last call's result or a socket's state",
 	.about = "expect ok and expect ERRNO (e.g. expect EADDRINUSE) check the last system\n"
 		"call's result. expect state [FD] STATE checks the API state (CREATED,\n"
@@ -212,8 +275,12 @@ const struct cmd_entry cmd_expect_entry = {
 		"help sockets says what each means); expect tcp [FD] STATE the\n"
 		"kernel's TCP state (LISTEN, SYN-SENT, ESTABLISHED, ...); expect queue [FD] N\n"
 		"the number of connections waiting in a listener's accept queue. FD defaults\n"
-		"to the current socket. A failed expectation names the line, what was\n"
-		"expected and what was seen, and makes the exit status 1.",
+		"to the current socket. expect wire FLAGS (wire on first) checks that a TCP\n"
+		"segment with exactly these flags, in tcpdump's letters (S, S., ., P., F.,\n"
+		"R, R.), was shown under the last call or wait; expect wire no FLAGS that\n"
+		"none was; expect wire none that no TCP segment was. A failed expectation\n"
+		"names the line, what was expected and what was seen, and makes the exit\n"
+		"status 1.",
 	.min_args = 1,
 	.max_args = 3,
 	.exec = cmd_expect_exec,

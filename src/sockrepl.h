@@ -94,6 +94,8 @@ struct session {
 	size_t nwatched;
 	unsigned ports[256];	/* ports this session bound or connected to, for `ss` */
 	size_t nports;
+	unsigned char wire_flags[32];	/* the TCP flag bytes of the segments shown under the
+					   last call or wait: a bit each, for `expect wire` */
 };
 
 void session_init(struct session *s);
@@ -454,6 +456,7 @@ void wire_drain(struct session *s, bool call_done, void (*say)(const char *line,
 void wire_counters(int fd, const struct kstate *k, char *out, size_t size);
 void wire_end(void);
 void wire_note_call(const char *call, int fd);
+bool wire_capturing(void);
 extern const struct cmd_entry cmd_wire_entry;
 
 /* ---- ladder.c: a captured connection as a sequence diagram --------------- */
@@ -482,6 +485,7 @@ struct wire_seg {
 bool wire_parse(const unsigned char *pkt, size_t caplen, unsigned ethertype,
 		struct wire_seg *seg);
 void wire_format(const struct wire_seg *seg, bool brief, struct strbuf *sb);
+void wire_flag_letters(unsigned flags, char out[16]);
 
 /* ---- input.c: one line at a time, from readline or a pipe ------------- */
 

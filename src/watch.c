@@ -228,6 +228,7 @@ static enum cmd_status cmd_wait_exec(struct session *s, const struct cmd_args *a
 		return CMD_USAGE;
 	fflush(stdout);
 	deadline = now_ms() + timeout;
+	memset(s->wire_flags, 0, sizeof(s->wire_flags));	/* expect wire: this wait's */
 	for (;;) {
 		wire_drain(s, false, NULL, NULL);	/* the segments first: they caused the events */
 		if (watch_check(s, fd, print_event, NULL) > 0)

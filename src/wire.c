@@ -210,6 +210,8 @@ void wire_drain(struct session *s, bool call_done, void (*say)(const char *line,
 		    !wire_parse(pkt, (size_t)got, ntohs(from.sll_protocol), &seg) ||
 		    !is_sessions(&seg))
 			continue;
+		if (seg.proto == IPPROTO_TCP && !seg.unreachable)	/* for expect wire */
+			s->wire_flags[seg.flags / 8] |= (unsigned char)(1u << seg.flags % 8);
 		wire_format(&seg, wire.mode == WIRE_BRIEF, &sb);	/* counts the numbers on */
 		ladder_note_segment(&seg, sb.text, wire.call);
 		if (wire.shown < LINES_PER_CALL) {
@@ -237,6 +239,11 @@ void wire_drain(struct session *s, bool call_done, void (*say)(const char *line,
 void wire_note_call(const char *call, int fd)
 {
 	snprintf(wire.call, sizeof(wire.call), "%s(%d)", call, fd);
+}
+
+bool wire_capturing(void)
+{
+	return wire.fd != -1;
 }
 
 /* An AF_PACKET socket bound to lo, or -1 with errno set. */

@@ -28,6 +28,17 @@ static const struct { unsigned bit; const char *letter; } tcp_flags[] = {
 	{ 0x10, "." }, { 0x20, "U" }, { 0x40, "E" }, { 0x80, "W" },
 };
 
+/* A TCP flags byte as tcpdump writes it between the brackets: "S.", "none". */
+void wire_flag_letters(unsigned flags, char out[16])
+{
+	*out = '\0';
+	for (size_t i = 0; i < sizeof(tcp_flags) / sizeof(tcp_flags[0]); i++)
+		if (flags & tcp_flags[i].bit)
+			strcat(out, tcp_flags[i].letter);
+	if (*out == '\0')
+		strcpy(out, "none");
+}
+
 /* tcpdump's tcp_option_values (a name, then how its data prints). */
 enum opt_data { OPT_NONE, OPT_U16, OPT_U8, OPT_U32, OPT_TS, OPT_SACK, OPT_HEX };
 static const struct { unsigned kind; const char *name; enum opt_data data; } tcp_options[] = {
@@ -270,12 +281,10 @@ static void put_tcp(struct strbuf *sb, const struct wire_seg *seg, bool brief)
 {
 	uint32_t seq = be32(seg->l4 + 4), ack = be32(seg->l4 + 8), thseq = 0, thack = 0;
 	bool rev = false;
-	char letters[16] = "";
+	char letters[16];
 
-	for (size_t i = 0; i < sizeof(tcp_flags) / sizeof(tcp_flags[0]); i++)
-		if (seg->flags & tcp_flags[i].bit)
-			strcat(letters, tcp_flags[i].letter);
-	sb_printf(sb, "Flags [%s]", *letters ? letters : "none");
+	wire_flag_letters(seg->flags, letters);
+	sb_printf(sb, "Flags [%s]", letters);
 	if (seg->flags & 0x10)
 		track(seg, &seq, &ack, &rev, &thseq, &thack);
 	if (seg->hlen < 20 || seg->hlen > seg->length || seg->hlen > seg->l4_caplen) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The script language's checks: expect ok|ERRNO|state|tcp|queue
+# The script language's checks: expect ok|ERRNO|state|tcp|queue|wire
 
 load test_helper
 
@@ -41,8 +41,8 @@ load test_helper
 	run sockrepl --no-echo <<<$'expect ok\nexpect\nexpect EFOO\nexpect state 3 DANCING\nexpect tcp 3 WAITING\nexpect queue 3 many\nexpect ok extra\nexpect state'
 	assert_failure 1
 	assert_line "line 1: expected ok, but no call has been made yet"
-	assert_line "line 2: expect: missing arguments (usage: expect ok|ERRNO|state|tcp|queue [FD] [VALUE])"
-	assert_line "line 3: expect: 'EFOO' is neither ok, an errno name (EADDRINUSE), state, tcp nor queue"
+	assert_line "line 2: expect: missing arguments (usage: expect ok|ERRNO|state|tcp|queue|wire [FD|no] [VALUE])"
+	assert_line "line 3: expect: 'EFOO' is neither ok, an errno name (EADDRINUSE), state, tcp, queue nor wire"
 	assert_line "line 4: expect state: 'DANCING' is not a state: use CREATED, BOUND, LISTENING, CONNECTING, CONNECTED, HALF-CLOSED, DISCONNECTED or CLOSED"
 	assert_line --partial "line 5: expect tcp: 'WAITING' is not a TCP state"
 	assert_line "line 6: queue length 'many': not a decimal number"
@@ -53,4 +53,51 @@ load test_helper
 @test "expect tcp accepts kernel spellings such as syn_sent" {
 	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nlisten 0\nsocket\nconnect @3\nsocket\nnonblock on\nconnect @3\nexpect tcp 5 syn_sent'
 	assert_success
+}
+
+# ---- expect wire ----------------------------------------------------------------
+
+@test "expect wire FLAGS holds when a segment with those flags was shown under the last call" {
+	needs_root
+	SCRIPT_TEXT=$'wire on\nsocket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\nexpect wire S\nexpect wire S.\nexpect wire [.]\nexpect wire no R\nexpect wire no r.\naccept 3\nexpect wire none\nclose 5\nexpect wire F.'
+	repl
+	assert_success
+	refute_output --regexp '^line '
+}
+
+@test "expect wire fails when the segment is absent, naming the flags that were shown" {
+	needs_root
+	SCRIPT_TEXT=$'wire on\nsocket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\nexpect wire R\nexpect wire no S.\nexpect wire none\naccept 3\nexpect wire S'
+	repl
+	assert_failure 1
+	assert_line 'line 7: expected a segment with flags [R] under the last call or wait, but it showed [S], [.], [S.]'
+	assert_line 'line 8: expected no segment with flags [S.] under the last call or wait, but it showed [S], [.], [S.]'
+	assert_line 'line 9: expected no segment under the last call or wait, but it showed [S], [.], [S.]'
+	assert_line 'line 11: expected a segment with flags [S] under the last call or wait, but it showed none'
+}
+
+@test "expect wire after a wait checks the segments the wait showed, not the call's before it" {
+	needs_root
+	# fd 5's SYN to a full backlog is dropped; the wait shows it sent again
+	# 1 s later (and only that), so [S] holds after the wait and [.] does not
+	SCRIPT_TEXT=$'wire on\nsocket\nbind 127.0.0.1 0\nlisten 0\nsocket\nconnect @3\nexpect wire .\nsocket\nnonblock on\nconnect @3\nexpect wire S\nwait 5 1500\nexpect wire S\nexpect wire no .\nexpect wire no S.\nwait 3 10\nexpect wire none'
+	run timeout 15 "$SOCKREPL" --no-echo --sandbox <<<"$SCRIPT_TEXT"
+	assert_success
+	refute_output --regexp '^line '
+	[ "$(grep -c 'Flags \[S\], seq' <<<"$output")" -eq 3 ]	# two connects, one retry
+}
+
+@test "expect wire without capture fails: nothing is captured" {
+	SCRIPT_TEXT=$'socket\nexpect wire S\nexpect wire none'
+	repl
+	assert_failure 1
+	assert_line 'line 2: expected a segment with flags [S], but nothing is captured'
+	assert_line 'line 3: expected no segment, but nothing is captured'
+}
+
+@test "expect wire without flags, or with a word other than no, is a usage error" {
+	SCRIPT_TEXT=$'expect wire\nexpect wire some S\nexpect wire SFRPUEW.X\nexpect wire []\nexpect wire no none'
+	repl
+	assert_failure 1
+	[ "$(grep -c 'expect wire: write expect wire FLAGS, expect wire no FLAGS or expect wire none, FLAGS as tcpdump writes them (S, S., ., P., F., R.)' <<<"$output")" -eq 5 ]
 }

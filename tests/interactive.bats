@@ -142,10 +142,10 @@ wait_screen() {
 
 @test "a guided lesson types its next step at the prompt; Enter runs it" {
 	start_terminal --lesson 01
-	wait_screen '^sockrepl step 1/10> socket tcp$'
+	wait_screen '^sockrepl step 1/11> socket tcp$'
 	keys Enter
 	wait_screen '^socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3$'
-	wait_screen '^sockrepl \[3 CREATED\] step 2/10> bind 127\.0\.0\.1 6789$'
+	wait_screen '^sockrepl \[3 CREATED\] step 2/11> bind 127\.0\.0\.1 6789$'
 	keys C-u 'socket' Enter
 	wait_screen '^  hint: fd 3 is CREATED, not BOUND - did you call bind?$'
 	keys C-u 'leave' Enter

@@ -43,6 +43,27 @@ every_round() {
 	done
 }
 
+# flags_under OUT CALL : the tcpdump flags of the wire lines printed right
+# under the first line of OUT that matches CALL (a regex), one line.
+flags_under() {
+	awk -v call="$2" 'found && /^  wire: / { match($0, /Flags \[[^]]*\]/); printf "%s ", substr($0, RSTART + 7, RLENGTH - 8); next }
+		found { exit } $0 ~ call { found = 1 }' "$1"
+}
+
+# every_round_under NAME CALL FLAGS [ABSENT] : in each replay of lesson NAME,
+# the segments shown under CALL include FLAGS in this order ("S S. ."), and
+# none with the flags ABSENT.
+every_round_under() {
+	for out in "$REPLAYS/$1".?; do
+		got="$(flags_under "$out" "$2")"
+		grep -qF -- "$3" <<<"$got" &&
+			{ [ -z "${4:-}" ] || ! grep -qF -- " $4 " <<<" $got"; } || {
+			echo "$(basename "$out"): under $2: [$got], want [$3]${4:+, no $4}"
+			return 1
+		}
+	done
+}
+
 @test "every lesson replays 5 times in a row with every expectation met each time" {
 	replay_all 5
 	failed=0
@@ -68,6 +89,61 @@ every_round() {
 	every_round 10-udp '^recvfrom\(3, "two", '
 	every_round 12-ipv6 'IPV6_V6ONLY is off for fd 6 .*bindv6only, 0 here'
 	every_round 12-ipv6 'inet_pton\(AF_INET6, "::ffff:127\.0\.0\.1", &sin6_addr\).* = 8$'
+	# with capture (root here), what lessons 01, 02 and 08 say wire on shows
+	every_round_under 01-creating-a-socket '^connect\(4, ' 'S S. . '
+	every_round 01-creating-a-socket '^accept\(3, '
+	every_round_under 02-backlog '^connect\(6, .* EINPROGRESS ' 'S ' 'S.'
+	every_round_under 02-backlog '^accept\(3, .*\) = 9$' 'S S. . '
+	every_round_under 08-time-wait '^close\(5\) = 0$' 'F. '
+	every_round_under 08-time-wait '^close\(4\) = 0$' 'F. . '
+	# lesson 13: what it narrates beyond its expects
+	every_round 13-on-the-wire 'Flags \[S\], seq [0-9]+, win [0-9]+, options \[mss [0-9]+,sackOK,TS val [0-9]+ ecr 0,nop,wscale [0-9]+\], length 0$'
+	every_round 13-on-the-wire 'Flags \[\.\], ack 1, win '
+	every_round 13-on-the-wire '^  wire: IP .*Flags \[P\.\], seq 1:6, ack 1, .*length 5$'
+	every_round 13-on-the-wire '^  wire: IP .*Flags \[\.\], ack 6, '
+	every_round 13-on-the-wire '^recvfrom\(5, "", 4096, 0, NULL, NULL\) = 0$'
+	every_round 13-on-the-wire '^fd 4: DISCONNECTED \(connection closed: FIN sent and received; its TIME-WAIT holds port [0-9]+\)'
+	for out in "$REPLAYS"/13-on-the-wire.?; do
+		# the TIME-WAIT row is fd 4's port, in both ss tables (none from the RSTs)
+		port="$(sed -nE 's/^fd 4: DISCONNECTED \(connection closed: .* holds port ([0-9]+)\).*/\1/p' "$out")"
+		[ "$(grep -cE "^tcp +TIME-WAIT .*127\.0\.0\.1:$port .*- \(kernel only\)$" "$out")" -eq 2 ]
+		[ "$(grep -cE '^tcp +TIME-WAIT ' "$out")" -eq 2 ]
+		! grep -qE '^tcp +LAST-ACK ' "$out"	# fd 5's side, closed second, is gone
+		# the full backlog's client sent the same SYN three times: one seq
+		syns="$(grep -oE 'IP [0-9.]+ > [0-9.]+: Flags \[S\], seq [0-9]+' "$out" | sort | uniq -c | awk '$1 == 3')"
+		[ "$(wc -l <<<"$syns")" -eq 1 ] && [ -n "$syns" ] || { echo "$(basename "$out"): no SYN sent 3 times"; return 1; }
+	done
+}
+
+@test "lessons 01, 02 and 08 as an unprivileged user: wire on says why it cannot capture, and every check holds" {
+	needs_root	# to become another user
+	for lesson in 01-creating-a-socket 02-backlog 08-time-wait; do
+		run timeout 20 unshare -n sh -c 'ip link set lo up &&
+			exec setpriv --reuid=65534 --regid=65534 --clear-groups "$0" --no-echo' "$SOCKREPL" \
+			<"$REPO_ROOT/lessons/$lesson.txt"
+		assert_success
+		assert_line 'wire: cannot capture: socket(AF_PACKET, ...) fails with EPERM: capturing packets needs CAP_NET_RAW, which this process lacks; run sockrepl as root, or sockrepl --sandbox (its own user and network namespace, where it has it)'
+		refute_line --partial '  wire: IP'
+	done
+}
+
+@test "lesson 13 outside the sandbox says how to start it in one line and runs nothing" {
+	run sockrepl --no-echo --lesson 13 </dev/null
+	assert_failure 1
+	assert_output 'line 8: this lesson runs in its own network namespace: start it with sockrepl --sandbox --lesson 13'
+	run sockrepl --no-echo <"$REPO_ROOT/lessons/13-on-the-wire.txt"
+	assert_failure 1
+	assert_output 'line 8: this lesson runs in its own network namespace: start sockrepl with --sandbox'
+}
+
+@test "lesson 13 replays in the sandbox as an unprivileged user" {
+	setpriv --reuid=65534 --regid=65534 --clear-groups unshare -U -r -n true 2>/dev/null ||
+		skip "user namespaces are not available to unprivileged users here"
+	run timeout 20 setpriv --reuid=65534 --regid=65534 --clear-groups "$SOCKREPL" --no-echo --sandbox \
+		<"$REPO_ROOT/lessons/13-on-the-wire.txt"
+	assert_success
+	refute_line --regexp '^line [0-9]+:'
+	assert_line --regexp '^  wire: IP 127\.0\.0\.1\.[0-9]+ > 127\.0\.0\.1\.[0-9]+: Flags \[R\.\], seq 0, ack [0-9]+, win 0, length 0$'
 }
 
 @test "lessons state their goals at the top and end with what was learned" {
