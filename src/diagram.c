@@ -103,7 +103,7 @@ static bool makes_step(const struct step_cause *c, const struct ladder_seg *segs
 	       !(segs[i].flags & c->hasnt) && (!c->acks_fin || acks_own_fin(segs, i));
 }
 
-/* The rule for the step into path[i], from i; -1 when no segment makes that step. */
+/* The first rule at or after `from` for the step into path[i]; -1: none (no segment makes it). */
 static int cause_rule(const struct watched *w, int i, size_t from)
 {
 	for (size_t r = from; r < sizeof(step_causes) / sizeof(step_causes[0]); r++)
