@@ -4,7 +4,11 @@
  * this and the states it has been through marked [like] this, followed by
  * the path it took: the states the session saw it in, plus what a call's
  * outcome proves (connect sent a SYN; accept's socket began in SYN-RECEIVED),
- * with the resets the kernel reported (an errno) labelled.
+ * with the resets the kernel reported (an errno) labelled. With capture on,
+ * each step is marked with the captured segment that made it (ladder.c keeps
+ * them): the first of the connection's segments, after the one that made the
+ * step before, captured before the socket was seen in the new state, that
+ * fits the step (step_causes).
  */
 #include <errno.h>
 #include <netinet/tcp.h>
@@ -49,6 +53,116 @@ static const struct {
 	[VIA_TIMEOUT] = { "timed out", "the peer never answered the retransmissions, and a "
 			  "call failed with ETIMEDOUT" },
 };
+
+/* ---- marks: the captured segment that made each step ------------------- */
+
+enum { FIN = 0x01, SYN = 0x02, RST = 0x04, ACK = 0x10 };	/* TCP flag bits */
+#define MAX_SEGS 1024	/* as many as ladder.c keeps */
+
+/*
+ * The segment that makes a step of the path: which end sent it, the flags
+ * it has and has not, and whether it acknowledges the socket's own FIN.
+ * Steps no segment makes (listen, a timeout) have none; from -1: any state.
+ * A socket that goes to TIME-WAIT shows CLOSED to its fd (the kernel hands
+ * the connection to a separate TIME-WAIT socket), so those steps end CLOSED.
+ */
+static const struct step_cause {
+	int from, to;
+	bool sent;
+	unsigned has, hasnt;
+	bool acks_fin;
+} step_causes[] = {
+	{ TCP_CLOSE, TCP_SYN_SENT, true, SYN, ACK, false },
+	{ TCP_SYN_SENT, TCP_ESTABLISHED, false, SYN | ACK, RST, false },
+	{ TCP_SYN_RECV, TCP_ESTABLISHED, false, ACK, SYN | RST, false },
+	{ TCP_ESTABLISHED, TCP_FIN_WAIT1, true, FIN, RST, false },
+	{ TCP_ESTABLISHED, TCP_CLOSE_WAIT, false, FIN, RST, false },
+	{ TCP_CLOSE_WAIT, TCP_LAST_ACK, true, FIN, RST, false },
+	{ TCP_FIN_WAIT1, TCP_FIN_WAIT2, false, ACK, RST, true },
+	{ TCP_FIN_WAIT1, TCP_CLOSING, false, FIN, RST, false },
+	{ TCP_FIN_WAIT1, TCP_CLOSE, false, FIN, RST, true },
+	{ TCP_FIN_WAIT2, TCP_CLOSE, false, FIN, RST, false },
+	{ TCP_CLOSING, TCP_CLOSE, false, ACK, RST, true },
+	{ TCP_LAST_ACK, TCP_CLOSE, false, ACK, RST, true },
+	{ -1, TCP_CLOSE, false, RST, 0, false },
+};
+
+/* segs[i] acknowledges a FIN that the socket sent before it. */
+static bool acks_own_fin(const struct ladder_seg *segs, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (segs[j].sent && (segs[j].flags & FIN) &&
+		    (int32_t)(segs[i].ack - (segs[j].seq + segs[j].payload + 1)) >= 0)
+			return true;
+	return false;
+}
+
+static bool makes_step(const struct step_cause *c, const struct ladder_seg *segs, size_t i)
+{
+	return segs[i].sent == c->sent && (segs[i].flags & c->has) == c->has &&
+	       !(segs[i].flags & c->hasnt) && (!c->acks_fin || acks_own_fin(segs, i));
+}
+
+/* The first rule at or after `from` for the step into path[i]; -1: none (no segment makes it). */
+static int cause_rule(const struct watched *w, int i, size_t from)
+{
+	for (size_t r = from; r < sizeof(step_causes) / sizeof(step_causes[0]); r++)
+		if ((step_causes[r].from == w->path[i - 1] || step_causes[r].from == -1) &&
+		    step_causes[r].to == w->path[i] && w->via[i] != VIA_TIMEOUT)
+			return (int)r;
+	return -1;
+}
+
+/*
+ * The first segment from segs[*next] on, captured before the socket was
+ * seen in path[i], that makes the step into path[i]; -1 when none was.
+ */
+static long cause_of(const struct watched *w, int i, const struct ladder_seg *segs, size_t n,
+		     size_t *next)
+{
+	for (size_t k = *next; k < n && segs[k].no < w->at[i]; k++)
+		for (int r = cause_rule(w, i, 0); r != -1; r = cause_rule(w, i, (size_t)r + 1))
+			if (makes_step(&step_causes[r], segs, k)) {
+				*next = k + 1;
+				return (long)k;
+			}
+	return -1;
+}
+
+/*
+ * Under the path, when capture saw fd's connection: each step a segment
+ * makes, with the captured segment that made it (its ladder label), or
+ * that it is not among them (capture began later, or it was another
+ * connection of the socket, before a failed connect).
+ */
+static void print_marks(struct session *s, int fd, const struct watched *w)
+{
+	static struct ladder_seg segs[MAX_SEGS];
+	size_t n = ladder_segments(s, fd, segs, MAX_SEGS), next = 0;
+	long cause[sizeof(w->path) / sizeof(w->path[0])];
+	int steps = 0;
+
+	for (int i = 1; i < w->npath; i++) {
+		cause[i] = cause_of(w, i, segs, n, &next);
+		steps += cause_rule(w, i, 0) != -1;
+	}
+	if (n == 0 || steps == 0)
+		return;
+	printf("  the segment that made each step, as captured on lo (wire):\n");
+	for (int i = 1; i < w->npath; i++) {
+		char step[64];
+
+		if (cause_rule(w, i, 0) == -1)
+			continue;
+		snprintf(step, sizeof(step), "%s -> %s:", tcp_state_name(w->path[i - 1]),
+			 tcp_state_name(w->path[i]));
+		if (cause[i] < 0)
+			printf("    %-30s not among this connection's captured segments\n", step);
+		else
+			printf("    %-30s %s %s\n", step, segs[cause[i]].sent ? "sent" : "received",
+			       segs[cause[i]].label);
+	}
+}
 
 /* The last state on fd's path, or -1. */
 static int last_state(struct session *s, int fd)
@@ -152,6 +266,7 @@ static enum cmd_status cmd_diagram_exec(struct session *s, const struct cmd_args
 
 	if (!resolve_fd(s, a->argc ? a->argv[0] : NULL, NULL, "diagram", &fd))
 		return CMD_USAGE;
+	wire_drain(s, true, NULL, NULL);	/* the segments since the last call, for the marks */
 	if (!kstate_read(fd, &k) || !k.has_tcp) {
 		report_error(s, "diagram: fd %d is %s; the diagram is for TCP sockets", fd,
 			     k.is_socket ? proto_name(&k) : "not open");
@@ -178,6 +293,7 @@ static enum cmd_status cmd_diagram_exec(struct session *s, const struct cmd_args
 		if (w->via[i] != VIA_FIGURE && !edge_seen_before(w, i))
 			printf("  %s -> %s is not in the figure: %s.\n", tcp_state_name(w->path[i - 1]),
 			       tcp_state_name(w->path[i]), edges[w->via[i]].why);
+	print_marks(s, fd, w);
 	return CMD_OK;
 }
 
@@ -190,7 +306,10 @@ const struct cmd_entry cmd_diagram_entry = {
 		"[like] this, then the path it took: the states the session saw, and what\n"
 		"a call proved (connect sent a SYN; accept's socket began in SYN-RECEIVED).\n"
 		"A reset the kernel reported (ECONNREFUSED, ECONNRESET) labels its edge,\n"
-		"-[rcv RST]->. Without FD: the current socket.",
+		"-[rcv RST]->. With wire on, each step a segment makes is listed with\n"
+		"the segment captured that made it, as ladder labels it (SYN-SENT ->\n"
+		"ESTABLISHED: received [S.], seq ..., ack ...). Without FD: the current\n"
+		"socket.",
 	.min_args = 0,
 	.max_args = 1,
 	.exec = cmd_diagram_exec,

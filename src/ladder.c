@@ -34,12 +34,16 @@ struct row {
 	int state;		/* a state row: TCP_* or 0 for gone */
 	char text[72];		/* a segment's label */
 	char call[32];		/* the call that caused it, "" when none did */
+	unsigned long no;	/* a segment's place among all captured (ladder_count) */
+	unsigned flags, payload;
+	uint32_t seq, ack;
 };
 
 static struct row rows[ROWS];
 static size_t nrows, first;	/* a ring: rows[first] is the oldest */
 static struct { struct end a, b; } touched[16];	/* connections seen since the last drain */
 static size_t ntouched;
+static unsigned long captured;	/* segments noted since the start, never reset */
 
 static bool same_end(const struct end *x, const struct end *y)
 {
@@ -62,6 +66,11 @@ static struct row *new_row(void)
 	r = row_at(nrows - 1);
 	memset(r, 0, sizeof(*r));
 	return r;
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 /* "[S.] seq 1, ack 1, length 5" from tcpdump's brief line. */
@@ -95,6 +104,11 @@ void ladder_note_segment(const struct wire_seg *seg, const char *line, const cha
 	r->from.port = seg->sport;
 	r->to.port = seg->dport;
 	label_of(line, r->text, sizeof(r->text));
+	r->no = captured++;
+	r->flags = seg->flags;
+	r->payload = seg->payload;
+	r->seq = be32(seg->l4 + 4);
+	r->ack = be32(seg->l4 + 8);
 	snprintf(r->call, sizeof(r->call), "%s", call);
 	for (i = 0; i < ntouched; i++)
 		if ((same_end(&touched[i].a, &r->from) && same_end(&touched[i].b, &r->to)) ||
@@ -165,6 +179,12 @@ void ladder_note_states(void)
 		note_state(&touched[i].b, &touched[i].a);
 	}
 	ntouched = 0;
+}
+
+/* How many segments were captured so far: a mark in time for `diagram`. */
+unsigned long ladder_count(void)
+{
+	return captured;
 }
 
 /* Everything is forgotten when capture ends. */
@@ -248,6 +268,18 @@ static void draw(const struct end *left, const struct end *right)
 	}
 }
 
+/*
+ * A captured end is fd's `local` end: the same, or the same port when
+ * getsockname gives no address (a refused connect leaves 0.0.0.0:PORT).
+ */
+static bool is_local(const struct end *e, const struct end *local)
+{
+	static const unsigned char any[16];
+
+	return same_end(e, local) || (e->family == local->family && e->port == local->port &&
+				      memcmp(local->addr, any, sizeof(any)) == 0);
+}
+
 /* fd's connection, as two ends: from the kernel, or else the newest captured one of its address. */
 static bool connection_of(struct session *s, int fd, struct end *left, struct end *right)
 {
@@ -271,17 +303,38 @@ static bool connection_of(struct session *s, int fd, struct end *left, struct en
 	       local.ss_family == AF_INET ? 4 : 16);
 	for (size_t i = nrows; i-- > 0;) {
 		const struct row *r = row_at(i);
-		const struct end *other = same_end(&r->from, &probe.from) ? &r->to
-					  : same_end(&r->to, &probe.from) ? &r->from : NULL;
+		const struct end *other = is_local(&r->from, &probe.from) ? &r->to
+					  : is_local(&r->to, &probe.from) ? &r->from : NULL;
 
 		if (other == NULL || r->is_state ||
 		    (has_peer && port_of((struct sockaddr *)&peer) != other->port))
 			continue;
-		*left = probe.from;
+		*left = other == &r->to ? r->from : r->to;
 		*right = *other;
 		return true;
 	}
 	return false;
+}
+
+/* fd's connection's captured segments, oldest first (at most max), for `diagram`'s marks. */
+size_t ladder_segments(struct session *s, int fd, struct ladder_seg *out, size_t max)
+{
+	struct end left, right;
+	size_t n = 0;
+
+	if (!connection_of(s, fd, &left, &right))
+		return 0;
+	for (size_t i = 0; i < nrows && n < max; i++) {
+		const struct row *r = row_at(i);
+
+		if (r->is_state || !in_connection(r, &left, &right))
+			continue;
+		out[n++] = (struct ladder_seg){
+			.no = r->no, .sent = same_end(&r->from, &left), .flags = r->flags,
+			.payload = r->payload, .seq = r->seq, .ack = r->ack, .label = r->text,
+		};
+	}
+	return n;
 }
 
 static enum cmd_status cmd_ladder_exec(struct session *s, const struct cmd_args *a)

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -89,6 +90,7 @@ struct session {
 		int shown_api;	/* the API state its last state line showed, -1 none */
 		int path[16];	/* the TCP states it went through, for `diagram` */
 		int via[16];	/* how it came into path[i]: enum edge_via (diagram.c) */
+		unsigned long at[16];	/* segments captured before path[i] was seen (ladder_count) */
 		int npath;
 	} *watched;
 	size_t nwatched;
@@ -465,6 +467,16 @@ struct wire_seg;
 void ladder_note_segment(const struct wire_seg *seg, const char *line, const char *call);
 void ladder_note_states(void);
 void ladder_forget(void);
+unsigned long ladder_count(void);
+/* A captured segment of a socket's connection, as `diagram` marks a step with it. */
+struct ladder_seg {
+	unsigned long no;	/* its place among all captured segments (ladder_count) */
+	bool sent;		/* by the socket's end; else received by it */
+	unsigned flags, payload;	/* TCP flag bits; data bytes */
+	uint32_t seq, ack;	/* as sent (absolute) */
+	const char *label;	/* the ladder's arrow label: tcpdump's flags and numbers */
+};
+size_t ladder_segments(struct session *s, int fd, struct ladder_seg *out, size_t max);
 extern const struct cmd_entry cmd_ladder_entry;
 
 /* ---- wire_print.c: a captured packet in tcpdump's words ----------------- */

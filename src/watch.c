@@ -86,8 +86,10 @@ void watch_note_edge(struct session *s, int fd, int tcp_state, enum edge_via via
 	if (w->npath == max) {
 		memmove(w->path, w->path + 1, sizeof(w->path) - sizeof(w->path[0]));
 		memmove(w->via, w->via + 1, sizeof(w->via) - sizeof(w->via[0]));
+		memmove(w->at, w->at + 1, sizeof(w->at) - sizeof(w->at[0]));
 		w->npath--;
 	}
+	w->at[w->npath] = ladder_count();	/* the segment that moved it came before */
 	w->path[w->npath] = tcp_state;
 	w->via[w->npath++] = via;
 }

@@ -33,15 +33,26 @@ ADDR ADDR
 	assert_line --regexp '^     TIME-WAIT \| +\| CLOSED \(gone\)$'
 }
 
-@test "ladder's arrows are the wire lines, in order, in both directions" {
-	SCRIPT_TEXT=$'wire on\nsocket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept\nsend 4 hello\nsend 5 hi\nclose 5\nclose 4\nladder 4'
+@test "a connection's full life (handshake, data both ways, close): ladder's arrows are the wire lines, in order, each in its direction" {
+	SCRIPT_TEXT=$'wire on\nsocket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept\nsend 4 hello\nrecv 5\nsend 5 hi\nrecv 4\nclose 4\nrecv 5\nclose 5\nladder 4'
 	repl
 	assert_success
-	# each wire line as the ladder labels it: flags and numbers, no window or options
-	sed -n 's/^  wire: IP [^ ]* > [^ ]*: Flags \(\[[^]]*\]\)\(.*\), win [0-9]*.*, length \([0-9]*\)$/\1\2|\3/p' <<<"$output" |
-		sed -E 's/\|0$//; s/\|([0-9]+)$/, length \1/' >"$BATS_TEST_TMPDIR/wire"
-	sed -n 's/^ *[a-z]*([0-9]*) *|\(<-\|--\) \(.*[^ ]\) -*>\{0,1\}|$/\2/p; s/^ *|\(<-\|--\) \(.*[^ ]\) -*>\{0,1\}|$/\2/p' <<<"$output" >"$BATS_TEST_TMPDIR/arrows"
-	[ -s "$BATS_TEST_TMPDIR/arrows" ]
+	# each wire line as the ladder labels it: flags and numbers, no window or
+	# options, after its direction: -> when fd 4 (the left end) sent it, <- when fd 5 did
+	left=$(sed -n 's/^fd 4: CONNECTED 127\.0\.0\.1:\([0-9]*\) .*/\1/p' <<<"$output" | head -n 1)
+	[ -n "$left" ]
+	sed -n 's/^  wire: IP [0-9.]*\.\([0-9]*\) > [^ ]*: Flags \(\[[^]]*\]\)\(.*\), win [0-9]*.*, length \([0-9]*\)$/\1 \2\3|\4/p' <<<"$output" |
+		sed -E "s/^$left /-> /; s/^[0-9]+ /<- /; s/\|0$//; s/\|([0-9]+)$/, length \1/" >"$BATS_TEST_TMPDIR/wire"
+	sed -n 's/^ *[a-z]*([0-9]*) *|\(<-\|--\) \(.*[^ ]\) -*>\{0,1\}|$/\1 \2/p; s/^ *|\(<-\|--\) \(.*[^ ]\) -*>\{0,1\}|$/\1 \2/p' <<<"$output" |
+		sed 's/^-- /-> /' >"$BATS_TEST_TMPDIR/arrows"
+	# the whole life: handshake, data each way, a FIN each way, no reset
+	grep -q '^-> \[S\], seq ' "$BATS_TEST_TMPDIR/wire"
+	grep -q '^<- \[S\.\], seq ' "$BATS_TEST_TMPDIR/wire"
+	grep -q '^-> \[P\.\], seq 1:6, ack 1, length 5$' "$BATS_TEST_TMPDIR/wire"
+	grep -q '^<- \[P\.\], seq 1:3, ack 6, length 2$' "$BATS_TEST_TMPDIR/wire"
+	grep -q '^-> \[F\.\], seq 6, ack 3$' "$BATS_TEST_TMPDIR/wire"
+	grep -q '^<- \[F\.\], seq 3, ack 7$' "$BATS_TEST_TMPDIR/wire"
+	[ "$(grep -c 'R' "$BATS_TEST_TMPDIR/wire")" = 0 ]
 	run diff "$BATS_TEST_TMPDIR/wire" "$BATS_TEST_TMPDIR/arrows"
 	assert_success
 }
@@ -66,6 +77,17 @@ ladder 3"
 	assert_line --regexp '^   ESTABLISHED \| +\| ESTABLISHED$'
 	assert_line --regexp '^ +\|<- \[P\.\], seq 1:3, ack 1, length 2 -+\|$'
 	assert_line --regexp '^      close\(3\) \|-- \[F\.\], seq 1, ack 3 -+>\|$'
+}
+
+@test "ladder draws a refused connect: the SYN and the RST that answered it" {
+	SCRIPT_TEXT=$'wire on\nsocket\nbind 127.0.0.1 0\nsocket\nconnect @3\nexpect ECONNREFUSED\nladder 4'
+	repl
+	assert_success
+	syn=$(sed -n 's/^  wire: IP .*: Flags \[S\], seq \([0-9]*\), win .*/\1/p' <<<"$output")
+	ack=$(sed -n 's/^  wire: IP .*: Flags \[R\.\], seq 0, ack \([0-9]*\), win .*/\1/p' <<<"$output")
+	[ -n "$syn" ] && [ -n "$ack" ]
+	assert_line --regexp "^    connect\(4\) \|-- \[S\], seq $syn -+>\|\$"
+	assert_line --regexp "^ +\|<- \[R\.\], seq 0, ack $ack -+\|\$"
 }
 
 @test "ladder without capture says that wire on captures the segments it draws" {

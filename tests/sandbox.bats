@@ -59,6 +59,23 @@ holders() {
 	refute_output --partial 'line '
 }
 
+@test "sockrepl --sandbox --wire as an unprivileged user captures: the handshake's three segments under connect" {
+	needs_userns
+	SCRIPT_TEXT=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\nsay done'
+	run timeout 15 "${NOBODY[@]}" env HOME=/tmp "$SOCKREPL" --no-echo --sandbox --wire <<<"$SCRIPT_TEXT"
+	assert_success
+	assert_line --regexp '^sandbox: to run a program inside it from another terminal: nsenter --target [0-9]+ --user --net --preserve-credentials '
+	assert_line --regexp '^wire: on: capturing on lo \(an AF_PACKET socket, fd [0-9]+\)'
+	refute_output --partial 'cannot capture'
+	port=$(sed -n 's/^fd 3: BOUND to 127\.0\.0\.1:\([0-9]*\) .*/\1/p' <<<"$output")
+	[ -n "$port" ]
+	# the three lines right under the connect call, in the handshake's order
+	run sed -n '/^connect(4, /{n;p;n;p;n;p;}' <<<"$output"
+	assert_line --index 0 --regexp "^  wire: IP 127\.0\.0\.1\.([0-9]+) > 127\.0\.0\.1\.$port: Flags \[S\], seq [0-9]+, win [0-9]+, options \[.*\], length 0$"
+	assert_line --index 1 --regexp "^  wire: IP 127\.0\.0\.1\.$port > 127\.0\.0\.1\.[0-9]+: Flags \[S\.\], seq [0-9]+, ack [0-9]+, win [0-9]+, options \[.*\], length 0$"
+	assert_line --index 2 --regexp "^  wire: IP 127\.0\.0\.1\.[0-9]+ > 127\.0\.0\.1\.$port: Flags \[\.\], ack 1, win [0-9]+, options \[.*\], length 0$"
+}
+
 @test "nothing reaches the network from the sandbox: a connect to another network is ENETUNREACH" {
 	needs_root
 	SCRIPT_TEXT=$'socket\nconnect 192.0.2.1 80'

@@ -2,7 +2,7 @@
 """tests/bench/latency.py - how fast an event reaches the screen, and how
 often an idle sockrepl wakes up.
 
-Usage: latency.py SOCKREPL [TRIALS]
+Usage: latency.py SOCKREPL [TRIALS] [--wire]
 
 Notice latency: this process is the peer. It waits until sockrepl sleeps in
 its one wait (epoll_pwait, read from /proc/PID/syscall), takes the time,
@@ -14,6 +14,11 @@ Idle wake-ups: the voluntary context switches of every sockrepl thread
 (/proc/PID/task/*/status) over a few seconds at the prompt with nothing
 happening, with a listener and an ESTABLISHED pair, then with a socket in
 FIN-WAIT-2 (a state the kernel may leave by a timer: the wait ticks).
+
+With --wire, sockrepl runs with capture on (`--wire`: each segment of the
+session's sockets wakes it and is printed before the notice), and only the
+connect latencies are measured, as wire_script_connect and
+wire_prompt_connect. Capture needs CAP_NET_RAW: without it, no figures.
 
 Prints one line per figure: NAME MEDIAN_US MAX_US, or NAME WAKEUPS_PER_S.
 """
@@ -35,6 +40,9 @@ import time
 
 SOCKREPL = sys.argv[1]
 TRIALS = int(sys.argv[2]) if len(sys.argv) > 2 else 100
+WIRE = "--wire" in sys.argv[3:]
+OPTIONS = ["--wire"] if WIRE else []  # sockrepl's, after its name
+PREFIX = "wire_" if WIRE else ""
 WARMUP = 5
 IDLE_SECONDS = 3.0
 EPOLL_PWAIT = {"x86_64": 281, "aarch64": 22}.get(platform.machine(), 281)
@@ -103,7 +111,13 @@ class Output:
 
 def summary(name, samples):
     kept = samples[WARMUP:]
-    print(f"{name} {statistics.median(kept):.0f} {max(kept):.0f}")
+    print(f"{PREFIX}{name} {statistics.median(kept):.0f} {max(kept):.0f}")
+
+
+def capturing(out):
+    """With --wire: sockrepl said that it captures, or no figure is measured."""
+    if WIRE:
+        out.until(r"^wire: on: capturing on lo")
 
 
 def peer_listener():
@@ -142,10 +156,12 @@ def trials(pid, out, notice, act, before=lambda: None, prepare=lambda: None):
 
 def script_mode():
     lst = peer_listener()
-    p = subprocess.Popen([SOCKREPL, "--no-echo"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    p = subprocess.Popen([SOCKREPL, "--no-echo", *OPTIONS], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE)
     out = Output(p.stdout.fileno())
     say = lambda line: (p.stdin.write(line.encode() + b"\n"), p.stdin.flush())
     say("socket\nbind 127.0.0.1 0\nlisten 4096\nsocket\nconnect 127.0.0.1 %d" % lst.getsockname()[1])
+    capturing(out)  # its line is out once connect flushed the output
     port = int(out.until(r"^fd 3: LISTENING on 127\.0\.0\.1:(\d+)").group(1))
     conn, _ = lst.accept()
     conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no Nagle wait for our ACKs
@@ -154,11 +170,13 @@ def script_mode():
 
     summary("script_connect", trials(p.pid, out, r"event: fd 3: a connection is waiting", connect,
                                      lambda: say("wait 3 10000")))
-    summary("script_send", trials(p.pid, out, r"event: fd 4: 1 byte arrived", lambda: conn.send(b"x"),
-                                  lambda: say("wait 4 10000"), lambda: acked(conn)))
-    say("wait 3 4000")
-    sleeping_in_wait(p.pid)
-    print(f"idle_script_wait {idle_rate(p.pid):.1f}")
+    if not WIRE:
+        summary("script_send", trials(p.pid, out, r"event: fd 4: 1 byte arrived",
+                                      lambda: conn.send(b"x"), lambda: say("wait 4 10000"),
+                                      lambda: acked(conn)))
+        say("wait 3 4000")
+        sleeping_in_wait(p.pid)
+        print(f"idle_script_wait {idle_rate(p.pid):.1f}")
     p.stdin.close()
     p.wait(timeout=20)
     for c in clients:
@@ -171,8 +189,9 @@ def prompt_mode():
     env = dict(os.environ, TERM="dumb", NO_COLOR="1", HOME=home, XDG_STATE_HOME=home)
     pid, master = pty.fork()
     if pid == 0:
-        os.execve(SOCKREPL, [SOCKREPL], env)
+        os.execve(SOCKREPL, [SOCKREPL, *OPTIONS], env)
     out = Output(master)
+    capturing(out)
     type_line = lambda line: os.write(master, line.encode() + b"\r")
     type_line("socket")
     type_line("bind 127.0.0.1 0")
@@ -188,6 +207,13 @@ def prompt_mode():
     connect = lambda: clients.append(socket.create_connection(("127.0.0.1", port)))
 
     summary("prompt_connect", trials(pid, out, r"\[event\] fd 3: a connection is waiting", connect))
+    if WIRE:
+        type_line("quit")
+        os.waitpid(pid, 0)
+        shutil.rmtree(home, ignore_errors=True)
+        for c in clients:
+            c.close()
+        return
     summary("prompt_send", trials(pid, out, r"\[event\] fd 4: 1 byte arrived", lambda: conn.send(b"x"),
                                         prepare=lambda: acked(conn)))
     sleeping_in_wait(pid)
