@@ -31,9 +31,9 @@
  *
  * Between inputs the session is reset as sockrepl's exit resets it: every
  * socket closed, Unix socket files and the private directory removed, the
- * recording closed, every list freed, the signal flags cleared. An input that
- * leaves an fd open aborts with the fds it left (libFuzzer saves the input);
- * memory it leaves is LeakSanitizer's report.
+ * capture (wire on) and the recording closed, every list freed, the signal
+ * flags cleared. An input that leaves an fd open aborts with the fds it left
+ * (libFuzzer saves the input); memory it leaves is LeakSanitizer's report.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -329,6 +329,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	session_close_all(&s);
 	unix_paths_cleanup(&s);
 	session_end(&s);
+	wire_end();		/* a capture (wire on) outlives reset, as in a session */
 	free(text);
 	interrupted = 0;
 	terminating = 0;
