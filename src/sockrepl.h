@@ -204,7 +204,6 @@ struct kstate {
 
 bool kstate_read(int fd, struct kstate *k);
 void kstate_forget(int fd);
-void describe_queue(const struct kstate *k, char *out, size_t size);
 unsigned somaxconn(void);
 unsigned listener_queue(int fd);
 const char *api_state_name(enum api_state st);
@@ -213,6 +212,10 @@ const char *proto_name(const struct kstate *k);
 int socket_family(int fd);
 int socket_type(int fd);
 short observe_events(int fd, short events);
+
+/* ---- stateline.c: the state line after every call, in words ------------- */
+
+void describe_queue(const struct kstate *k, char *out, size_t size);
 void print_state_line(int fd);
 void print_state(int fd, const struct kstate *k);
 
