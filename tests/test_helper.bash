@@ -118,7 +118,8 @@ repl() {
 # sockrepl alone: --foreground keeps it from signalling the test's own group).
 start_repl() {
 	OUT="$BATS_TEST_TMPDIR/out"
-	timeout --foreground 15 "$SOCKREPL" --no-echo <"$1" >"$OUT" 2>&1 &
+	: >"$OUT"	# now, not in the child: a wait_for must not read an earlier run's output
+	timeout --foreground 15 "$SOCKREPL" --no-echo <"$1" >>"$OUT" 2>&1 &
 	REPL_PID=$!
 }
 
