@@ -97,6 +97,7 @@ void session_remove(struct session *s, int fd)
 		s->current_fd = s->nfds ? s->fds[s->nfds - 1] : -1;
 	watch_forget(s, fd);
 	kstate_forget(fd);
+	wire_forget(fd);
 }
 
 /* Close what is still open, newest first, each close printed (reset, exit). */

@@ -458,6 +458,7 @@ enum wire_mode { WIRE_OFF, WIRE_ON, WIRE_BRIEF };
 bool wire_start(struct session *s, enum wire_mode mode);
 void wire_drain(struct session *s, bool call_done, void (*say)(const char *line, void *arg),
 		void *arg);
+void wire_forget(int fd);
 void wire_counters(int fd, const struct kstate *k, char *out, size_t size);
 void wire_end(void);
 void wire_note_call(const char *call, int fd);

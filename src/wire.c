@@ -139,8 +139,8 @@ static void say_drops(void (*say)(const char *line, void *arg), void *arg)
 	if (getsockopt(wire.fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == -1 || st.tp_drops == 0)
 		return;
 	snprintf(line, sizeof(line), "wire: %u packet%s on lo not captured: the capture "
-		 "socket's buffer was full (PACKET_STATISTICS tp_drops), so segments are "
-		 "missing above", st.tp_drops, st.tp_drops == 1 ? "" : "s");
+		 "socket's buffer was full (PACKET_STATISTICS tp_drops, which counts every "
+		 "packet on lo), so segments may be missing above", st.tp_drops, st.tp_drops == 1 ? "" : "s");
 	say(line, arg);
 }
 
@@ -200,9 +200,11 @@ void wire_drain(struct session *s, bool call_done, void (*say)(const char *line,
 		struct strbuf sb;
 
 		if (got == -1) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				capture_lost(errno, say, arg);
-			if (errno != EINTR)
+			int err = errno;	/* capture_lost prints, which may change errno */
+
+			if (err != EAGAIN && err != EWOULDBLOCK && err != EINTR)
+				capture_lost(err, say, arg);
+			if (err != EINTR)
 				break;
 			continue;
 		}
@@ -308,6 +310,14 @@ void wire_end(void)
 	wire.mode = WIRE_OFF;
 	wire.nseen = 0;
 	ladder_forget();
+}
+
+/* A closed fd's counters go: a new socket on its number starts from its own zero. */
+void wire_forget(int fd)
+{
+	for (size_t i = 0; i < wire.nseen; i++)
+		if (wire.seen[i].fd == fd)
+			wire.seen[i] = wire.seen[--wire.nseen];
 }
 
 /*

@@ -185,6 +185,15 @@ tcpdump_has_all() {
 	assert_line --regexp '^fd 4: CONNECTED .* · segments since last shown: 1 sent, 1 received \(TCP_INFO\)$'
 }
 
+@test "without capture, a new socket on a closed socket's fd number counts its own segments" {
+	SCRIPT_TEXT=$'wire on\nsocket\nbind 127.0.0.1 0\nlisten 3 5\nsocket\nconnect 4 @3\nclose 4\nsocket\nconnect 4 @3'
+	run timeout 15 setpriv --reuid=65534 --regid=65534 --clear-groups "$SOCKREPL" --no-echo <<<"$SCRIPT_TEXT"
+	assert_success
+	# both connects: SYN and the final ACK sent, the SYN-ACK received
+	run grep -c '^fd 4: CONNECTED .* · segments since last shown: 2 sent, 1 received (TCP_INFO)$' <<<"$output"
+	assert_output 2
+}
+
 @test "reset and quit with capture on close every socket and the capture goes on" {
 	SCRIPT_TEXT=$'wire on\nsocket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\nreset\nsocket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\nquit'
 	repl
