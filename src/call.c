@@ -246,6 +246,22 @@ void call_time_limit(int fd, bool sending, char *out, size_t size)
 }
 
 /*
+ * A call on fd could wait with no end: fd is blocking and has no timeout
+ * (SO_SNDTIMEO when sending, else SO_RCVTIMEO). Only such a call is ended
+ * when a script's input closes (stdinwatch.c); one with an end ends by itself.
+ */
+bool call_waits_forever(int fd, bool sending)
+{
+	char limit[64];
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags == -1 || (flags & O_NONBLOCK))
+		return false;
+	call_time_limit(fd, sending, limit, sizeof(limit));
+	return limit[0] == '\0';
+}
+
+/*
  * Before accept or recv: if the call will wait, say so, then flush, so the
  * learner knows why the prompt does not come back.
  */
@@ -253,7 +269,7 @@ void announce_wait(struct session *s, int fd, const char *call)
 {
 	char limit[64];
 
-	stdin_watch_call(s, true);
+	stdin_watch_call(s, call_waits_forever(fd, false));
 	if (call_will_wait(fd, call)) {
 		call_time_limit(fd, false, limit, sizeof(limit));
 		if (strcmp(call, "accept") == 0)

@@ -169,7 +169,7 @@ void announce_connect_wait(struct session *s, int fd, const struct sockaddr *to)
 	unsigned inode;
 	bool listening;
 
-	stdin_watch_call(s, true);
+	stdin_watch_call(s, call_waits_forever(fd, true));
 	if (fcntl(fd, F_GETFL) & O_NONBLOCK)
 		return;
 	call_time_limit(fd, true, limit, sizeof(limit));

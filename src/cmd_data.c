@@ -159,7 +159,7 @@ static enum cmd_status cmd_send_exec(struct session *s, const struct cmd_args *a
 		return CMD_USAGE;
 	c.arg = (long)len;
 	fflush(stdout);
-	stdin_watch_call(s, true);
+	stdin_watch_call(s, call_waits_forever(c.fd, true));
 	ret = send(c.fd, data, len, 0);
 	err = errno;
 	sb_init(&args);
@@ -323,7 +323,7 @@ static enum cmd_status cmd_sendto_exec(struct session *s, const struct cmd_args 
 		return CMD_USAGE;
 	c.arg = (long)len;
 	fflush(stdout);
-	stdin_watch_call(s, true);	/* a full Unix receiver makes it wait */
+	stdin_watch_call(s, call_waits_forever(c.fd, true));	/* a full Unix receiver makes it wait */
 	ret = sendto(c.fd, data, len, 0, (struct sockaddr *)&addr, addrlen);
 	err = errno;
 	sb_init(&args);

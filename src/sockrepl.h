@@ -373,6 +373,7 @@ enum cmd_status finish_call(struct session *s, const struct strbuf *args,
 			    const struct call_ctx *c, long ret, int err);
 socklen_t sockaddr_size_of(int fd);
 void announce_wait(struct session *s, int fd, const char *call);
+bool call_waits_forever(int fd, bool sending);
 void call_time_limit(int fd, bool sending, char *out, size_t size);
 enum cmd_status address_call(struct session *s, const struct cmd_args *a,
 			     const char *call, bool (*fits)(int fd),

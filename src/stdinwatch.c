@@ -2,16 +2,17 @@
  * stdinwatch.c - a script's standard input closing while a call waits.
  *
  * When sockrepl reads a script from a pipe and the pipe's writer goes away
- * while a blocking call (accept, recv, connect, send, sendto ...) waits,
- * nothing might ever wake that call: the session would hang. A small thread
- * waits for the pipe to hang up; if the same call is still waiting on two
- * looks 50 ms apart and no script line is left unread, it sends the main
- * thread SIGHUP, which interrupts the call and ends the session cleanly, as
- * a terminal going away does. (One look would also catch a call that does
- * not block at all, such as an accept with a connection already queued, in
- * the microseconds it runs.) At exit the thread is cancelled (it waits only
- * in poll, a cancellation point, and holds nothing) and joined, so nothing
- * of it outlives the session; it needs no fd of its own.
+ * while a blocking call (accept, recv, connect, send, sendto ...) waits with
+ * no end (blocking, no SO_RCVTIMEO/SO_SNDTIMEO: call_waits_forever), nothing
+ * might ever wake that call: the session would hang. A small thread waits
+ * for the pipe to hang up; if the same call is still waiting on two looks
+ * 50 ms apart and no script line is left unread, it sends the main thread
+ * SIGHUP, which interrupts the call and ends the session cleanly, as a
+ * terminal going away does. (One look would also catch a call that does not
+ * block at all, such as an accept with a connection already queued, in the
+ * microseconds it runs.) A call with a timeout is left to end by itself. At
+ * exit the thread is told to stop through an eventfd (parked at the top of
+ * the fd range) and joined, so nothing of it outlives the session.
  */
 #include <poll.h>
 #include <pthread.h>

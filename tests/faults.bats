@@ -100,6 +100,13 @@ stdin_closes_during() {
 	output=$(cat "$OUT")
 }
 
+@test "stdin closed during a recv with SO_RCVTIMEO: the call ends by its timeout, the session by its input" {
+	run timeout 15 bash -c 'printf "socket udp\nbind 127.0.0.1 0\nsetsockopt rcvtimeo 0.3\nrecv\n" | "$1" --no-echo' - "$SOCKREPL"
+	assert_success
+	assert_line --regexp '^recvfrom\(3, .*\) = -1 EAGAIN '
+	refute_line --partial 'standard input was closed while a call waited'
+}
+
 @test "stdin closed during a blocking connect to a full TCP listener ends the session; the wait was announced" {
 	stdin_closes_during connect socket 'bind 127.0.0.1 0' 'listen 3 0' socket 'connect @3' socket 'connect @3'
 	[ "$status" -eq 129 ]
