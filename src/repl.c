@@ -9,6 +9,21 @@
 #include "sockrepl.h"
 
 /*
+ * What a peer sent while a script sat between lines shows before the next
+ * line, not under the next call as if that call caused it (at a terminal
+ * the prompt shows it as it comes). It is shown, not counted: expect wire
+ * checks what the last call (or wait) caused.
+ */
+static void drain_between_lines(struct session *s)
+{
+	unsigned char caused[sizeof(s->wire_flags)];
+
+	memcpy(caused, s->wire_flags, sizeof(caused));
+	wire_drain(s, true, NULL, NULL);
+	memcpy(s->wire_flags, caused, sizeof(caused));
+}
+
+/*
  * Read and run lines until quit or end of input: typed ones, a script's, or
  * a guided lesson's (whose next step is typed at the prompt).
  */
@@ -29,6 +44,8 @@ void repl_run(struct session *s)
 				putchar('\n');	/* Ctrl-D: end the prompt's line */
 			break;
 		}
+		if (!s->interactive)
+			drain_between_lines(s);
 		s->lineno++;
 		if (len > MAX_LINE)
 			report_error(s, "line too long (%zu bytes; the limit is %d): ignored",

@@ -194,6 +194,23 @@ tcpdump_has_all() {
 	assert_output 2
 }
 
+@test "segments a peer sent while a script sat between lines show before the next line, not under its call" {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	start_repl "$BATS_TEST_TMPDIR/in"
+	exec 8>"$BATS_TEST_TMPDIR/in"
+	printf 'wire on\nsocket\nbind 127.0.0.1 0\nlisten\nsay ready\n' >&8
+	wait_for '^ready'
+	timeout 5 /usr/bin/python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1]))).close()' "$(port_of 3)"
+	printf 'getsockname 3\nladder 3\n' >&8
+	exec 8>&-
+	wait "$REPL_PID"
+	syn=$(grep -n 'wire: IP .*: Flags \[S\],' "$OUT" | head -n 1 | cut -d: -f1)
+	call=$(grep -n '^getsockname(3' "$OUT" | cut -d: -f1)
+	[ -n "$syn" ] && [ -n "$call" ] && [ "$syn" -lt "$call" ]
+	run grep -c 'getsockname(3) |' "$OUT"
+	assert_output 0
+}
+
 @test "reset and quit with capture on close every socket and the capture goes on" {
 	SCRIPT_TEXT=$'wire on\nsocket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\nreset\nsocket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\nquit'
 	repl
