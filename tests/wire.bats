@@ -211,6 +211,27 @@ tcpdump_has_all() {
 	assert_output 0
 }
 
+@test "a TCP Fast Open SYN from a peer prints its option as tcpdump does (tfo  cookiereq)" {
+	command -v tcpdump >/dev/null || skip "tcpdump is not installed"
+	tcpdump_start
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	start_repl "$BATS_TEST_TMPDIR/in"
+	exec 8>"$BATS_TEST_TMPDIR/in"
+	printf 'wire on\nsocket\nbind 127.0.0.1 0\nlisten\nsay ready\n' >&8
+	wait_for '^ready'
+	# TCP_FASTOPEN_CONNECT (30): the SYN asks for a cookie
+	timeout 5 /usr/bin/python3 -c 'import socket, sys
+c = socket.socket(); c.setsockopt(socket.IPPROTO_TCP, 30, 1)
+c.connect(("127.0.0.1", int(sys.argv[1]))); c.send(b"x"); c.close()' "$(port_of 3)"
+	printf 'wait 3 200\n' >&8
+	exec 8>&-
+	wait "$REPL_PID"
+	wire_lines "$OUT" >"$BATS_TEST_TMPDIR/ours"
+	grep -q 'tfo  cookiereq' "$BATS_TEST_TMPDIR/ours"
+	wait_until tcpdump_has_all "$BATS_TEST_TMPDIR/ours"
+	kill "$TD_PID"
+}
+
 @test "reset and quit with capture on close every socket and the capture goes on" {
 	SCRIPT_TEXT=$'wire on\nsocket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\nreset\nsocket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\nquit'
 	repl
