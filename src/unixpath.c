@@ -94,8 +94,12 @@ static int open_dir_of(struct session *s, const char *path)
 	else	/* up to the last slash, or "/" itself */
 		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
 	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd == -1 || fstat(fd, &want) == -1)
-		return fd;
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &want) == -1) {
+		close(fd);
+		return -1;
+	}
 	for (size_t i = 0; i < s->npaths; i++)
 		if (fstat(s->paths[i].dir, &have) == 0 && have.st_dev == want.st_dev &&
 		    have.st_ino == want.st_ino) {

@@ -113,7 +113,7 @@ bool wire_parse(const unsigned char *pkt, size_t caplen, unsigned ethertype,
 	memset(seg, 0, sizeof(*seg));
 	if (ethertype == ETHERTYPE_IP && caplen >= 20 && pkt[0] >> 4 == 4) {
 		hlen = (size_t)(pkt[0] & 0x0f) * 4;
-		if (hlen < 20 || be16(pkt + 6) & 0x3fff)	/* a fragment */
+		if (hlen < 20 || hlen > caplen || be16(pkt + 6) & 0x3fff)	/* a fragment */
 			return false;
 		seg->family = AF_INET;
 		seg->proto = pkt[9];
