@@ -40,14 +40,14 @@ void wire_flag_letters(unsigned flags, char out[16])
 }
 
 /* tcpdump's tcp_option_values (a name, then how its data prints). */
-enum opt_data { OPT_NONE, OPT_U16, OPT_U8, OPT_U32, OPT_TS, OPT_SACK, OPT_HEX };
+enum opt_data { OPT_NONE, OPT_U16, OPT_U8, OPT_U32, OPT_TS, OPT_SACK, OPT_HEX, OPT_TFO };
 static const struct { unsigned kind; const char *name; enum opt_data data; } tcp_options[] = {
 	{ 0, "eol", OPT_NONE }, { 1, "nop", OPT_NONE }, { 2, "mss", OPT_U16 },
 	{ 3, "wscale", OPT_U8 }, { 4, "sackOK", OPT_NONE }, { 5, "sack", OPT_SACK },
 	{ 6, "echo", OPT_U32 }, { 7, "echoreply", OPT_U32 }, { 8, "TS", OPT_TS },
 	{ 11, "cc", OPT_U32 }, { 12, "ccnew", OPT_U32 }, { 13, "", OPT_U32 },
 	{ 19, "md5", OPT_HEX }, { 29, "tcp-ao", OPT_HEX }, { 30, "mptcp", OPT_HEX },
-	{ 34, "tfo", OPT_HEX },
+	{ 34, "tfo", OPT_TFO },
 };
 
 /*
@@ -211,8 +211,8 @@ static bool put_option_data(struct strbuf *sb, enum opt_data data, const unsigne
 {
 	static const unsigned sizes[] = { [OPT_U16] = 2, [OPT_U8] = 1, [OPT_U32] = 4, [OPT_TS] = 8 };
 
-	if (data != OPT_NONE && data != OPT_SACK && data != OPT_HEX && datalen < sizes[data])
-		return false;
+	if ((size_t)data < sizeof(sizes) / sizeof(sizes[0]) && datalen < sizes[data])
+		return false;	/* too short for its fixed size (the kinds past OPT_TS have none) */
 	switch (data) {
 	case OPT_U16: sb_printf(sb, " %u", be16(cp)); break;
 	case OPT_U8: sb_printf(sb, " %u", cp[0]); break;
@@ -233,6 +233,14 @@ static bool put_option_data(struct strbuf *sb, enum opt_data data, const unsigne
 		for (unsigned i = 0; i < datalen; i++)
 			sb_printf(sb, "%02x", cp[i]);
 		break;
+	case OPT_TFO: {	/* print_tcp_fastopen_option, after its own space: "tfo  cookiereq" */
+		bool cookie = datalen >= 4 && datalen <= 16 && datalen % 2 == 0;
+
+		sb_printf(sb, "%s", datalen == 0 ? "  cookiereq" : cookie ? "  cookie " : "  (invalid)");
+		for (unsigned i = 0; cookie && i < datalen; i++)
+			sb_printf(sb, "%02x", cp[i]);
+		break;
+	}
 	case OPT_NONE:
 		break;
 	}
