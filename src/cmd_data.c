@@ -25,9 +25,24 @@
 
 /* ---- shared ------------------------------------------------------------- */
 
-/* [FD] TEXT: a leading integer is the fd only if text follows it. */
+/* Leading flag words (more) before TEXT; a flag word with no text after it is the TEXT. */
+static int take_send_flags(const char **p)
+{
+	const char *q = *p;
+	char word[16];
+	int flags = 0, bit;
+
+	while (take_word(&q, word, sizeof(word)) && *q != '\0' &&
+	       (bit = msg_flag_bit(word, false)) != 0) {
+		flags |= bit;
+		*p = q;
+	}
+	return flags;
+}
+
+/* [FD] [more] TEXT: a leading integer is the fd only if text follows it. */
 static bool take_fd_and_text(struct session *s, const struct cmd_args *a, const char *call,
-			     int *fd, char **data, size_t *len)
+			     int *fd, int *flags, char **data, size_t *len)
 {
 	const char *p = a->rest;
 	char first[32];
@@ -40,6 +55,7 @@ static bool take_fd_and_text(struct session *s, const struct cmd_args *a, const 
 		if (!resolve_fd(s, NULL, fits_data, call, fd))
 			return false;
 	}
+	*flags = take_send_flags(&p);
 	return parse_text(s, p, data, len);
 }
 
@@ -53,15 +69,39 @@ static bool has_data_waiting(int fd)
  * in the guide. Without FD: the newest socket with something to read, else
  * the newest connected one.
  */
-static bool take_fd_and_size(struct session *s, const struct cmd_args *a, const char *call,
+static bool take_fd_and_size(struct session *s, int argc, char **argv, const char *call,
 			     int *fd, long *size)
 {
-	const char *size_text = a->argc == 2 ? a->argv[1] : "4096";
+	const char *size_text = argc == 2 ? argv[1] : "4096";
 
-	if (a->argc == 0 && (*fd = session_find_fd(s, has_data_waiting)) != -1)
+	if (argc == 0 && (*fd = session_find_fd(s, has_data_waiting)) != -1)
 		return parse_int(s, "buffer size", size_text, 0, RECV_MAX, size);
-	return resolve_fd(s, a->argc ? a->argv[0] : NULL, fits_data, call, fd) &&
+	return resolve_fd(s, argc ? argv[0] : NULL, fits_data, call, fd) &&
 	       parse_int(s, "buffer size", size_text, 0, RECV_MAX, size);
+}
+
+/*
+ * [FD] [N] and flag words (peek, dontwait, waitall) in any place: the flags
+ * go to *flags, the rest to take_fd_and_size.
+ */
+static bool take_recv_args(struct session *s, const struct cmd_args *a, const char *call,
+			   struct call_ctx *c, long *size)
+{
+	char *rest[2];
+	int n = 0, bit;
+
+	for (int i = 0; i < a->argc; i++) {
+		if ((bit = msg_flag_bit(a->argv[i], true)) != 0) {
+			c->msg_flags |= bit;
+		} else if (n == 2) {
+			report_error(s, "%s: '%.40s' is no flag (peek, dontwait, waitall), and FD and "
+				     "N are already given", call, a->argv[i]);
+			return false;
+		} else {
+			rest[n++] = a->argv[i];
+		}
+	}
+	return take_fd_and_size(s, n, rest, call, &c->fd, size);
 }
 
 /* TCP states in which the peer's FIN has arrived. */
@@ -148,38 +188,42 @@ static void note_received(int fd, const char *data, long size, long n, long data
 
 static enum cmd_status cmd_send_exec(struct session *s, const struct cmd_args *a)
 {
-	struct call_ctx c = { .call = "sendto" };
+	struct call_ctx c = { .call = "sendto", .on_success = note_send_more };
 	struct strbuf args;
 	size_t len;
 	char *data;
 	long ret;
 	int err;
 
-	if (!take_fd_and_text(s, a, "send", &c.fd, &data, &len))
+	if (!take_fd_and_text(s, a, "send", &c.fd, &c.msg_flags, &data, &len))
 		return CMD_USAGE;
 	c.arg = (long)len;
 	fflush(stdout);
 	stdin_watch_call(s, true);
-	ret = send(c.fd, data, len, 0);
+	ret = send(c.fd, data, len, c.msg_flags);
 	err = errno;
 	sb_init(&args);
 	sb_printf(&args, "%d, ", c.fd);
 	sb_quoted(&args, data, len, STRACE_STRING_MAX);
-	sb_printf(&args, ", %zu, 0, NULL, 0", len);
+	sb_printf(&args, ", %zu, ", len);
+	sb_msg_flags(&args, c.msg_flags);
+	sb_printf(&args, ", NULL, 0");
 	free(data);
 	return finish_call(s, &args, &c, ret, err);
 }
 
 const struct cmd_entry cmd_send_entry = {
 	.name = "send",
-	.usage = "[FD] TEXT",
+	.usage = "[FD] [more] TEXT",
 	.summary = "send bytes on a connected socket",
 	.syscall = "sendto",
 	.about = "Sends TEXT on a connected socket (glibc's send is sendto with no address).\n"
 		"TEXT takes C escapes: \\n, \\r\\n, \\t, \\0, \\xHH. Quote it to keep blanks or\n"
 		"a leading number: send \"4 apples\\n\". \"ab\"*1000 repeats ab 1000 times.\n"
 		"The result is how many bytes the kernel took into its send buffer; that is\n"
-		"not yet delivered. Without FD: the newest connected socket.",
+		"not yet delivered. more (MSG_MORE) says more follows: TCP holds the bytes\n"
+		"to fill a segment (for about 200 ms), UDP joins them with the next\n"
+		"send into one datagram. Without FD: the newest connected socket.",
 	.min_args = 1,
 	.max_args = -1,
 	.exec = cmd_send_exec,
@@ -203,7 +247,7 @@ static enum cmd_status receive(struct session *s, const struct cmd_args *a, cons
 	char *buf;
 	int err;
 
-	if (!take_fd_and_size(s, a, name, &c.fd, &size))
+	if (!take_recv_args(s, a, name, &c, &size))
 		return CMD_USAGE;
 	buf = malloc((size_t)size + 1);
 	if (buf == NULL) {
@@ -212,9 +256,9 @@ static enum cmd_status receive(struct session *s, const struct cmd_args *a, cons
 	}
 	if (want_sender)
 		fromsize = fromlen = sockaddr_size_of(c.fd);
-	announce_wait(s, c.fd, "recv");
+	announce_recv_wait(s, c.fd, c.msg_flags, size);
 	datagram = next_datagram(c.fd);
-	ret = recvfrom(c.fd, buf, (size_t)size, 0, want_sender ? (struct sockaddr *)&from : NULL,
+	ret = recvfrom(c.fd, buf, (size_t)size, c.msg_flags, want_sender ? (struct sockaddr *)&from : NULL,
 		       want_sender ? &fromlen : NULL);
 	err = errno;
 	sb_init(&args);
@@ -223,7 +267,9 @@ static enum cmd_status receive(struct session *s, const struct cmd_args *a, cons
 		sb_quoted(&args, buf, (size_t)ret, STRACE_STRING_MAX);
 	else
 		sb_printf(&args, "%p", (void *)buf);
-	sb_printf(&args, ", %ld, 0, ", size);
+	sb_printf(&args, ", %ld, ", size);
+	sb_msg_flags(&args, c.msg_flags);
+	sb_printf(&args, ", ");
 	if (!want_sender)
 		sb_printf(&args, "NULL, NULL");
 	else if (ret >= 0 && fromlen > 0)
@@ -235,6 +281,8 @@ static enum cmd_status receive(struct session *s, const struct cmd_args *a, cons
 	status = finish_call(s, &args, &c, ret, err);
 	if (ret >= 0)
 		note_received(c.fd, buf, size, ret, datagram);
+	if (ret >= 0)
+		note_recv_flags(c.fd, c.msg_flags, size, ret);
 	if (ret >= 0 && fromlen > 0)
 		note_sender(s, (struct sockaddr *)&from);
 	free(buf);
@@ -248,7 +296,7 @@ static enum cmd_status cmd_recv_exec(struct session *s, const struct cmd_args *a
 
 const struct cmd_entry cmd_recv_entry = {
 	.name = "recv",
-	.usage = "[FD] [N]",
+	.usage = "[FD] [N] [FLAG]...",
 	.summary = "receive up to N bytes (default 4096)",
 	.syscall = "recvfrom",
 	.about = "Takes up to N bytes (default 4096, the guide's buffer) from the socket's\n"
@@ -258,10 +306,13 @@ const struct cmd_entry cmd_recv_entry = {
 		"shutdown rd, and with N = 0 (nothing taken). On a datagram socket each\n"
 		"recv takes one whole datagram: what does not fit in N bytes is gone.\n"
 		"With nothing to read it waits (Ctrl-C interrupts), or fails with EAGAIN\n"
-		"if non-blocking. One number is the FD. Without FD: the newest socket with\n"
-		"data waiting, else the newest connected socket.",
+		"if non-blocking. Flags: peek (MSG_PEEK) copies without taking: the bytes\n"
+		"stay queued; waitall (MSG_WAITALL) waits for all N bytes (or end of file);\n"
+		"dontwait (MSG_DONTWAIT) makes this one call non-blocking. One number is the\n"
+		"FD. Without FD: the newest socket with data waiting, else the newest\n"
+		"connected socket.",
 	.min_args = 0,
-	.max_args = 2,
+	.max_args = 5,
 	.exec = cmd_recv_exec,
 };
 
@@ -360,14 +411,14 @@ static enum cmd_status cmd_recvfrom_exec(struct session *s, const struct cmd_arg
 
 const struct cmd_entry cmd_recvfrom_entry = {
 	.name = "recvfrom",
-	.usage = "[FD] [N]",
+	.usage = "[FD] [N] [FLAG]...",
 	.summary = "receive one datagram and its sender's address",
 	.syscall = "recvfrom",
 	.about = "Takes the next datagram (up to N bytes, default 4096; the rest of a longer\n"
 		"one is lost) and says who sent it. On a stream socket it works like recv.\n"
-		"One number is the FD. Without FD: as for recv.",
+		"One number is the FD; flags as for recv. Without FD: as for recv.",
 	.min_args = 0,
-	.max_args = 2,
+	.max_args = 5,
 	.exec = cmd_recvfrom_exec,
 };
 

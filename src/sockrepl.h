@@ -170,6 +170,15 @@ void print_call(struct session *s, const struct strbuf *args, const struct call_
 		long ret, int err);
 const char *errno_name(int err);
 
+/* ---- msgflags.c: the MSG_* flags of send and recv ------------------------ */
+
+int msg_flag_bit(const char *word, bool receiving);
+void sb_msg_flags(struct strbuf *sb, int flags);
+struct session;
+void announce_recv_wait(struct session *s, int fd, int flags, long size);
+void note_recv_flags(int fd, int flags, long size, long n);
+void note_send_more(const struct call_ctx *c);
+
 /* ---- kstate.c: what the kernel says about a socket ---------------------- */
 
 enum api_state { API_CREATED, API_BOUND, API_LISTENING, API_CONNECTING,
@@ -259,6 +268,7 @@ struct call_ctx {
 	int fd;
 	const struct sockaddr *addr;	/* address passed, or NULL */
 	long arg;		/* a numeric argument: the backlog, a flag */
+	int msg_flags;		/* the MSG_* flags passed to send or recv */
 	void (*on_success)(const struct call_ctx *c);	/* notes before the state line */
 	const void *extra;	/* what on_success needs besides the above */
 	const char *result;	/* shown after the return value, as strace does for poll */

@@ -79,6 +79,12 @@ compare_with_trace() {
 		accept
 		send 4 Hello Joe!\r\n\x00\x01\x7f\xff "quoted"
 		recv 5
+		send 4 more ab
+		send 4 cd
+		recv 5 3 peek
+		recv 5 4 waitall peek
+		recv 5 dontwait waitall
+		recv 5 dontwait
 		send 4 "0123456789"*5
 		recv 5 8
 		recv 5
@@ -138,6 +144,11 @@ compare_with_trace() {
 	done
 	assert_line --regexp '^accept\(12, \{sa_family=AF_UNIX\}, \[110 => 2\]\) = 14$'
 	assert_line --regexp '^recvfrom\(15, "hi", 4096, 0, 0x[0-9a-f]+, \[110 => 0\]\) = 2$' 
+	assert_line 'sendto(4, "ab", 2, MSG_MORE, NULL, 0) = 2'
+	assert_line 'recvfrom(5, "abc", 3, MSG_PEEK, NULL, NULL) = 3'
+	assert_line 'recvfrom(5, "abcd", 4, MSG_PEEK|MSG_WAITALL, NULL, NULL) = 4'
+	assert_line 'recvfrom(5, "abcd", 4096, MSG_DONTWAIT|MSG_WAITALL, NULL, NULL) = 4'
+	assert_line --regexp '^recvfrom\(5, 0x[0-9a-f]+, 4096, MSG_DONTWAIT, NULL, NULL\) = -1 EAGAIN '
 	for err in EAGAIN ENOTCONN EPIPE EBADF EDESTADDRREQ EOPNOTSUPP ENOENT; do
 		assert_line --regexp "= -1 $err "
 	done
