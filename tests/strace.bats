@@ -104,6 +104,21 @@ compare_with_trace() {
 		getsockopt 4 error
 		getsockopt 99 rcvbuf
 		setsockopt 4 nodelay on
+		setsockopt 4 cork on
+		setsockopt 4 cork off
+		setsockopt 4 user_timeout 3000
+		setsockopt 4 keepidle 10
+		setsockopt 4 keepintvl 3
+		setsockopt 4 keepcnt 4
+		setsockopt 4 keepcnt 0
+		setsockopt 5 rcvlowat 2
+		getsockopt 5 rcvlowat
+		getsockopt 4 cork
+		getsockopt 4 user_timeout
+		getsockopt 4 keepidle
+		getsockopt 4 keepintvl
+		getsockopt 4 keepcnt
+		setsockopt 5 rcvlowat 1
 		shutdown 4 wr
 		recv 5
 		send 4 late
@@ -145,6 +160,11 @@ compare_with_trace() {
 	assert_line --regexp '^accept\(12, \{sa_family=AF_UNIX\}, \[110 => 2\]\) = 14$'
 	assert_line --regexp '^recvfrom\(15, "hi", 4096, 0, 0x[0-9a-f]+, \[110 => 0\]\) = 2$' 
 	assert_line 'sendto(4, "ab", 2, MSG_MORE, NULL, 0) = 2'
+	assert_line 'setsockopt(4, SOL_TCP, TCP_CORK, [1], 4) = 0'
+	assert_line 'setsockopt(4, SOL_TCP, TCP_KEEPCNT, [0], 4) = -1 EINVAL (Invalid argument)'
+	assert_line 'getsockopt(5, SOL_SOCKET, SO_RCVLOWAT, [2], [4]) = 0'
+	assert_line 'getsockopt(4, SOL_TCP, TCP_USER_TIMEOUT, [3000], [4]) = 0'
+	assert_line 'getsockopt(4, SOL_TCP, TCP_KEEPINTVL, [3], [4]) = 0'
 	assert_line 'recvfrom(5, "abc", 3, MSG_PEEK, NULL, NULL) = 3'
 	assert_line 'recvfrom(5, "abcd", 4, MSG_PEEK|MSG_WAITALL, NULL, NULL) = 4'
 	assert_line 'recvfrom(5, "abcd", 4096, MSG_DONTWAIT|MSG_WAITALL, NULL, NULL) = 4'
