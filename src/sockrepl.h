@@ -333,6 +333,7 @@ struct cmd_entry {
 	const char *usage;	/* arguments, e.g. "[FD] ADDR PORT" */
 	const char *summary;	/* one line for `help` */
 	const char *syscall;	/* the call it makes, or NULL; names its errnos and man page */
+	const char *also_syscall;	/* another call it makes (sendfile: openat), or NULL */
 	const char *about;	/* what it does, for `help NAME` */
 	int min_args, max_args;	/* max -1: takes the rest of the line as text */
 	enum cmd_status (*exec)(struct session *s, const struct cmd_args *a);
@@ -360,6 +361,7 @@ extern const struct cmd_entry cmd_sockets_entry, cmd_help_entry, cmd_quit_entry,
 extern const struct cmd_entry cmd_say_entry, cmd_expect_entry, cmd_requires_entry;
 extern const struct cmd_entry cmd_send_entry, cmd_recv_entry, cmd_sendto_entry,
 	cmd_recvfrom_entry, cmd_shutdown_entry;
+extern const struct cmd_entry cmd_sendfile_entry;
 extern const struct cmd_entry cmd_setsockopt_entry, cmd_getsockopt_entry;
 extern const struct cmd_entry cmd_getsockname_entry, cmd_getpeername_entry, cmd_poll_entry,
 	cmd_socketpair_entry;

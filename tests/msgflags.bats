@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # The MSG_* flags of recv (peek, waitall, dontwait) and send (more).
 
-load test_helper
+load atlas_helper	# python_peer
 
 # A listener (3), a client (4) and the accepted connection (5).
 CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
@@ -26,24 +26,20 @@ CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
 }
 
 @test "recv waitall waits for all N bytes: a peer sends 3, then 2, and one recv returns 5" {
-	/usr/bin/python3 -c 'import os, socket, sys, time
+	python_peer 'import os, socket, sys, time
 l = socket.socket()
 l.bind(("127.0.0.1", 0))
 l.listen(1)
-with open(sys.argv[1] + ".tmp", "w") as f:
-    f.write(str(l.getsockname()[1]))
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+print(l.getsockname()[1], flush=True)
 c, _ = l.accept()
 c.sendall(b"abc")
 end = time.time() + 10
-while not os.path.exists(sys.argv[2]) and time.time() < end:
+while not os.path.exists(sys.argv[1]) and time.time() < end:
     time.sleep(0.01)
 c.sendall(b"de")
-c.recv(1)' "$BATS_TEST_TMPDIR/port" "$BATS_TEST_TMPDIR/go" &
-	peer=$!
-	wait_until test -s "$BATS_TEST_TMPDIR/port"
-	printf 'socket\nconnect 127.0.0.1 %s\npoll 3 5000\nrecv 3 5 waitall\n' \
-		"$(cat "$BATS_TEST_TMPDIR/port")" >"$BATS_TEST_TMPDIR/script"
+c.recv(1)' "$BATS_TEST_TMPDIR/go"
+	printf 'socket\nconnect 127.0.0.1 %s\npoll 3 5000\nrecv 3 5 waitall\n' "$port" \
+		>"$BATS_TEST_TMPDIR/script"
 	start_repl "$BATS_TEST_TMPDIR/script"
 	wait_for 'MSG_WAITALL: 3 of the 5 bytes are here'
 	# 3 bytes are queued, yet the call sleeps: it waits for all 5
