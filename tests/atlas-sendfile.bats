@@ -96,3 +96,42 @@ setup() {
 	assert_line "openat(AT_FDCWD, \"$FILE\", O_RDONLY) = -1 EMFILE (Too many open files)"
 	assert_line --partial 'EMFILE: this process already has as many open fds as its limit (RLIMIT_NOFILE)'
 }
+
+@test "atlas: openat EINTR - Ctrl-C while opening a FIFO that has no writer" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo" "$BATS_TEST_TMPDIR/in"
+	start_repl "$BATS_TEST_TMPDIR/in"
+	exec 8>"$BATS_TEST_TMPDIR/in"
+	printf 'socketpair\nsendfile 3 %s\n' "$BATS_TEST_TMPDIR/fifo" >&8
+	wait_for '^fd 4: CONNECTED'
+	repl_blocked openat
+	kill -INT "$REPL_PID"
+	wait_for '^openat('
+	printf 'expect EINTR\n' >&8
+	exec 8>&-
+	wait "$REPL_PID"
+	run cat "$OUT"
+	assert_line "openat(AT_FDCWD, \"$BATS_TEST_TMPDIR/fifo\", O_RDONLY) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)"
+	assert_line --partial '  the program got -1 EINTR'
+	assert_line --partial 'EINTR: a signal (Ctrl-C) arrived while open waited: opening a FIFO'
+	refute_output --partial 'sendfile(3'
+	refute_output --regexp '^line [0-9]+:'
+}
+
+@test "atlas: sendfile EINTR - Ctrl-C while sendfile waited for room, before any byte was taken" {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	start_repl "$BATS_TEST_TMPDIR/in"
+	exec 8>"$BATS_TEST_TMPDIR/in"
+	printf 'socketpair\nnonblock 3 on\nsend 3 "x"*1000000\nnonblock 3 off\nsendfile 3 %s\n' "$FILE" >&8
+	repl_blocked sendfile 3
+	kill -INT "$REPL_PID"
+	wait_for '^close(5)'
+	printf 'expect EINTR\n' >&8
+	exec 8>&-
+	wait "$REPL_PID"
+	run cat "$OUT"
+	assert_line 'sendfile(3, 5, NULL, 6) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)'
+	assert_line --partial '  the program got -1 EINTR'
+	assert_line --partial 'EINTR: a signal (Ctrl-C) arrived while sendfile waited for room'
+	assert_line 'close(5) = 0'
+	refute_output --regexp '^line [0-9]+:'
+}
