@@ -170,6 +170,12 @@ void print_call(struct session *s, const struct strbuf *args, const struct call_
 		long ret, int err);
 const char *errno_name(int err);
 
+/* ---- recvnotes.c: what a recv returned, in words ------------------------- */
+
+bool has_data_waiting(int fd);
+long next_datagram(int fd);
+void note_received(int fd, const char *data, long size, long n, long datagram);
+
 /* ---- msgflags.c: the MSG_* flags of send and recv ------------------------ */
 
 int msg_flag_bit(const char *word, bool receiving);
