@@ -117,3 +117,19 @@ c.recv(1)' "$BATS_TEST_TMPDIR/go"
 	assert_line 'recvfrom(4, "more", 4096, MSG_PEEK, NULL, NULL) = 4'
 	assert_line "line 4: recv: '2' is no flag (peek, dontwait, waitall), and FD and N are already given"
 }
+
+@test "on the wire: a corked send or a send with more makes no segment; uncorking, or the next send, sends one" {
+	needs_root	# wire on captures on lo
+	SCRIPT_TEXT="wire on"$'\n'"$CONNECTED"$'\nsetsockopt 4 cork on\nsend 4 hel\nsetsockopt 4 cork off\nsend 4 more abc\nsend 4 de'
+	repl
+	assert_success
+	full=$output
+	# the line under each held send is its state line, not a segment
+	run grep -A1 -E '^sendto\(4, "(hel|abc)"' <<<"$full"
+	assert_line --regexp '^fd 4: CONNECTED .* · Send-Q 3$'
+	refute_output --partial 'wire:'
+	run grep -A1 -E '^setsockopt\(4, SOL_TCP, TCP_CORK, \[0\], 4\) = 0$' <<<"$full"
+	assert_line --regexp '^  wire: IP 127\.0\.0\.1\.[0-9]+ > 127\.0\.0\.1\.[0-9]+: Flags \[P\.\], seq 1:4, .*length 3$'
+	run grep -A1 -E '^sendto\(4, "de", 2, 0, NULL, 0\) = 2$' <<<"$full"
+	assert_line --regexp '^  wire: IP .* Flags \[P\.\], seq 4:9, .*length 5$'
+}
