@@ -149,7 +149,12 @@ static void why_would_block(struct session *s, const struct call_ctx *c)
 	socklen_t len = sizeof(tv);
 
 	(void)s;
-	if (flags != -1 && (flags & O_NONBLOCK))
+	if (c->msg_flags & MSG_DONTWAIT)
+		report_note("here: the call passed MSG_DONTWAIT, which makes this one call "
+			    "non-blocking (fd %d itself is %s), and %s.", c->fd,
+			    flags != -1 && (flags & O_NONBLOCK) ? "non-blocking too" : "blocking",
+			    sending ? "the send buffer is full" : "nothing is waiting to be read");
+	else if (flags != -1 && (flags & O_NONBLOCK))
 		report_note("here: fd %d is non-blocking and %s.", c->fd, sending ?
 			    "its send buffer is full" : "nothing is waiting to be read");
 	else if (getsockopt(c->fd, SOL_SOCKET, sending ? SO_SNDTIMEO : SO_RCVTIMEO, &tv,

@@ -14,7 +14,8 @@
 static const struct cmd_entry *const commands[] = {
 	&cmd_socket_entry, &cmd_bind_entry, &cmd_listen_entry, &cmd_accept_entry,
 	&cmd_connect_entry, &cmd_send_entry, &cmd_recv_entry, &cmd_sendto_entry,
-	&cmd_recvfrom_entry, &cmd_shutdown_entry, &cmd_setsockopt_entry, &cmd_getsockopt_entry,
+	&cmd_recvfrom_entry, &cmd_sendfile_entry, &cmd_shutdown_entry, &cmd_setsockopt_entry,
+	&cmd_getsockopt_entry,
 	&cmd_getsockname_entry, &cmd_getpeername_entry, &cmd_poll_entry, &cmd_socketpair_entry,
 	&cmd_nonblock_entry, &cmd_close_entry, &cmd_unlink_entry,
 	&cmd_sockets_entry, &cmd_ss_entry, &cmd_wait_entry, &cmd_diagram_entry, &cmd_wire_entry,
@@ -175,7 +176,10 @@ bool cmd_print_help(struct session *s, const char *name)
 	printf("%s\n", cmd->about);
 	if (cmd->syscall != NULL) {
 		explain_errnos_of(cmd->syscall);
-		printf("read: man 2 %s\n", cmd->syscall);
+		if (cmd->also_syscall != NULL)
+			explain_errnos_of(cmd->also_syscall);
+		printf("read: man 2 %s%s%s\n", cmd->syscall, cmd->also_syscall ? ", man 2 " : "",
+		       cmd->also_syscall ? cmd->also_syscall : "");
 	}
 	return true;
 }

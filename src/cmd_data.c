@@ -20,14 +20,28 @@
 #include "sockrepl.h"
 
 #define STRACE_STRING_MAX 32	/* strace's default -s */
-#define SHOW_DATA_MAX 1024	/* what a recv note prints at most */
 #define RECV_MAX (1L << 20)
 
 /* ---- shared ------------------------------------------------------------- */
 
-/* [FD] TEXT: a leading integer is the fd only if text follows it. */
+/* Leading flag words (more) before TEXT; a flag word with no text after it is the TEXT. */
+static int take_send_flags(const char **p)
+{
+	const char *q = *p;
+	char word[16];
+	int flags = 0, bit;
+
+	while (take_word(&q, word, sizeof(word)) && *q != '\0' &&
+	       (bit = msg_flag_bit(word, false)) != 0) {
+		flags |= bit;
+		*p = q;
+	}
+	return flags;
+}
+
+/* [FD] [more] TEXT: a leading integer is the fd only if text follows it. */
 static bool take_fd_and_text(struct session *s, const struct cmd_args *a, const char *call,
-			     int *fd, char **data, size_t *len)
+			     int *fd, int *flags, char **data, size_t *len)
 {
 	const char *p = a->rest;
 	char first[32];
@@ -40,12 +54,8 @@ static bool take_fd_and_text(struct session *s, const struct cmd_args *a, const 
 		if (!resolve_fd(s, NULL, fits_data, call, fd))
 			return false;
 	}
+	*flags = take_send_flags(&p);
 	return parse_text(s, p, data, len);
-}
-
-static bool has_data_waiting(int fd)
-{
-	return observe_events(fd, POLLIN) & POLLIN;
 }
 
 /*
@@ -53,133 +63,81 @@ static bool has_data_waiting(int fd)
  * in the guide. Without FD: the newest socket with something to read, else
  * the newest connected one.
  */
-static bool take_fd_and_size(struct session *s, const struct cmd_args *a, const char *call,
+static bool take_fd_and_size(struct session *s, int argc, char **argv, const char *call,
 			     int *fd, long *size)
 {
-	const char *size_text = a->argc == 2 ? a->argv[1] : "4096";
+	const char *size_text = argc == 2 ? argv[1] : "4096";
 
-	if (a->argc == 0 && (*fd = session_find_fd(s, has_data_waiting)) != -1)
+	if (argc == 0 && (*fd = session_find_fd(s, has_data_waiting)) != -1)
 		return parse_int(s, "buffer size", size_text, 0, RECV_MAX, size);
-	return resolve_fd(s, a->argc ? a->argv[0] : NULL, fits_data, call, fd) &&
+	return resolve_fd(s, argc ? argv[0] : NULL, fits_data, call, fd) &&
 	       parse_int(s, "buffer size", size_text, 0, RECV_MAX, size);
 }
 
-/* TCP states in which the peer's FIN has arrived. */
-static bool peer_sent_fin(int tcp_state)
-{
-	return tcp_state == TCP_CLOSE_WAIT || tcp_state == TCP_LAST_ACK ||
-	       tcp_state == TCP_CLOSING || tcp_state == TCP_TIME_WAIT;
-}
-
 /*
- * A stream recv that returned 0, in words: end of file only if the peer
- * closed. A 0-byte buffer reads nothing (TCP waits for data, takes none,
- * and returns 0); after this side's
- * shutdown rd, Linux TCP told the peer nothing, and recv returns 0 only
- * while nothing has arrived.
+ * [FD] [N] and flag words (peek, dontwait, waitall) in any place: the flags
+ * go to *flags, the rest to take_fd_and_size.
  */
-static void note_zero(int fd, long size)
+static bool take_recv_args(struct session *s, const struct cmd_args *a, const char *call,
+			   struct call_ctx *c, long *size)
 {
-	struct kstate k;
+	char *rest[2];
+	int n = 0, bit;
 
-	kstate_read(fd, &k);
-	if (size == 0)
-		report_note("0 bytes because the buffer holds 0: nothing was read, and this is not "
-			    "end of file (%u byte%s unread).", k.unread, k.unread == 1 ? "" : "s");
-	else if (k.api == API_DISCONNECTED)
-		report_note("0 bytes: the connection is over (the state line says why); every "
-			    "further recv returns 0 at once.");
-	else if (k.has_tcp && !peer_sent_fin(k.tcp_state) && k.shutdown > 0 && (k.shutdown & 1))
-		report_note("0 bytes: this side shut down receiving (shutdown rd), and nothing is "
-			    "queued. That is not the peer closing: Linux TCP sent it nothing, data it "
-			    "sends still arrives, and recv returns it.");
-	else if (k.has_tcp)
-		report_note("0 bytes: end of file. The peer closed (or shut down) its sending side; "
-			    "every further recv returns 0 at once.");
-	else
-		report_note("0 bytes: end of file. The peer closed (or shut down) its sending side, "
-			    "or this side shut down receiving; every further recv returns 0 at once.");
-}
-
-/*
- * The next datagram's size, asked before a recv that will not wait (SIOCINQ
- * gives it for UDP and Unix datagram sockets, and consumes nothing); -1
- * when none is waiting or fd is no datagram socket.
- */
-static long next_datagram(int fd)
-{
-	int bytes;
-
-	if (socket_type(fd) != SOCK_DGRAM || !has_data_waiting(fd) ||
-	    ioctl(fd, SIOCINQ, &bytes) == -1)
-		return -1;
-	return bytes;
-}
-
-/* A datagram longer than the buffer is cut: the rest is gone. */
-static void note_truncated(long datagram, long size, long n)
-{
-	if (datagram > n)
-		report_note("note: the datagram was %ld bytes; the %ld-byte buffer took %ld and the "
-			    "other %ld are gone: a datagram is read whole or cut, never in parts, and "
-			    "the call returns only what it took.", datagram, size, n, datagram - n);
-	else if (datagram == -1 && n == size)
-		report_note("note: the datagram filled the %ld-byte buffer: if it was longer, the "
-			    "rest is gone (recvfrom returns only what it took).", size);
-}
-
-/* After a recv: 0 and cut datagrams in words, and the whole data if strace's 32 bytes cut it. */
-static void note_received(int fd, const char *data, long size, long n, long datagram)
-{
-	struct strbuf sb;
-
-	if (socket_type(fd) == SOCK_DGRAM)
-		note_truncated(datagram, size, n);
-	else if (n == 0)
-		note_zero(fd, size);
-	if (n > STRACE_STRING_MAX) {
-		sb_init(&sb);
-		sb_quoted(&sb, data, (size_t)n, SHOW_DATA_MAX);
-		report_note("all %ld bytes: %s", n, sb.text);
+	for (int i = 0; i < a->argc; i++) {
+		if ((bit = msg_flag_bit(a->argv[i], true)) != 0) {
+			c->msg_flags |= bit;
+		} else if (n == 2) {
+			report_error(s, "%s: '%.40s' is no flag (peek, dontwait, waitall), and FD and "
+				     "N are already given", call, a->argv[i]);
+			return false;
+		} else {
+			rest[n++] = a->argv[i];
+		}
 	}
+	return take_fd_and_size(s, n, rest, call, &c->fd, size);
 }
 
 /* ---- send [FD] TEXT ------------------------------------------------------- */
 
 static enum cmd_status cmd_send_exec(struct session *s, const struct cmd_args *a)
 {
-	struct call_ctx c = { .call = "sendto" };
+	struct call_ctx c = { .call = "sendto", .on_success = note_send_more };
 	struct strbuf args;
 	size_t len;
 	char *data;
 	long ret;
 	int err;
 
-	if (!take_fd_and_text(s, a, "send", &c.fd, &data, &len))
+	if (!take_fd_and_text(s, a, "send", &c.fd, &c.msg_flags, &data, &len))
 		return CMD_USAGE;
 	c.arg = (long)len;
 	fflush(stdout);
 	stdin_watch_call(s, call_waits_forever(c.fd, true));
-	ret = send(c.fd, data, len, 0);
+	ret = send(c.fd, data, len, c.msg_flags);
 	err = errno;
 	sb_init(&args);
 	sb_printf(&args, "%d, ", c.fd);
 	sb_quoted(&args, data, len, STRACE_STRING_MAX);
-	sb_printf(&args, ", %zu, 0, NULL, 0", len);
+	sb_printf(&args, ", %zu, ", len);
+	sb_msg_flags(&args, c.msg_flags);
+	sb_printf(&args, ", NULL, 0");
 	free(data);
 	return finish_call(s, &args, &c, ret, err);
 }
 
 const struct cmd_entry cmd_send_entry = {
 	.name = "send",
-	.usage = "[FD] TEXT",
+	.usage = "[FD] [more] TEXT",
 	.summary = "send bytes on a connected socket",
 	.syscall = "sendto",
 	.about = "Sends TEXT on a connected socket (glibc's send is sendto with no address).\n"
 		"TEXT takes C escapes: \\n, \\r\\n, \\t, \\0, \\xHH. Quote it to keep blanks or\n"
 		"a leading number: send \"4 apples\\n\". \"ab\"*1000 repeats ab 1000 times.\n"
 		"The result is how many bytes the kernel took into its send buffer; that is\n"
-		"not yet delivered. Without FD: the newest connected socket.",
+		"not yet delivered. more (MSG_MORE) says more follows: TCP holds the bytes\n"
+		"to fill a segment (for about 200 ms), UDP joins them with the next\n"
+		"send into one datagram. Without FD: the newest connected socket.",
 	.min_args = 1,
 	.max_args = -1,
 	.exec = cmd_send_exec,
@@ -203,7 +161,7 @@ static enum cmd_status receive(struct session *s, const struct cmd_args *a, cons
 	char *buf;
 	int err;
 
-	if (!take_fd_and_size(s, a, name, &c.fd, &size))
+	if (!take_recv_args(s, a, name, &c, &size))
 		return CMD_USAGE;
 	buf = malloc((size_t)size + 1);
 	if (buf == NULL) {
@@ -212,9 +170,9 @@ static enum cmd_status receive(struct session *s, const struct cmd_args *a, cons
 	}
 	if (want_sender)
 		fromsize = fromlen = sockaddr_size_of(c.fd);
-	announce_wait(s, c.fd, "recv");
+	announce_recv_wait(s, c.fd, c.msg_flags, size);
 	datagram = next_datagram(c.fd);
-	ret = recvfrom(c.fd, buf, (size_t)size, 0, want_sender ? (struct sockaddr *)&from : NULL,
+	ret = recvfrom(c.fd, buf, (size_t)size, c.msg_flags, want_sender ? (struct sockaddr *)&from : NULL,
 		       want_sender ? &fromlen : NULL);
 	err = errno;
 	sb_init(&args);
@@ -223,7 +181,9 @@ static enum cmd_status receive(struct session *s, const struct cmd_args *a, cons
 		sb_quoted(&args, buf, (size_t)ret, STRACE_STRING_MAX);
 	else
 		sb_printf(&args, "%p", (void *)buf);
-	sb_printf(&args, ", %ld, 0, ", size);
+	sb_printf(&args, ", %ld, ", size);
+	sb_msg_flags(&args, c.msg_flags);
+	sb_printf(&args, ", ");
 	if (!want_sender)
 		sb_printf(&args, "NULL, NULL");
 	else if (ret >= 0 && fromlen > 0)
@@ -235,6 +195,8 @@ static enum cmd_status receive(struct session *s, const struct cmd_args *a, cons
 	status = finish_call(s, &args, &c, ret, err);
 	if (ret >= 0)
 		note_received(c.fd, buf, size, ret, datagram);
+	if (ret >= 0)
+		note_recv_flags(c.fd, c.msg_flags, size, ret);
 	if (ret >= 0 && fromlen > 0)
 		note_sender(s, (struct sockaddr *)&from);
 	free(buf);
@@ -248,7 +210,7 @@ static enum cmd_status cmd_recv_exec(struct session *s, const struct cmd_args *a
 
 const struct cmd_entry cmd_recv_entry = {
 	.name = "recv",
-	.usage = "[FD] [N]",
+	.usage = "[FD] [N] [FLAG]...",
 	.summary = "receive up to N bytes (default 4096)",
 	.syscall = "recvfrom",
 	.about = "Takes up to N bytes (default 4096, the guide's buffer) from the socket's\n"
@@ -258,10 +220,13 @@ const struct cmd_entry cmd_recv_entry = {
 		"shutdown rd, and with N = 0 (nothing taken). On a datagram socket each\n"
 		"recv takes one whole datagram: what does not fit in N bytes is gone.\n"
 		"With nothing to read it waits (Ctrl-C interrupts), or fails with EAGAIN\n"
-		"if non-blocking. One number is the FD. Without FD: the newest socket with\n"
-		"data waiting, else the newest connected socket.",
+		"if non-blocking. Flags: peek (MSG_PEEK) copies without taking: the bytes\n"
+		"stay queued; waitall (MSG_WAITALL) waits for all N bytes (or end of file);\n"
+		"dontwait (MSG_DONTWAIT) makes this one call non-blocking. One number is the\n"
+		"FD. Without FD: the newest socket with data waiting, else the newest\n"
+		"connected socket.",
 	.min_args = 0,
-	.max_args = 2,
+	.max_args = 5,
 	.exec = cmd_recv_exec,
 };
 
@@ -360,14 +325,14 @@ static enum cmd_status cmd_recvfrom_exec(struct session *s, const struct cmd_arg
 
 const struct cmd_entry cmd_recvfrom_entry = {
 	.name = "recvfrom",
-	.usage = "[FD] [N]",
+	.usage = "[FD] [N] [FLAG]...",
 	.summary = "receive one datagram and its sender's address",
 	.syscall = "recvfrom",
 	.about = "Takes the next datagram (up to N bytes, default 4096; the rest of a longer\n"
 		"one is lost) and says who sent it. On a stream socket it works like recv.\n"
-		"One number is the FD. Without FD: as for recv.",
+		"One number is the FD; flags as for recv. Without FD: as for recv.",
 	.min_args = 0,
-	.max_args = 2,
+	.max_args = 5,
 	.exec = cmd_recvfrom_exec,
 };
 

@@ -31,37 +31,58 @@ static const struct sockopt {
 	enum opt_kind kind;
 	const char *about;
 	bool read_only;		/* setsockopt gives ENOPROTOOPT */
+	long min, max;		/* the values Linux takes (EINVAL outside), when min < max */
 } sockopts[] = {
 	{ "SO_REUSEADDR", SOL_SOCKET, SO_REUSEADDR, "SOL_SOCKET", "SO_REUSEADDR", OPT_BOOL,
-	  "bind may reuse a port whose old connections are still in TIME-WAIT", false },
+	  "bind may reuse a port whose old connections are still in TIME-WAIT", false, 0, 0 },
 	{ "SO_REUSEPORT", SOL_SOCKET, SO_REUSEPORT, "SOL_SOCKET", "SO_REUSEPORT", OPT_BOOL,
 	  "several sockets of the same user (all with this option) may bind the same "
-	  "address and port; the kernel spreads new connections across them", false },
+	  "address and port; the kernel spreads new connections across them", false, 0, 0 },
 	{ "SO_KEEPALIVE", SOL_SOCKET, SO_KEEPALIVE, "SOL_SOCKET", "SO_KEEPALIVE", OPT_BOOL,
-	  "probe an idle connection now and then, to notice a peer that vanished", false },
+	  "probe an idle connection now and then, to notice a peer that vanished (TCP_KEEPIDLE, "
+	  "TCP_KEEPINTVL and TCP_KEEPCNT say when, how often and how many times)", false, 0, 0 },
 	{ "SO_BROADCAST", SOL_SOCKET, SO_BROADCAST, "SOL_SOCKET", "SO_BROADCAST", OPT_BOOL,
-	  "a UDP socket may send to a broadcast address (without it: EACCES)", false },
+	  "a UDP socket may send to a broadcast address (without it: EACCES)", false, 0, 0 },
 	{ "SO_LINGER", SOL_SOCKET, SO_LINGER, "SOL_SOCKET", "SO_LINGER", OPT_LINGER,
-	  "what close does with unsent data; on 0 makes close reset the connection (RST)", false },
+	  "what close does with unsent data; on 0 makes close reset the connection (RST)", false, 0, 0 },
 	{ "SO_RCVBUF", SOL_SOCKET, SO_RCVBUF, "SOL_SOCKET", "SO_RCVBUF", OPT_INT,
-	  "receive buffer size in bytes, the kernel's bookkeeping included", false },
+	  "receive buffer size in bytes, the kernel's bookkeeping included", false, 0, 0 },
 	{ "SO_SNDBUF", SOL_SOCKET, SO_SNDBUF, "SOL_SOCKET", "SO_SNDBUF", OPT_INT,
-	  "send buffer size in bytes, the kernel's bookkeeping included", false },
+	  "send buffer size in bytes, the kernel's bookkeeping included", false, 0, 0 },
 	{ "SO_RCVTIMEO", SOL_SOCKET, SO_RCVTIMEO, "SOL_SOCKET", "SO_RCVTIMEO_OLD", OPT_TIMEVAL,
-	  "a blocking receive gives up with EAGAIN after this long (0: wait forever)", false },
+	  "a blocking receive gives up with EAGAIN after this long (0: wait forever)", false, 0, 0 },
 	{ "SO_SNDTIMEO", SOL_SOCKET, SO_SNDTIMEO, "SOL_SOCKET", "SO_SNDTIMEO_OLD", OPT_TIMEVAL,
-	  "a blocking send gives up with EAGAIN after this long (0: wait forever)", false },
+	  "a blocking send gives up with EAGAIN after this long (0: wait forever)", false, 0, 0 },
+	{ "SO_RCVLOWAT", SOL_SOCKET, SO_RCVLOWAT, "SOL_SOCKET", "SO_RCVLOWAT", OPT_INT,
+	  "recv and poll's POLLIN wait until at least this many bytes are queued (default 1; "
+	  "Linux keeps 0 as 1)", false, 0, 0 },
 	{ "SO_ERROR", SOL_SOCKET, SO_ERROR, "SOL_SOCKET", "SO_ERROR", OPT_ERRNO,
 	  "the pending error, e.g. why a non-blocking connect failed; reading clears it",
-	  true },
+	  true, 0, 0 },
 	{ "SO_TYPE", SOL_SOCKET, SO_TYPE, "SOL_SOCKET", "SO_TYPE", OPT_INT,
-	  "the socket type: 1 SOCK_STREAM, 2 SOCK_DGRAM", true },
+	  "the socket type: 1 SOCK_STREAM, 2 SOCK_DGRAM", true, 0, 0 },
 	{ "SO_ACCEPTCONN", SOL_SOCKET, SO_ACCEPTCONN, "SOL_SOCKET", "SO_ACCEPTCONN", OPT_BOOL,
-	  "1 when the socket is listening", true },
+	  "1 when the socket is listening", true, 0, 0 },
 	{ "TCP_NODELAY", IPPROTO_TCP, TCP_NODELAY, "SOL_TCP", "TCP_NODELAY", OPT_BOOL,
-	  "send small writes at once instead of waiting to coalesce them (Nagle)", false },
+	  "send small writes at once instead of waiting to coalesce them (Nagle)", false, 0, 0 },
+	{ "TCP_CORK", IPPROTO_TCP, TCP_CORK, "SOL_TCP", "TCP_CORK", OPT_BOOL,
+	  "hold back segments that are not full; turning it off sends what is held "
+	  "(Linux sends it anyway after 200 ms)", false, 0, 0 },
+	{ "TCP_USER_TIMEOUT", IPPROTO_TCP, TCP_USER_TIMEOUT, "SOL_TCP", "TCP_USER_TIMEOUT",
+	  OPT_INT, "milliseconds sent data may stay unacknowledged before the kernel drops the "
+	  "connection with ETIMEDOUT (0: the system's default retries)", false,
+	  0, 2147483647 },
+	{ "TCP_KEEPIDLE", IPPROTO_TCP, TCP_KEEPIDLE, "SOL_TCP", "TCP_KEEPIDLE", OPT_INT,
+	  "seconds of silence before the first keepalive probe, when SO_KEEPALIVE is on "
+	  "(default net.ipv4.tcp_keepalive_time)", false, 1, 32767 },
+	{ "TCP_KEEPINTVL", IPPROTO_TCP, TCP_KEEPINTVL, "SOL_TCP", "TCP_KEEPINTVL", OPT_INT,
+	  "seconds between unanswered keepalive probes (default "
+	  "net.ipv4.tcp_keepalive_intvl)", false, 1, 32767 },
+	{ "TCP_KEEPCNT", IPPROTO_TCP, TCP_KEEPCNT, "SOL_TCP", "TCP_KEEPCNT", OPT_INT,
+	  "unanswered keepalive probes before the kernel drops the connection (default "
+	  "net.ipv4.tcp_keepalive_probes)", false, 1, 127 },
 	{ "IPV6_V6ONLY", IPPROTO_IPV6, IPV6_V6ONLY, "SOL_IPV6", "IPV6_V6ONLY", OPT_BOOL,
-	  "an IPv6 socket takes IPv6 only, not IPv4 through ::ffff: mapped addresses", false },
+	  "an IPv6 socket takes IPv6 only, not IPv4 through ::ffff: mapped addresses", false, 0, 0 },
 };
 
 #define NSOCKOPTS (sizeof(sockopts) / sizeof(sockopts[0]))
@@ -318,6 +339,10 @@ void sockopt_explain(const struct call_ctx *c)
 			    oc->o->name);
 	else if (oc->o->optname == IPV6_V6ONLY && k.domain == AF_INET6 && k.has_local)
 		report_note("here: fd %d is already bound; IPV6_V6ONLY is settled at bind.", c->fd);
+	else if (oc->o->min < oc->o->max && strcmp(c->call, "setsockopt") == 0 &&
+		 (oc->v.i < oc->o->min || oc->v.i > oc->o->max) && k.has_tcp)
+		report_note("here: Linux takes %s from %ld to %ld; %d is outside that.",
+			    oc->o->name, oc->o->min, oc->o->max, oc->v.i);
 	else if (oc->o->level != SOL_SOCKET)
 		report_note("here: %s is a %s option, for %s; fd %d is a %s socket.", oc->o->name,
 			    oc->o->level_name, level_owner(oc->o->level), c->fd, proto_name(&k));
@@ -372,8 +397,10 @@ const struct cmd_entry cmd_setsockopt_entry = {
 		"SO_REUSEADDR). VALUE: on|off, a number, SECONDS for the timeouts (0.5),\n"
 		"on SECONDS|off for linger. Options:\n"
 		"  SO_REUSEADDR SO_REUSEPORT SO_KEEPALIVE SO_BROADCAST SO_LINGER SO_RCVBUF\n"
-		"  SO_SNDBUF SO_RCVTIMEO SO_SNDTIMEO TCP_NODELAY IPV6_V6ONLY, and to read\n"
-		"  only: SO_ERROR SO_TYPE SO_ACCEPTCONN. Without FD: the current socket.\n"
+		"  SO_SNDBUF SO_RCVTIMEO SO_SNDTIMEO SO_RCVLOWAT TCP_NODELAY TCP_CORK\n"
+		"  TCP_USER_TIMEOUT (ms) TCP_KEEPIDLE TCP_KEEPINTVL (s) TCP_KEEPCNT\n"
+		"  IPV6_V6ONLY, and to read only: SO_ERROR SO_TYPE SO_ACCEPTCONN.\n"
+		"  Without FD: the current socket.\n"
 		"SO_RCVBUF and SO_SNDBUF: the kernel caps the value at net.core.rmem_max\n"
 		"(wmem_max), doubles it for its bookkeeping, raises it to a floor (2304 and\n"
 		"4608 bytes here), and on TCP stops autotuning that buffer; the note after\n"

@@ -170,6 +170,21 @@ void print_call(struct session *s, const struct strbuf *args, const struct call_
 		long ret, int err);
 const char *errno_name(int err);
 
+/* ---- recvnotes.c: what a recv returned, in words ------------------------- */
+
+bool has_data_waiting(int fd);
+long next_datagram(int fd);
+void note_received(int fd, const char *data, long size, long n, long datagram);
+
+/* ---- msgflags.c: the MSG_* flags of send and recv ------------------------ */
+
+int msg_flag_bit(const char *word, bool receiving);
+void sb_msg_flags(struct strbuf *sb, int flags);
+struct session;
+void announce_recv_wait(struct session *s, int fd, int flags, long size);
+void note_recv_flags(int fd, int flags, long size, long n);
+void note_send_more(const struct call_ctx *c);
+
 /* ---- kstate.c: what the kernel says about a socket ---------------------- */
 
 enum api_state { API_CREATED, API_BOUND, API_LISTENING, API_CONNECTING,
@@ -259,6 +274,7 @@ struct call_ctx {
 	int fd;
 	const struct sockaddr *addr;	/* address passed, or NULL */
 	long arg;		/* a numeric argument: the backlog, a flag */
+	int msg_flags;		/* the MSG_* flags passed to send or recv */
 	void (*on_success)(const struct call_ctx *c);	/* notes before the state line */
 	const void *extra;	/* what on_success needs besides the above */
 	const char *result;	/* shown after the return value, as strace does for poll */
@@ -323,6 +339,7 @@ struct cmd_entry {
 	const char *usage;	/* arguments, e.g. "[FD] ADDR PORT" */
 	const char *summary;	/* one line for `help` */
 	const char *syscall;	/* the call it makes, or NULL; names its errnos and man page */
+	const char *also_syscall;	/* another call it makes (sendfile: openat), or NULL */
 	const char *about;	/* what it does, for `help NAME` */
 	int min_args, max_args;	/* max -1: takes the rest of the line as text */
 	enum cmd_status (*exec)(struct session *s, const struct cmd_args *a);
@@ -350,6 +367,7 @@ extern const struct cmd_entry cmd_sockets_entry, cmd_help_entry, cmd_quit_entry,
 extern const struct cmd_entry cmd_say_entry, cmd_expect_entry, cmd_requires_entry;
 extern const struct cmd_entry cmd_send_entry, cmd_recv_entry, cmd_sendto_entry,
 	cmd_recvfrom_entry, cmd_shutdown_entry;
+extern const struct cmd_entry cmd_sendfile_entry;
 extern const struct cmd_entry cmd_setsockopt_entry, cmd_getsockopt_entry;
 extern const struct cmd_entry cmd_getsockname_entry, cmd_getpeername_entry, cmd_poll_entry,
 	cmd_socketpair_entry;

@@ -16,6 +16,14 @@ CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
 	assert_line '  here: fd 5 is non-blocking and nothing is waiting to be read.'
 }
 
+@test "atlas: recvfrom EAGAIN - MSG_DONTWAIT on a blocking socket, and nothing is waiting" {
+	SCRIPT_TEXT="$CONNECTED"$'\nrecv 5 dontwait\nexpect EAGAIN'
+	repl
+	assert_success
+	assert_line --regexp '^recvfrom\(5, 0x[0-9a-f]+, 4096, MSG_DONTWAIT, NULL, NULL\) = -1 EAGAIN'
+	assert_line '  here: the call passed MSG_DONTWAIT, which makes this one call non-blocking (fd 5 itself is blocking), and nothing is waiting to be read.'
+}
+
 @test "atlas: recvfrom EAGAIN - SO_RCVTIMEO ran out with nothing to read" {
 	SCRIPT_TEXT="$CONNECTED"$'\nsetsockopt 5 rcvtimeo 0.2\nrecv 5\nexpect EAGAIN'
 	repl

@@ -11,6 +11,14 @@ load test_helper
 	assert_line 'setsockopt(9, SOL_SOCKET, SO_REUSEADDR, [1], 4) = -1 EBADF (Bad file descriptor)'
 }
 
+@test "atlas: setsockopt EINVAL - TCP_KEEPINTVL outside the range Linux allows" {
+	SCRIPT_TEXT=$'socket\nsetsockopt keepintvl 32768\nexpect EINVAL'
+	repl
+	assert_success
+	assert_line 'setsockopt(3, SOL_TCP, TCP_KEEPINTVL, [32768], 4) = -1 EINVAL (Invalid argument)'
+	assert_line '  here: Linux takes TCP_KEEPINTVL from 1 to 32767; 32768 is outside that.'
+}
+
 @test "atlas: setsockopt EINVAL - IPV6_V6ONLY on an inet6 socket already bound" {
 	SCRIPT_TEXT=$'socket inet6\nbind ::1 0\nsetsockopt v6only on\nexpect EINVAL'
 	repl

@@ -87,13 +87,13 @@ session_ports() {
 }
 
 @test "explain ERRNO covers every call that returns it; unknown names are usage errors" {
-	run sockrepl --no-echo <<<$'explain econnrefused\nexplain EWOULDBLOCK\nexplain ENOTSUP\nexplain ESPIPE\nexplain NOPE'
+	run sockrepl --no-echo <<<$'explain econnrefused\nexplain EWOULDBLOCK\nexplain ENOTSUP\nexplain EXDEV\nexplain NOPE'
 	assert_failure 1
 	assert_line 'ECONNREFUSED (111): Connection refused'
 	assert_line --regexp '^  from connect: '
 	assert_line --regexp '^  from recvfrom: '
 	assert_line 'EAGAIN (11): Resource temporarily unavailable'
-	assert_line 'ESPIPE (29): Illegal seek'
+	assert_line 'EXDEV (18): Invalid cross-device link'
 	assert_line "  None of the calls sockrepl makes is documented to return it."
 	assert_line "line 5: explain: 'NOPE' is not an errno name (such as ECONNREFUSED)"
 }

@@ -141,3 +141,81 @@ setsockopt 4 SO_SNDTIMEO 0.25'
 	assert_line --regexp '^recvfrom\(3, .*\) = -1 EAGAIN'
 	refute_line --partial '0.25 s is finer'
 }
+
+# A listener (3), a client (4) and the accepted connection (5).
+CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
+
+@test "SO_RCVLOWAT: poll reports no POLLIN until that many bytes are queued" {
+	SCRIPT_TEXT="$CONNECTED"$'\ngetsockopt 5 rcvlowat\nsetsockopt 5 rcvlowat 5\nsend 4 abc\npoll 5 0\ngetsockname 5\nsend 4 de\npoll 5 0\nrecv 5'
+	repl
+	assert_success
+	assert_line 'getsockopt(5, SOL_SOCKET, SO_RCVLOWAT, [1], [4]) = 0'
+	assert_line 'setsockopt(5, SOL_SOCKET, SO_RCVLOWAT, [5], 4) = 0'
+	assert_line 'poll([{fd=5, events=POLLIN}], 1, 0) = 0 (Timeout)'
+	assert_line --regexp '^fd 5: CONNECTED .* · Recv-Q 3 · Send-Q 0$'
+	assert_line 'poll([{fd=5, events=POLLIN}], 1, 0) = 1 ([{fd=5, revents=POLLIN}])'
+	assert_line 'recvfrom(5, "abcde", 4096, 0, NULL, NULL) = 5'
+}
+
+@test "SO_RCVLOWAT 0 is kept as 1, and the note says so" {
+	SCRIPT_TEXT=$'socket\nsetsockopt rcvlowat 0'
+	repl
+	assert_success
+	assert_line '  the kernel now reports SO_RCVLOWAT = 1, not 0: recv and poll'"'"'s POLLIN wait until at least this many bytes are queued (default 1; Linux keeps 0 as 1).'
+}
+
+@test "TCP_CORK holds a small send in Send-Q; uncorking sends it" {
+	SCRIPT_TEXT="$CONNECTED"$'\nsetsockopt 4 cork on\ngetsockopt 4 cork\nsend 4 hel\nsetsockopt 4 cork off\npoll 5 2000\nrecv 5'
+	repl
+	assert_success
+	assert_line 'setsockopt(4, SOL_TCP, TCP_CORK, [1], 4) = 0'
+	assert_line 'getsockopt(4, SOL_TCP, TCP_CORK, [1], [4]) = 0'
+	assert_line --partial 'TCP_CORK: hold back segments that are not full'
+	assert_line --regexp '^fd 4: CONNECTED .* · Recv-Q 0 · Send-Q 3$'
+	assert_line 'setsockopt(4, SOL_TCP, TCP_CORK, [0], 4) = 0'
+	assert_line 'recvfrom(5, "hel", 4096, 0, NULL, NULL) = 3'
+}
+
+@test "a corked send goes out on its own soon after, with no uncorking" {
+	SCRIPT_TEXT="$CONNECTED"$'\nsetsockopt 4 cork on\nsend 4 hel\npoll 5 2000\nrecv 5'
+	repl
+	assert_success
+	assert_line 'poll([{fd=5, events=POLLIN}], 1, 2000) = 1 ([{fd=5, revents=POLLIN}])'
+	assert_line 'recvfrom(5, "hel", 4096, 0, NULL, NULL) = 3'
+}
+
+@test "TCP_USER_TIMEOUT and the keepalive knobs are set and read back as strace prints them" {
+	SCRIPT_TEXT=$'socket\nsetsockopt user_timeout 3000\ngetsockopt user_timeout\nsetsockopt keepalive on\nsetsockopt keepidle 10\nsetsockopt TCP_KEEPINTVL 3\nsetsockopt keepcnt 4\ngetsockopt keepidle\ngetsockopt keepintvl\ngetsockopt keepcnt'
+	repl
+	assert_success
+	assert_line 'setsockopt(3, SOL_TCP, TCP_USER_TIMEOUT, [3000], 4) = 0'
+	assert_line 'getsockopt(3, SOL_TCP, TCP_USER_TIMEOUT, [3000], [4]) = 0'
+	assert_line --partial 'TCP_USER_TIMEOUT: milliseconds sent data may stay unacknowledged'
+	assert_line 'setsockopt(3, SOL_TCP, TCP_KEEPIDLE, [10], 4) = 0'
+	assert_line 'setsockopt(3, SOL_TCP, TCP_KEEPINTVL, [3], 4) = 0'
+	assert_line 'setsockopt(3, SOL_TCP, TCP_KEEPCNT, [4], 4) = 0'
+	assert_line 'getsockopt(3, SOL_TCP, TCP_KEEPIDLE, [10], [4]) = 0'
+	assert_line 'getsockopt(3, SOL_TCP, TCP_KEEPINTVL, [3], [4]) = 0'
+	assert_line 'getsockopt(3, SOL_TCP, TCP_KEEPCNT, [4], [4]) = 0'
+}
+
+@test "the keepalive knobs start at the net.ipv4.tcp_keepalive_* sysctls their notes name" {
+	SCRIPT_TEXT=$'socket\ngetsockopt keepidle\ngetsockopt keepintvl\ngetsockopt keepcnt'
+	repl
+	assert_success
+	assert_line "getsockopt(3, SOL_TCP, TCP_KEEPIDLE, [$(cat /proc/sys/net/ipv4/tcp_keepalive_time)], [4]) = 0"
+	assert_line --partial '(default net.ipv4.tcp_keepalive_time)'
+	assert_line "getsockopt(3, SOL_TCP, TCP_KEEPINTVL, [$(cat /proc/sys/net/ipv4/tcp_keepalive_intvl)], [4]) = 0"
+	assert_line --partial '(default net.ipv4.tcp_keepalive_intvl)'
+	assert_line "getsockopt(3, SOL_TCP, TCP_KEEPCNT, [$(cat /proc/sys/net/ipv4/tcp_keepalive_probes)], [4]) = 0"
+	assert_line --partial '(default net.ipv4.tcp_keepalive_probes)'
+}
+
+@test "TCP options out of Linux's range: the kernel says EINVAL, and the note gives the range" {
+	SCRIPT_TEXT=$'socket\nsetsockopt keepidle 0\nsetsockopt keepcnt 128\nsetsockopt user_timeout -1'
+	repl
+	assert_line 'setsockopt(3, SOL_TCP, TCP_KEEPIDLE, [0], 4) = -1 EINVAL (Invalid argument)'
+	assert_line '  here: Linux takes TCP_KEEPIDLE from 1 to 32767; 0 is outside that.'
+	assert_line '  here: Linux takes TCP_KEEPCNT from 1 to 127; 128 is outside that.'
+	assert_line '  here: Linux takes TCP_USER_TIMEOUT from 0 to 2147483647; -1 is outside that.'
+}

@@ -4,7 +4,7 @@
 load test_helper
 
 # The calls sockrepl makes on the learner's behalf, and what strace calls them.
-CALLS='socket|bind|listen|accept|connect|fcntl|close|sendto|recvfrom|shutdown|setsockopt|getsockopt|getsockname|getpeername|poll|socketpair|unlink'
+CALLS='socket|bind|listen|accept|connect|fcntl|close|sendto|recvfrom|shutdown|setsockopt|getsockopt|getsockname|getpeername|poll|socketpair|unlink|openat|sendfile'
 
 # trace_and_compare SCRIPT: run SCRIPT under strace; every call line sockrepl
 # prints must appear, character for character and in the same order, in
@@ -70,6 +70,8 @@ compare_with_trace() {
 }
 
 @test "call lines of data, option, query and Unix calls match strace too" {
+	printf 'hi there\n' >"$BATS_TEST_TMPDIR/page.html"
+	cd "$BATS_TEST_TMPDIR"	# sendfile's relative FILE
 	cat >"$BATS_TEST_TMPDIR/script" <<-'SCRIPT'
 		socket
 		bind 127.0.0.1 0
@@ -79,6 +81,17 @@ compare_with_trace() {
 		accept
 		send 4 Hello Joe!\r\n\x00\x01\x7f\xff "quoted"
 		recv 5
+		send 4 more ab
+		send 4 cd
+		recv 5 3 peek
+		recv 5 4 waitall peek
+		recv 5 dontwait waitall
+		recv 5 dontwait
+		sendfile 4 page.html
+		sendfile 4 page.html 2
+		recv 5
+		sendfile 4 none.html
+		sendfile 99 page.html
 		send 4 "0123456789"*5
 		recv 5 8
 		recv 5
@@ -98,6 +111,21 @@ compare_with_trace() {
 		getsockopt 4 error
 		getsockopt 99 rcvbuf
 		setsockopt 4 nodelay on
+		setsockopt 4 cork on
+		setsockopt 4 cork off
+		setsockopt 4 user_timeout 3000
+		setsockopt 4 keepidle 10
+		setsockopt 4 keepintvl 3
+		setsockopt 4 keepcnt 4
+		setsockopt 4 keepcnt 0
+		setsockopt 5 rcvlowat 2
+		getsockopt 5 rcvlowat
+		getsockopt 4 cork
+		getsockopt 4 user_timeout
+		getsockopt 4 keepidle
+		getsockopt 4 keepintvl
+		getsockopt 4 keepcnt
+		setsockopt 5 rcvlowat 1
 		shutdown 4 wr
 		recv 5
 		send 4 late
@@ -138,6 +166,22 @@ compare_with_trace() {
 	done
 	assert_line --regexp '^accept\(12, \{sa_family=AF_UNIX\}, \[110 => 2\]\) = 14$'
 	assert_line --regexp '^recvfrom\(15, "hi", 4096, 0, 0x[0-9a-f]+, \[110 => 0\]\) = 2$' 
+	assert_line 'sendto(4, "ab", 2, MSG_MORE, NULL, 0) = 2'
+	assert_line 'openat(AT_FDCWD, "page.html", O_RDONLY) = 6'
+	assert_line 'sendfile(4, 6, NULL, 9) = 9'
+	assert_line 'sendfile(4, 6, NULL, 2) = 2'
+	assert_line 'close(6) = 0'
+	assert_line 'openat(AT_FDCWD, "none.html", O_RDONLY) = -1 ENOENT (No such file or directory)'
+	assert_line 'sendfile(99, 6, NULL, 9) = -1 EBADF (Bad file descriptor)'
+	assert_line 'setsockopt(4, SOL_TCP, TCP_CORK, [1], 4) = 0'
+	assert_line 'setsockopt(4, SOL_TCP, TCP_KEEPCNT, [0], 4) = -1 EINVAL (Invalid argument)'
+	assert_line 'getsockopt(5, SOL_SOCKET, SO_RCVLOWAT, [2], [4]) = 0'
+	assert_line 'getsockopt(4, SOL_TCP, TCP_USER_TIMEOUT, [3000], [4]) = 0'
+	assert_line 'getsockopt(4, SOL_TCP, TCP_KEEPINTVL, [3], [4]) = 0'
+	assert_line 'recvfrom(5, "abc", 3, MSG_PEEK, NULL, NULL) = 3'
+	assert_line 'recvfrom(5, "abcd", 4, MSG_PEEK|MSG_WAITALL, NULL, NULL) = 4'
+	assert_line 'recvfrom(5, "abcd", 4096, MSG_DONTWAIT|MSG_WAITALL, NULL, NULL) = 4'
+	assert_line --regexp '^recvfrom\(5, 0x[0-9a-f]+, 4096, MSG_DONTWAIT, NULL, NULL\) = -1 EAGAIN '
 	for err in EAGAIN ENOTCONN EPIPE EBADF EDESTADDRREQ EOPNOTSUPP ENOENT; do
 		assert_line --regexp "= -1 $err "
 	done
