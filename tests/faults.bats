@@ -83,23 +83,6 @@ terminate_during_accept() {
 	assert_output ""
 }
 
-# stdin_closes_during CALL LINES...: the LINES through a FIFO; once
-# sockrepl waits in system call CALL (/proc/PID/syscall), the FIFO's writer
-# goes away. Sets $status and $output.
-stdin_closes_during() {
-	local call=$1
-	shift
-	mkfifo "$BATS_TEST_TMPDIR/in"
-	start_repl "$BATS_TEST_TMPDIR/in"
-	exec 8>"$BATS_TEST_TMPDIR/in"
-	printf '%s\n' "$@" >&8
-	repl_blocked "$call"
-	exec 8>&-
-	status=0
-	wait "$REPL_PID" || status=$?
-	output=$(cat "$OUT")
-}
-
 @test "stdin closed during a blocking connect to a full TCP listener ends the session; the wait was announced" {
 	stdin_closes_during connect socket 'bind 127.0.0.1 0' 'listen 3 0' socket 'connect @3' socket 'connect @3'
 	[ "$status" -eq 129 ]

@@ -4,7 +4,7 @@
 load test_helper
 
 # The calls sockrepl makes on the learner's behalf, and what strace calls them.
-CALLS='socket|bind|listen|accept|connect|fcntl|close|sendto|recvfrom|shutdown|setsockopt|getsockopt|getsockname|getpeername|poll|socketpair|unlink'
+CALLS='socket|bind|listen|accept|connect|fcntl|close|sendto|recvfrom|shutdown|setsockopt|getsockopt|getsockname|getpeername|poll|socketpair|unlink|select|epoll_create1|epoll_ctl|epoll_wait'
 
 # trace_and_compare SCRIPT: run SCRIPT under strace; every call line sockrepl
 # prints must appear, character for character and in the same order, in
@@ -358,4 +358,44 @@ use_ppoll_build() {
 	run cat "$BATS_TEST_TMPDIR/out"
 	assert_line --regexp '^bind\(3, \{sa_family=AF_UNIX, sun_path=".*/\\33\[2Jx"\}, [0-9]+\) = 0$'
 	refute_output --partial $'\e'
+}
+
+@test "call lines of select and the epoll calls match strace, results and errors alike" {
+	cat >"$BATS_TEST_TMPDIR/script" <<-'SCRIPT'
+		socketpair
+		send 4 x
+		select 3 4:w 3:e 1000
+		select 3:rwe 4 0
+		select 4 0
+		select 3 9 0
+		select 3 -5
+		epoll_create
+		epoll_create cloexec
+		epoll_create 1
+		epoll_ctl 5 add 3 in et
+		epoll_ctl 5 add 4 in out rdhup oneshot
+		epoll_wait 5 8 1000
+		epoll_ctl 5 add 3
+		epoll_ctl 5 mod 3 out pri
+		epoll_ctl 5 mod 4 in exclusive
+		epoll_wait 5
+		epoll_wait 5 0
+		epoll_wait 3
+		epoll_ctl 5 del 3
+		epoll_ctl 5 del 3
+		epoll_ctl 5 del 4 in
+		epoll_ctl 6 add 5
+		epoll_ctl 5 add 6
+		epoll_ctl 5 add 0
+	SCRIPT
+	run trace_and_compare "$BATS_TEST_TMPDIR/script"
+	assert_success
+	run cat "$BATS_TEST_TMPDIR/our-lines"
+	for call in select epoll_create1 epoll_ctl epoll_wait; do
+		assert_line --regexp "^$call\(.*\) = [0-9]+"
+		assert_line --regexp "^$call\(.*\) = -1 E"
+	done
+	assert_line 'epoll_wait(5, [{events=EPOLLIN, data={u32=3, u64=3}}, {events=EPOLLOUT, data={u32=4, u64=4}}], 8, 1000) = 2'
+	assert_line --regexp '^select\(5, \[3\], \[4\], \[3\], \{tv_sec=1, tv_usec=0\}\) = 2 \(in \[3\], out \[4\], left \{tv_sec=0, tv_usec=[0-9]+\}\)$'
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/our-lines")" -ge 25 ]
 }
