@@ -86,7 +86,7 @@ static void why_epoll_invalid(struct session *s, const struct call_ctx *c)
 	if (!is_epoll_fd(c->fd))
 		report_note("here: fd %d is not an epoll instance (epoll_create makes one).",
 			    c->fd);
-	else if (strcmp(c->call, "epoll_wait") == 0)
+	else if (strcmp(errors_of(c->call), "epoll_wait") == 0)
 		report_note("here: MAX is %ld; it must be at least 1.", c->arg);
 	else if (c->arg == c->fd)
 		report_note("here: fd %d cannot watch itself.", c->fd);
@@ -126,7 +126,7 @@ static const struct {
 bool explain_events_cause(struct session *s, const struct call_ctx *c, int err)
 {
 	for (size_t i = 0; i < sizeof(event_causes) / sizeof(event_causes[0]); i++)
-		if (event_causes[i].err == err && strcmp(event_causes[i].call, c->call) == 0) {
+		if (event_causes[i].err == err && strcmp(event_causes[i].call, errors_of(c->call)) == 0) {
 			event_causes[i].why(s, c);
 			return true;
 		}

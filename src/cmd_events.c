@@ -11,11 +11,54 @@
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sockrepl.h"
 
 /* ---- select [FD[:r|w|e]...] [TIMEOUT_MS] ------------------------------------ */
+
+/*
+ * glibc's select() is the select system call where the architecture has one
+ * (x86_64). Where it has none (arm64, riscv64) glibc calls pselect6 with a
+ * timespec and no signal mask, and strace shows that; sockrepl makes the
+ * same call itself so its line is strace's. SOCKREPL_PPOLL (the build for
+ * such architectures that tests/strace.bats checks) makes it do so anywhere.
+ */
+#if defined(SYS_select) && !defined(SOCKREPL_PPOLL)
+#define SELECT_CALL "select"
+#define SELECT_UNIT "usec"
+#define SELECT_PER_MS 1000L
+#else
+#define SELECT_CALL "pselect6"
+#define SELECT_UNIT "nsec"
+#define SELECT_PER_MS 1000000L
+#endif
+
+/* The timeout as the call takes it: a timeval, or pselect6's timespec. */
+struct select_time {
+	long long sec, frac;	/* tv_usec or tv_nsec */
+};
+
+/* The call; the time left is written back to *t (Linux does). */
+static int call_select(int nfds, fd_set *const sets[3], struct select_time *t, bool timed)
+{
+	int ret;
+#if defined(SYS_select) && !defined(SOCKREPL_PPOLL)
+	struct timeval tv = { (time_t)t->sec, (suseconds_t)t->frac };
+
+	ret = (int)syscall(SYS_select, nfds, sets[0], sets[1], sets[2], timed ? &tv : NULL);
+	t->sec = tv.tv_sec;
+	t->frac = tv.tv_usec;
+#else
+	struct timespec ts = { (time_t)t->sec, (long)t->frac };
+
+	ret = (int)syscall(SYS_pselect6, nfds, sets[0], sets[1], sets[2], timed ? &ts : NULL, NULL);
+	t->sec = ts.tv_sec;
+	t->frac = ts.tv_nsec;
+#endif
+	return ret;
+}
 
 /* FD, or FD: with any of r (read), w (write), e (exceptional); FD alone is r. */
 static bool parse_select_fd(struct session *s, const char *word, fd_set sets[3], int *nfds)
@@ -60,7 +103,7 @@ static fd_set *set_or_null(fd_set *set, int nfds)
  * {tv_sec=0, tv_usec=999000}); the time left only when a timeout was passed.
  */
 static void select_result(struct strbuf *sb, fd_set *const sets[3], int nfds,
-			  const struct timeval *left)
+			  const struct select_time *left)
 {
 	static const char *const names[] = { "in", "out", "except" };
 	const char *sep = "";
@@ -73,8 +116,8 @@ static void select_result(struct strbuf *sb, fd_set *const sets[3], int nfds,
 			sep = ", ";
 		}
 	if (left != NULL)
-		sb_printf(sb, "%sleft {tv_sec=%lld, tv_usec=%llu}", sep, (long long)left->tv_sec,
-			  (unsigned long long)left->tv_usec);
+		sb_printf(sb, "%sleft {tv_sec=%lld, tv_" SELECT_UNIT "=%llu}", sep, left->sec,
+			  (unsigned long long)left->frac);
 	sb_printf(sb, ")");
 }
 
@@ -104,10 +147,11 @@ static int select_all(const struct session *s, fd_set *read, int *nfds)
 
 static enum cmd_status cmd_select_exec(struct session *s, const struct cmd_args *a)
 {
-	struct call_ctx c = { .call = "select", .fd = -1 };
+	struct call_ctx c = { .call = SELECT_CALL, .fd = -1 };
 	fd_set sets[3];
 	fd_set *passed[3];
-	struct timeval tv, *tvp = NULL;
+	struct select_time t = { 0, 0 };
+	bool timed;
 	int nwords = a->argc > 1 ? a->argc - 1 : a->argc, nfds = 0, ret, err;
 	struct strbuf args, result;
 	long timeout = 0;
@@ -124,11 +168,9 @@ static enum cmd_status cmd_select_exec(struct session *s, const struct cmd_args 
 		report_error(s, "select: no fds yet; create a socket with socket");
 		return CMD_USAGE;
 	}
-	if (timeout != -1) {	/* -1: no timeout (NULL); another negative is passed as is */
-		tv.tv_sec = timeout / 1000;
-		tv.tv_usec = timeout % 1000 * 1000;
-		tvp = &tv;
-	}
+	timed = timeout != -1;	/* -1: no timeout (NULL); another negative is passed as is */
+	t.sec = timeout / 1000;
+	t.frac = timeout % 1000 * SELECT_PER_MS;
 	sb_init(&args);
 	sb_printf(&args, "%d", nfds);
 	for (int i = 0; i < 3; i++) {
@@ -136,20 +178,22 @@ static enum cmd_status cmd_select_exec(struct session *s, const struct cmd_args 
 		sb_printf(&args, ", ");
 		sb_fd_set(&args, passed[i], nfds);
 	}
-	if (tvp != NULL)
-		sb_printf(&args, ", {tv_sec=%lld, tv_usec=%llu}", (long long)tv.tv_sec,
-			  (unsigned long long)tv.tv_usec);	/* strace: unsigned */
+	if (timed)	/* strace prints the fraction unsigned */
+		sb_printf(&args, ", {tv_sec=%lld, tv_" SELECT_UNIT "=%llu}", t.sec,
+			  (unsigned long long)t.frac);
 	else
 		sb_printf(&args, ", NULL");
+	if (strcmp(SELECT_CALL, "pselect6") == 0)
+		sb_printf(&args, ", NULL");	/* no signal mask */
 	fflush(stdout);
-	stdin_watch_call(s, tvp == NULL);	/* only a select without end could hang */
-	ret = (int)syscall(SYS_select, nfds, passed[0], passed[1], passed[2], tvp);
+	stdin_watch_call(s, !timed);	/* only a select without end could hang */
+	ret = call_select(nfds, passed, &t, timed);
 	err = errno;
 	if (ret == -1 && err == EBADF)
 		c.fd = first_closed(sets, nfds);	/* so the explanation names it */
 	sb_init(&result);
 	if (ret > 0)
-		select_result(&result, passed, nfds, tvp);
+		select_result(&result, passed, nfds, timed ? &t : NULL);
 	c.result = ret > 0 ? result.text : ret == 0 ? "(Timeout)" : NULL;
 	return finish_call(s, &args, &c, ret, err);
 }
@@ -323,6 +367,18 @@ const struct cmd_entry cmd_epoll_ctl_entry = {
 
 /* ---- epoll_wait EPFD [MAX] [TIMEOUT_MS] ------------------------------------------ */
 
+/* Where there is no epoll_wait system call (arm64, riscv64), glibc makes epoll_pwait. */
+#if defined(SYS_epoll_wait) && !defined(SOCKREPL_PPOLL)
+#define EPOLL_WAIT_CALL "epoll_wait"
+#define EPOLL_WAIT(fd, evs, max, timeout) syscall(SYS_epoll_wait, fd, evs, max, timeout)
+#define EPOLL_WAIT_TAIL ""
+#else
+#define EPOLL_WAIT_CALL "epoll_pwait"
+#define EPOLL_WAIT(fd, evs, max, timeout) \
+	syscall(SYS_epoll_pwait, fd, evs, max, timeout, NULL, (size_t)8)
+#define EPOLL_WAIT_TAIL ", NULL, 8"
+#endif
+
 /*
  * The kernel writes at most one event per fd on the interest list, and every
  * one is an open fd of this process: a buffer of min(MAX, RLIMIT_NOFILE)
@@ -341,7 +397,7 @@ static struct epoll_event *event_buffer(long max)
 
 static enum cmd_status cmd_epoll_wait_exec(struct session *s, const struct cmd_args *a)
 {
-	struct call_ctx c = { .call = "epoll_wait" };
+	struct call_ctx c = { .call = EPOLL_WAIT_CALL };
 	struct epoll_event *evs;
 	long max = 8, timeout = 0;
 	struct strbuf args;
@@ -359,7 +415,7 @@ static enum cmd_status cmd_epoll_wait_exec(struct session *s, const struct cmd_a
 	}
 	fflush(stdout);
 	stdin_watch_call(s, timeout < 0);	/* only a wait without end could hang */
-	ret = epoll_wait(c.fd, evs, (int)max, (int)timeout);
+	ret = (int)EPOLL_WAIT(c.fd, evs, (int)max, (int)timeout);
 	err = errno;
 	sb_init(&args);
 	sb_printf(&args, "%d, ", c.fd);
@@ -367,7 +423,7 @@ static enum cmd_status cmd_epoll_wait_exec(struct session *s, const struct cmd_a
 		sb_epoll_events(&args, evs, ret);
 	else
 		sb_printf(&args, "%p", (void *)evs);
-	sb_printf(&args, ", %ld, %ld", max, timeout);
+	sb_printf(&args, ", %ld, %ld" EPOLL_WAIT_TAIL, max, timeout);
 	c.arg = max;
 	status = finish_call(s, &args, &c, ret, err);
 	free(evs);

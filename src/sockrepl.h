@@ -268,6 +268,7 @@ struct call_ctx {
 
 void explain_failure(struct session *s, const struct call_ctx *ctx, int err);
 void explain_errnos_of(const char *call);
+const char *errors_of(const char *call);
 bool explain_errno(int err);
 
 /* ---- causes.c: why a call failed here ----------------------------------- */

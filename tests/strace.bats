@@ -399,3 +399,46 @@ use_ppoll_build() {
 	assert_line --regexp '^select\(5, \[3\], \[4\], \[3\], \{tv_sec=1, tv_usec=0\}\) = 2 \(in \[3\], out \[4\], left \{tv_sec=0, tv_usec=[0-9]+\}\)$'
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/our-lines")" -ge 25 ]
 }
+
+@test "built so, select is pselect6 and epoll_wait is epoll_pwait, printed and explained as strace and the man pages say" {
+	use_ppoll_build
+	CALLS="$CALLS|pselect6|epoll_pwait"
+	cat >"$BATS_TEST_TMPDIR/script" <<-'SCRIPT'
+		socketpair
+		send 4 x
+		select 3 4:w 1000
+		select 4 0
+		select 4 -1500
+		epoll_create
+		epoll_ctl 5 add 3
+		epoll_wait 5 8 1000
+		epoll_wait 5 0
+	SCRIPT
+	run trace_and_compare "$BATS_TEST_TMPDIR/script"
+	assert_success
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_line --regexp '^pselect6\(5, \[3\], \[4\], NULL, \{tv_sec=1, tv_nsec=0\}, NULL\) = 2 \(in \[3\], out \[4\], left \{tv_sec=[01], tv_nsec=[0-9]+\}\)$'
+	assert_line 'pselect6(5, [4], NULL, NULL, {tv_sec=0, tv_nsec=0}, NULL) = 0 (Timeout)'
+	assert_line '  here: the timeout is negative; only -1 means no timeout (NULL).'
+	assert_line 'epoll_pwait(5, [{events=EPOLLIN, data={u32=3, u64=3}}], 8, 1000, NULL, 8) = 1'
+	assert_line '  here: MAX is 0; it must be at least 1.'
+}
+
+@test "a select Ctrl-C interrupts shows strace's ERESTARTNOHAND, an epoll_wait plain EINTR, as strace does" {
+	start_traced
+	printf 'socket udp\nbind 127.0.0.1 0\nselect 3 -1\nexpect EINTR\nselect 3 10000\nexpect EINTR\nepoll_create\nepoll_ctl 4 add 3\nepoll_wait 4 8 -1\nexpect EINTR\n' >&8
+	find_traced
+	interrupt "$repl_pid" select "" 1
+	interrupt "$repl_pid" select "" 2
+	interrupt "$repl_pid" epoll_wait "" 3
+	exec 8>&-
+	wait "$timeout_pid"
+	run compare_with_trace
+	assert_success
+	run cat "$BATS_TEST_TMPDIR/out"
+	refute_output --partial "expected"
+	assert_line 'select(4, [3], NULL, NULL, NULL) = ? ERESTARTNOHAND (To be restarted if no handler)'
+	assert_line --regexp '^select\(4, \[3\], NULL, NULL, \{tv_sec=10, tv_usec=0\}\) = \? ERESTARTNOHAND \(To be restarted if no handler\)$'
+	assert_line "  the program got -1 EINTR: strace shows the kernel's answer, ERESTARTNOHAND (restart the call only if the signal has no handler); sockrepl handles SIGINT, so the kernel turned it into EINTR, SA_RESTART or not."
+	assert_line --regexp '^epoll_wait\(4, 0x[0-9a-f]+, 8, -1\) = -1 EINTR \(Interrupted system call\)$'
+}
