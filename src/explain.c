@@ -33,7 +33,7 @@ static const struct errno_text errno_texts[] = {
 /*
  * Where an architecture lacks a system call (arm64, riscv64), glibc makes a
  * newer one with the same errors: poll is ppoll (cmd_query.c), select is
- * pselect6 and epoll_wait is epoll_pwait (cmd_events.c).
+ * pselect6 (cmd_select.c) and epoll_wait is epoll_pwait (cmd_epoll.c).
  */
 static const char *const same_errors[][2] = {
 	{ "ppoll", "poll" }, { "pselect6", "select" }, { "epoll_pwait", "epoll_wait" },

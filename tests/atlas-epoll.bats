@@ -57,6 +57,7 @@ interrupted() {
 	assert_success
 	assert_line 'epoll_create1(0) = -1 EMFILE (Too many open files)'
 	assert_line --partial 'RLIMIT_NOFILE'
+	assert_line --regexp '^  here: the limit is 8 open fds; this session holds 0 sockets and 4 epoll fds, besides fds 0-2 and [0-9]+ of sockrepl'"'"'s own\.$'
 }
 
 @test "atlas: epoll_ctl EBADF - the fd to watch is not open" {
