@@ -77,14 +77,20 @@ static void why_bad_fd(struct session *s, const struct call_ctx *c)
 {
 	char list[256] = "";
 	size_t used = 0;
+	bool epolls = false;
 
-	for (size_t i = 0; i < s->nfds && used < sizeof(list) - 16; i++)
-		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%d",
-					 i ? ", " : "", s->fds[i]);
+	for (size_t i = 0; i < s->nfds && used < sizeof(list) - 24; i++) {
+		bool epoll = is_epoll_fd(s->fds[i]);	/* epoll_create's fds are the session's too */
+
+		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%d%s",
+					 i ? ", " : "", s->fds[i], epoll ? " (epoll)" : "");
+		epolls |= epoll;
+	}
 	if (s->nfds == 0)
 		report_note("here: fd %d is not open, and this session has no sockets yet.", c->fd);
 	else
-		report_note("here: fd %d is not open; this session's sockets are %s.", c->fd, list);
+		report_note("here: fd %d is not open; this session's %s are %s.", c->fd,
+			    epolls ? "fds" : "sockets", list);
 }
 
 static void why_not_socket(struct session *s, const struct call_ctx *c)

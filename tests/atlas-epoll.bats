@@ -110,10 +110,10 @@ interrupted() {
 }
 
 @test "atlas: epoll_wait EBADF - the epoll fd is not open" {
-	run sockrepl --no-echo <<<$'epoll_wait 7\nexpect EBADF'
+	run sockrepl --no-echo <<<$'socket\nepoll_create\nepoll_wait 7\nexpect EBADF'
 	assert_success
 	assert_line --regexp '^epoll_wait\(7, 0x[0-9a-f]+, 8, 0\) = -1 EBADF \(Bad file descriptor\)$'
-	assert_line --partial 'here: fd 7 is not open'
+	assert_line "  here: fd 7 is not open; this session's fds are 3, 4 (epoll)."
 }
 
 @test "atlas: epoll_wait EINTR - Ctrl-C while epoll_wait waited" {
