@@ -3,6 +3,7 @@
  * of fds kept in the kernel, the way event-loop servers wait.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,6 +224,9 @@ static enum cmd_status cmd_epoll_wait_exec(struct session *s, const struct cmd_a
 	sb_printf(&args, ", %ld, %ld" EPOLL_WAIT_TAIL, max, timeout);
 	c.arg = max;
 	status = finish_call(s, &args, &c, ret, err);
+	for (int i = 0; i < ret && i < 32; i++)	/* the state of each fd named (data is its fd) */
+		if (evs[i].data.u64 <= 2147483647u && fcntl((int)evs[i].data.u64, F_GETFD) != -1)
+			print_state_line((int)evs[i].data.u64);
 	free(evs);
 	return status;
 }
@@ -235,7 +239,8 @@ const struct cmd_entry cmd_epoll_wait_entry = {
 	.about = "Returns up to MAX (default 8) ready fds of epoll instance EPFD, each with\n"
 		"its events and data (the fd). TIMEOUT_MS (default 0: just look) -1 waits\n"
 		"forever (Ctrl-C interrupts). A level-triggered fd is reported at every wait\n"
-		"while it stays ready; an edge-triggered one (et) only when it becomes ready.",
+		"while it stays ready; an edge-triggered one (et) only when it becomes ready.\n"
+		"A state line follows for each fd reported.",
 	.min_args = 1,
 	.max_args = 3,
 	.exec = cmd_epoll_wait_exec,

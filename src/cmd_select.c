@@ -151,6 +151,7 @@ static enum cmd_status cmd_select_exec(struct session *s, const struct cmd_args 
 	bool timed;
 	int nwords = a->argc > 1 ? a->argc - 1 : a->argc, nfds = 0, ret, err;
 	struct strbuf args, result;
+	enum cmd_status status;
 	long timeout = 0;
 
 	if (a->argc > 1 &&
@@ -192,7 +193,12 @@ static enum cmd_status cmd_select_exec(struct session *s, const struct cmd_args 
 	if (ret > 0)
 		select_result(&result, passed, nfds, timed ? &t : NULL);
 	c.result = ret > 0 ? result.text : ret == 0 ? "(Timeout)" : NULL;
-	return finish_call(s, &args, &c, ret, err);
+	status = finish_call(s, &args, &c, ret, err);
+	for (int fd = 0; ret > 0 && fd < nfds; fd++)	/* the state of each ready fd */
+		if ((passed[0] && FD_ISSET(fd, passed[0])) || (passed[1] && FD_ISSET(fd, passed[1])) ||
+		    (passed[2] && FD_ISSET(fd, passed[2])))
+			print_state_line(fd);
+	return status;
 }
 
 const struct cmd_entry cmd_select_entry = {
@@ -207,7 +213,8 @@ const struct cmd_entry cmd_select_entry = {
 		"about at all. FD alone is :r; :rw and the like ask for several. With two or\n"
 		"more words the last is the timeout in ms: -1 waits forever (NULL, Ctrl-C\n"
 		"interrupts), another negative is passed and refused. Linux writes the time\n"
-		"left back (left {...}). Without FDs: every fd, for reading, no wait.",
+		"left back (left {...}); a state line follows for each ready fd. Without\n"
+		"FDs: every fd, for reading, no wait.",
 	.min_args = 0,
 	.max_args = 65,
 	.exec = cmd_select_exec,

@@ -7,6 +7,7 @@ load test_helper
 	run sockrepl --no-echo <<<$'socketpair\nsend 4 x\nselect 3 4 1000\nselect 4 0\nexpect ok\nselect 3:rw 0'
 	assert_success
 	assert_line --regexp '^select\(5, \[3 4\], NULL, NULL, \{tv_sec=1, tv_usec=0\}\) = 1 \(in \[3\], left \{tv_sec=0, tv_usec=[0-9]+\}\)$'
+	assert_line 'fd 3: CONNECTED (unnamed) -> (unnamed) · unix · Recv-Q 1 · Send-Q 0'	# the ready fd's state
 	assert_line 'select(5, [4], NULL, NULL, {tv_sec=0, tv_usec=0}) = 0 (Timeout)'
 	assert_line 'select(4, [3], [3], NULL, {tv_sec=0, tv_usec=0}) = 2 (in [3], out [3], left {tv_sec=0, tv_usec=0})'
 }
@@ -35,6 +36,7 @@ load test_helper
 	run sockrepl --no-echo <<<$'socketpair\nepoll_create\nepoll_ctl 5 add 3 in et\nsend 4 abc\nepoll_wait 5 8 1000\nepoll_wait 5\npoll 3 0\nepoll_ctl 5 mod 3 in\nepoll_wait 5\nepoll_wait 5'
 	assert_success
 	assert_line 'epoll_wait(5, [{events=EPOLLIN, data={u32=3, u64=3}}], 8, 1000) = 1'
+	assert_line 'fd 3: CONNECTED (unnamed) -> (unnamed) · unix · Recv-Q 3 · Send-Q 0'	# the reported fd's state
 	assert_line 'epoll_wait(5, [], 8, 0) = 0'
 	[ "$(grep -c '^epoll_wait(5, \[{events=EPOLLIN, data={u32=3, u64=3}}\], 8, 0) = 1$' <<<"$output")" -eq 2 ]
 	# the bytes still wait while the edge-triggered wait is silent
