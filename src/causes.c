@@ -77,14 +77,20 @@ static void why_bad_fd(struct session *s, const struct call_ctx *c)
 {
 	char list[256] = "";
 	size_t used = 0;
+	bool epolls = false;
 
-	for (size_t i = 0; i < s->nfds && used < sizeof(list) - 16; i++)
-		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%d",
-					 i ? ", " : "", s->fds[i]);
+	for (size_t i = 0; i < s->nfds && used < sizeof(list) - 24; i++) {
+		bool epoll = is_epoll_fd(s->fds[i]);	/* epoll_create's fds are the session's too */
+
+		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%d%s",
+					 i ? ", " : "", s->fds[i], epoll ? " (epoll)" : "");
+		epolls |= epoll;
+	}
 	if (s->nfds == 0)
 		report_note("here: fd %d is not open, and this session has no sockets yet.", c->fd);
 	else
-		report_note("here: fd %d is not open; this session's sockets are %s.", c->fd, list);
+		report_note("here: fd %d is not open; this session's %s are %s.", c->fd,
+			    epolls ? "fds" : "sockets", list);
 }
 
 static void why_not_socket(struct session *s, const struct call_ctx *c)
@@ -234,19 +240,26 @@ static void why_addr_not_avail(struct session *s, const struct call_ctx *c)
 void cause_fd_limit(const struct session *s, const char *and_then)
 {
 	struct rlimit lim;
-	size_t open = 0;
+	size_t open = 0, epolls = 0;
+	char held[96];
 
 	if (getrlimit(RLIMIT_NOFILE, &lim) == -1)
 		return;
 	for (rlim_t fd = 0; fd < lim.rlim_cur && fd < (1u << 20); fd++)
 		open += fcntl((int)fd, F_GETFD) != -1;
+	for (size_t i = 0; i < s->nfds; i++)
+		epolls += is_epoll_fd(s->fds[i]);
+	snprintf(held, sizeof(held), "%zu sockets", s->nfds - epolls);
+	if (epolls)	/* epoll_create's fds are the session's too */
+		snprintf(held + strlen(held), sizeof(held) - strlen(held), " and %zu epoll fds",
+			 epolls);
 	if (open > s->nfds + 3)
-		report_note("here: the limit is %llu open fds; this session holds %zu sockets, "
+		report_note("here: the limit is %llu open fds; this session holds %s, "
 			    "besides fds 0-2 and %zu of sockrepl's own%s.",
-			    (unsigned long long)lim.rlim_cur, s->nfds, open - s->nfds - 3, and_then);
+			    (unsigned long long)lim.rlim_cur, held, open - s->nfds - 3, and_then);
 	else
-		report_note("here: the limit is %llu open fds; this session holds %zu sockets%s.",
-			    (unsigned long long)lim.rlim_cur, s->nfds, and_then);
+		report_note("here: the limit is %llu open fds; this session holds %s%s.",
+			    (unsigned long long)lim.rlim_cur, held, and_then);
 }
 
 static void why_too_many_files(struct session *s, const struct call_ctx *c)
@@ -340,6 +353,8 @@ bool explain_cause(struct session *s, const struct call_ctx *c, int err)
 		explain_data_cause(s, c, err);
 		return own_try;
 	}
+	if (explain_events_cause(s, c, err))
+		return own_try;
 	for (size_t i = 0; i < sizeof(causes) / sizeof(causes[0]); i++)
 		if (causes[i].err == err)
 			causes[i].why(s, c);

@@ -12,6 +12,14 @@ static void print_socket_row(int fd)
 	struct kstate k;
 	char local[ENDPOINT_SIZE] = "-", peer[ENDPOINT_SIZE] = "-", queue[32] = "-";
 
+	if (!kstate_read(fd, &k) && is_epoll_fd(fd)) {
+		struct strbuf sb;
+
+		sb_init(&sb);
+		epoll_interest(fd, &sb);
+		printf("%-4d %-5s %-12s watching %s\n", fd, "epoll", "-", sb.text);
+		return;
+	}
 	if (!kstate_read(fd, &k)) {
 		printf("%-4d %-5s %-12s\n", fd, "?", api_state_name(k.api));
 		return;

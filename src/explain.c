@@ -30,10 +30,27 @@ static const struct errno_text errno_texts[] = {
 
 #define COUNT(array) (sizeof(array) / sizeof((array)[0]))
 
+/*
+ * Where an architecture lacks a system call (arm64, riscv64), glibc makes a
+ * newer one with the same errors: poll is ppoll (cmd_query.c), select is
+ * pselect6 (cmd_select.c) and epoll_wait is epoll_pwait (cmd_epoll.c).
+ */
+static const char *const same_errors[][2] = {
+	{ "ppoll", "poll" }, { "pselect6", "select" }, { "epoll_pwait", "epoll_wait" },
+};
+
+/* The call whose errnos.def rows hold this call's errors. */
+const char *errors_of(const char *call)
+{
+	for (size_t i = 0; i < COUNT(same_errors); i++)
+		if (strcmp(call, same_errors[i][0]) == 0)
+			return same_errors[i][1];
+	return call;
+}
+
 static const struct errno_text *find_text(const char *call, int err)
 {
-	if (strcmp(call, "ppoll") == 0)
-		call = "poll";	/* glibc's poll() where there is no poll syscall (cmd_query.c) */
+	call = errors_of(call);
 	for (size_t i = 0; i < COUNT(errno_texts); i++)
 		if (errno_texts[i].err == err && strcmp(errno_texts[i].call, call) == 0)
 			return &errno_texts[i];

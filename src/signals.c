@@ -106,6 +106,10 @@ static const struct {
 	  "restart the call with the time left, only if the signal has no handler" },
 	{ "ppoll", 0, NULL, "ERESTARTNOHAND", "To be restarted if no handler",
 	  "restart the call only if the signal has no handler" },
+	{ "select", 0, NULL, "ERESTARTNOHAND", "To be restarted if no handler",
+	  "restart the call only if the signal has no handler" },
+	{ "pselect6", 0, NULL, "ERESTARTNOHAND", "To be restarted if no handler",
+	  "restart the call only if the signal has no handler" },
 };
 
 static int find_wait(const char *call)

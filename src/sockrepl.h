@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -283,6 +284,7 @@ struct call_ctx {
 
 void explain_failure(struct session *s, const struct call_ctx *ctx, int err);
 void explain_errnos_of(const char *call);
+const char *errors_of(const char *call);
 bool explain_errno(int err);
 
 /* ---- causes.c: why a call failed here ----------------------------------- */
@@ -372,9 +374,33 @@ extern const struct cmd_entry cmd_setsockopt_entry, cmd_getsockopt_entry;
 extern const struct cmd_entry cmd_getsockname_entry, cmd_getpeername_entry, cmd_poll_entry,
 	cmd_socketpair_entry;
 extern const struct cmd_entry cmd_ss_entry, cmd_explain_entry, cmd_unlink_entry;
+extern const struct cmd_entry cmd_select_entry, cmd_epoll_create_entry, cmd_epoll_ctl_entry,
+	cmd_epoll_wait_entry;
 
 /* cmd_fd.c: also used at exit, so every close is printed the same way. */
 enum cmd_status close_fd(struct session *s, int fd);
+
+/* ---- format_events.c: select's fd sets and epoll events as strace prints them ---- */
+
+struct epoll_event;
+void sb_epoll_bits(struct strbuf *sb, unsigned bits);
+void sb_epoll_event(struct strbuf *sb, const struct epoll_event *ev);
+void sb_epoll_events(struct strbuf *sb, const struct epoll_event *evs, int n);
+void sb_fd_set(struct strbuf *sb, const fd_set *set, int nfds);
+
+/* ---- causes_events.c: why select or an epoll call failed here ---- */
+
+struct epoll_ctl_args {
+	int op;
+	unsigned events;
+};
+bool explain_events_cause(struct session *s, const struct call_ctx *c, int err);
+
+/* ---- epollinfo.c: an epoll instance's interest list, from /proc/self/fdinfo ---- */
+
+bool is_epoll_fd(int fd);
+bool epoll_interest(int fd, struct strbuf *sb);
+void print_epoll_state(int fd);
 
 /* ---- call.c: what every syscall command shares ------------------------- */
 

@@ -119,6 +119,10 @@ void print_state(int fd, const struct kstate *kp)
 	char where[2 * ENDPOINT_SIZE + 160], queue[96], segments[128];
 	int flags;
 
+	if (!k.is_socket && is_epoll_fd(fd)) {
+		print_epoll_state(fd);
+		return;
+	}
 	if (!k.is_socket) {
 		printf("fd %d: %s\n", fd, k.api == API_CLOSED ? "CLOSED" : "not a socket");
 		return;

@@ -83,23 +83,6 @@ terminate_during_accept() {
 	assert_output ""
 }
 
-# stdin_closes_during CALL LINES...: the LINES through a FIFO; once
-# sockrepl waits in system call CALL (/proc/PID/syscall), the FIFO's writer
-# goes away. Sets $status and $output.
-stdin_closes_during() {
-	local call=$1
-	shift
-	mkfifo "$BATS_TEST_TMPDIR/in"
-	start_repl "$BATS_TEST_TMPDIR/in"
-	exec 8>"$BATS_TEST_TMPDIR/in"
-	printf '%s\n' "$@" >&8
-	repl_blocked "$call"
-	exec 8>&-
-	status=0
-	wait "$REPL_PID" || status=$?
-	output=$(cat "$OUT")
-}
-
 @test "stdin closed during a recv with SO_RCVTIMEO: the call ends by its timeout, the session by its input" {
 	run timeout 15 bash -c 'printf "socket udp\nbind 127.0.0.1 0\nsetsockopt rcvtimeo 0.3\nrecv\n" | "$1" --no-echo' - "$SOCKREPL"
 	assert_success

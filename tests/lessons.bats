@@ -87,6 +87,9 @@ every_round_under() {
 	every_round 09-nonblocking '^getsockopt\(7, SOL_SOCKET, SO_ERROR, \[ECONNREFUSED\], \[4\]\) = 0$'
 	every_round 09-nonblocking '^getsockopt\(7, SOL_SOCKET, SO_ERROR, \[0\], \[4\]\) = 0$'
 	every_round 10-udp '^recvfrom\(3, "two", '
+	every_round 14-event-loops '^epoll_wait\(8, \[\{events=EPOLLIN, data=\{u32=6, u64=6\}\}\], 8, 0\) = 1$'
+	every_round 14-event-loops '^recvfrom\(7, "worldagain", 4096, 0, NULL, NULL\) = 10$'
+	every_round 14-event-loops '^8 +epoll +- +watching 6 EPOLLIN\|EPOLLERR\|EPOLLHUP, 7 EPOLLIN\|EPOLLERR\|EPOLLHUP\|EPOLLET$'
 	every_round 12-ipv6 'IPV6_V6ONLY is off for fd 6 .*bindv6only, 0 here'
 	every_round 12-ipv6 'inet_pton\(AF_INET6, "::ffff:127\.0\.0\.1", &sin6_addr\).* = 8$'
 	# with capture (root here), what lessons 01, 02 and 08 say wire on shows

@@ -4,7 +4,7 @@
 load test_helper
 
 # The calls sockrepl makes on the learner's behalf, and what strace calls them.
-CALLS='socket|bind|listen|accept|connect|fcntl|close|sendto|recvfrom|shutdown|setsockopt|getsockopt|getsockname|getpeername|poll|socketpair|unlink|openat|sendfile'
+CALLS='socket|bind|listen|accept|connect|fcntl|close|sendto|recvfrom|shutdown|setsockopt|getsockopt|getsockname|getpeername|poll|socketpair|unlink|openat|sendfile|select|epoll_create1|epoll_ctl|epoll_wait'
 
 # trace_and_compare SCRIPT: run SCRIPT under strace; every call line sockrepl
 # prints must appear, character for character and in the same order, in
@@ -402,4 +402,87 @@ use_ppoll_build() {
 	run cat "$BATS_TEST_TMPDIR/out"
 	assert_line --regexp '^bind\(3, \{sa_family=AF_UNIX, sun_path=".*/\\33\[2Jx"\}, [0-9]+\) = 0$'
 	refute_output --partial $'\e'
+}
+
+@test "call lines of select and the epoll calls match strace, results and errors alike" {
+	cat >"$BATS_TEST_TMPDIR/script" <<-'SCRIPT'
+		socketpair
+		send 4 x
+		select 3 4:w 3:e 1000
+		select 3:rwe 4 0
+		select 4 0
+		select 3 9 0
+		select 3 -5
+		epoll_create
+		epoll_create cloexec
+		epoll_create 1
+		epoll_ctl 5 add 3 in et
+		epoll_ctl 5 add 4 in out rdhup oneshot
+		epoll_wait 5 8 1000
+		epoll_ctl 5 add 3
+		epoll_ctl 5 mod 3 out pri
+		epoll_ctl 5 mod 4 in exclusive
+		epoll_wait 5
+		epoll_wait 5 0
+		epoll_wait 3
+		epoll_ctl 5 del 3
+		epoll_ctl 5 del 3
+		epoll_ctl 5 del 4 in
+		epoll_ctl 6 add 5
+		epoll_ctl 5 add 6
+		epoll_ctl 5 add 0
+	SCRIPT
+	run trace_and_compare "$BATS_TEST_TMPDIR/script"
+	assert_success
+	run cat "$BATS_TEST_TMPDIR/our-lines"
+	for call in select epoll_create1 epoll_ctl epoll_wait; do
+		assert_line --regexp "^$call\(.*\) = [0-9]+"
+		assert_line --regexp "^$call\(.*\) = -1 E"
+	done
+	assert_line 'epoll_wait(5, [{events=EPOLLIN, data={u32=3, u64=3}}, {events=EPOLLOUT, data={u32=4, u64=4}}], 8, 1000) = 2'
+	assert_line --regexp '^select\(5, \[3\], \[4\], \[3\], \{tv_sec=1, tv_usec=0\}\) = 2 \(in \[3\], out \[4\], left \{tv_sec=0, tv_usec=[0-9]+\}\)$'
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/our-lines")" -ge 25 ]
+}
+
+@test "built so, select is pselect6 and epoll_wait is epoll_pwait, printed and explained as strace and the man pages say" {
+	use_ppoll_build
+	CALLS="$CALLS|pselect6|epoll_pwait"
+	cat >"$BATS_TEST_TMPDIR/script" <<-'SCRIPT'
+		socketpair
+		send 4 x
+		select 3 4:w 1000
+		select 4 0
+		select 4 -1500
+		epoll_create
+		epoll_ctl 5 add 3
+		epoll_wait 5 8 1000
+		epoll_wait 5 0
+	SCRIPT
+	run trace_and_compare "$BATS_TEST_TMPDIR/script"
+	assert_success
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_line --regexp '^pselect6\(5, \[3\], \[4\], NULL, \{tv_sec=1, tv_nsec=0\}, NULL\) = 2 \(in \[3\], out \[4\], left \{tv_sec=[01], tv_nsec=[0-9]+\}\)$'
+	assert_line 'pselect6(5, [4], NULL, NULL, {tv_sec=0, tv_nsec=0}, NULL) = 0 (Timeout)'
+	assert_line '  here: the timeout is negative; only -1 means no timeout (NULL).'
+	assert_line 'epoll_pwait(5, [{events=EPOLLIN, data={u32=3, u64=3}}], 8, 1000, NULL, 8) = 1'
+	assert_line '  here: MAX is 0; it must be at least 1.'
+}
+
+@test "a select Ctrl-C interrupts shows strace's ERESTARTNOHAND, an epoll_wait plain EINTR, as strace does" {
+	start_traced
+	printf 'socket udp\nbind 127.0.0.1 0\nselect 3 -1\nexpect EINTR\nselect 3 10000\nexpect EINTR\nepoll_create\nepoll_ctl 4 add 3\nepoll_wait 4 8 -1\nexpect EINTR\n' >&8
+	find_traced
+	interrupt "$repl_pid" select "" 1
+	interrupt "$repl_pid" select "" 2
+	interrupt "$repl_pid" epoll_wait "" 3
+	exec 8>&-
+	wait "$timeout_pid"
+	run compare_with_trace
+	assert_success
+	run cat "$BATS_TEST_TMPDIR/out"
+	refute_output --partial "expected"
+	assert_line 'select(4, [3], NULL, NULL, NULL) = ? ERESTARTNOHAND (To be restarted if no handler)'
+	assert_line --regexp '^select\(4, \[3\], NULL, NULL, \{tv_sec=10, tv_usec=0\}\) = \? ERESTARTNOHAND \(To be restarted if no handler\)$'
+	assert_line "  the program got -1 EINTR: strace shows the kernel's answer, ERESTARTNOHAND (restart the call only if the signal has no handler); sockrepl handles SIGINT, so the kernel turned it into EINTR, SA_RESTART or not."
+	assert_line --regexp '^epoll_wait\(4, 0x[0-9a-f]+, 8, -1\) = -1 EINTR \(Interrupted system call\)$'
 }

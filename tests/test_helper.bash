@@ -163,6 +163,23 @@ repl_blocked() {
 	wait_blocked "$pid" "$@"
 }
 
+# stdin_closes_during CALL LINES...: the LINES through a FIFO; once
+# sockrepl waits in system call CALL (/proc/PID/syscall), the FIFO's writer
+# goes away. Sets $status and $output.
+stdin_closes_during() {
+	local call=$1
+	shift
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	start_repl "$BATS_TEST_TMPDIR/in"
+	exec 8>"$BATS_TEST_TMPDIR/in"
+	printf '%s\n' "$@" >&8
+	repl_blocked "$call"
+	exec 8>&-
+	status=0
+	wait "$REPL_PID" || status=$?
+	output=$(cat "$OUT")
+}
+
 # port_of FD : the port the background REPL's state line shows for fd FD.
 port_of() {
 	sed -n "s/^fd $1: [A-Z]* \(on\|to\) 127\.0\.0\.1:\([0-9]*\).*/\2/p" "$OUT" | head -n 1
