@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -86,8 +87,12 @@ static void why_epoll_invalid(struct session *s, const struct call_ctx *c)
 	if (!is_epoll_fd(c->fd))
 		report_note("here: fd %d is not an epoll instance (epoll_create makes one).",
 			    c->fd);
-	else if (strcmp(errors_of(c->call), "epoll_wait") == 0)
+	else if (strcmp(errors_of(c->call), "epoll_wait") == 0 && c->arg < 1)
 		report_note("here: MAX is %ld; it must be at least 1.", c->arg);
+	else if (strcmp(errors_of(c->call), "epoll_wait") == 0)
+		report_note("here: MAX is %ld; Linux takes at most INT_MAX / sizeof(struct "
+			    "epoll_event) = %zu (EP_MAX_EVENTS).", c->arg,
+			    (size_t)INT_MAX / sizeof(struct epoll_event));
 	else if (c->arg == c->fd)
 		report_note("here: fd %d cannot watch itself.", c->fd);
 	else if (ctl != NULL && (ctl->events & EPOLLEXCLUSIVE))

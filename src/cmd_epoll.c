@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -157,7 +156,8 @@ const struct cmd_entry cmd_epoll_ctl_entry = {
 		"out, rdhup (the peer shut down its sending side), pri; et makes it\n"
 		"edge-triggered (reported once per change, not while the state lasts),\n"
 		"oneshot reports it once and then disables it until mod. The event's data is\n"
-		"FD itself, so epoll_wait names the fd. Closing FD removes it by itself.",
+		"FD itself, so epoll_wait names the fd. Closing FD removes it by itself\n"
+		"(its last fd: an entry stays while another fd holds the same file).",
 	.min_args = 3,
 	.max_args = 11,
 	.exec = cmd_epoll_ctl_exec,
@@ -178,18 +178,24 @@ const struct cmd_entry cmd_epoll_ctl_entry = {
 #endif
 
 /*
- * The kernel writes at most one event per fd on the interest list, and every
- * one is an open fd of this process: a buffer of min(MAX, RLIMIT_NOFILE)
- * events is never overrun, whatever MAX is passed.
+ * The kernel writes at most one event for each entry of the interest list
+ * (the tfd lines of /proc/self/fdinfo/EPFD): a buffer of min(MAX, entries)
+ * events is never overrun, whatever MAX is passed. Not the fd limit: an
+ * entry outlives its fd while another fd holds the same file, and the limit
+ * can be lowered from outside (prlimit) after the entries were added. At
+ * the limit fdinfo cannot be opened; then the bound is fs.nr_open's default
+ * (1 << 20): no process holds more fds unless root raised that setting.
  */
-static struct epoll_event *event_buffer(long max)
-{
-	struct rlimit rl;
-	long room = max;
+#define MOST_ENTRIES (1L << 20)
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    (rlim_t)room > rl.rlim_cur)
-		room = (long)rl.rlim_cur;
+static struct epoll_event *event_buffer(int epfd, long max)
+{
+	long room = epoll_interest_count(epfd);
+
+	if (room < 0)
+		room = MOST_ENTRIES;
+	if (max > 0 && max < room)
+		room = max;
 	return calloc(room > 0 ? (size_t)room : 1, sizeof(struct epoll_event));
 }
 
@@ -207,7 +213,7 @@ static enum cmd_status cmd_epoll_wait_exec(struct session *s, const struct cmd_a
 	    (a->argc > 2 &&
 	     !parse_int(s, "timeout", a->argv[2], -2147483648L, 2147483647L, &timeout)))
 		return CMD_USAGE;
-	if ((evs = event_buffer(max)) == NULL) {
+	if ((evs = event_buffer(c.fd, max)) == NULL) {
 		report_error(s, "epoll_wait: out of memory for %ld events", max);
 		return CMD_USAGE;
 	}

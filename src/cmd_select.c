@@ -68,9 +68,9 @@ static bool parse_select_fd(struct session *s, const char *word, fd_set sets[3],
 	snprintf(number, sizeof(number), "%.*s", colon ? (int)(colon - word) : 31, word);
 	if (!parse_fd(s, number, &fd))
 		return false;
-	if (fd >= FD_SETSIZE) {
-		report_error(s, "select: fd %d does not fit in an fd_set (FD_SETSIZE is %d): "
-			     "that is what poll and epoll are for", fd, FD_SETSIZE);
+	if (fd < 0 || fd >= FD_SETSIZE) {
+		report_error(s, "select: fd %d does not fit in an fd_set (it holds fds 0 to %d): "
+			     "that is what poll and epoll are for", fd, FD_SETSIZE - 1);
 		return false;
 	}
 	if (*which == '\0' || strspn(which, "rwe") != strlen(which)) {

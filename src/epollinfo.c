@@ -70,6 +70,26 @@ bool epoll_interest(int fd, struct strbuf *sb)
 	return true;
 }
 
+/*
+ * How many fds are on fd's interest list (its tfd lines), or -1 when that
+ * cannot be read (at the fd limit, say): epoll_wait reports at most one
+ * event for each.
+ */
+long epoll_interest_count(int fd)
+{
+	char path[64], line[256];
+	long n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		n += strncmp(line, "tfd:", 4) == 0;
+	fclose(f);
+	return n;
+}
+
 /* The state line of an epoll fd: `fd 5: epoll · watching 3 EPOLLIN|..., 4 ...`. */
 void print_epoll_state(int fd)
 {

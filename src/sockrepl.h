@@ -400,6 +400,7 @@ bool explain_events_cause(struct session *s, const struct call_ctx *c, int err);
 
 bool is_epoll_fd(int fd);
 bool epoll_interest(int fd, struct strbuf *sb);
+long epoll_interest_count(int fd);
 void print_epoll_state(int fd);
 
 /* ---- call.c: what every syscall command shares ------------------------- */

@@ -124,9 +124,10 @@ interrupted() {
 	assert_line --partial "here: SIGINT (Ctrl-C) arrived while the call waited"
 }
 
-@test "atlas: epoll_wait EINVAL - MAX of 0, or an fd that is no epoll instance" {
-	run sockrepl --no-echo <<<$'socket\nepoll_create\nepoll_wait 4 0\nexpect EINVAL\nepoll_wait 3\nexpect EINVAL'
+@test "atlas: epoll_wait EINVAL - MAX of 0 or more than EP_MAX_EVENTS, or an fd that is no epoll instance" {
+	run sockrepl --no-echo <<<$'socket\nepoll_create\nepoll_wait 4 0\nexpect EINVAL\nepoll_wait 3\nexpect EINVAL\nepoll_wait 4 200000000\nexpect EINVAL'
 	assert_success
 	assert_line '  here: MAX is 0; it must be at least 1.'
 	assert_line '  here: fd 3 is not an epoll instance (epoll_create makes one).'
+	assert_line "  here: MAX is 200000000; Linux takes at most INT_MAX / sizeof(struct epoll_event) = $((2147483647 / 12)) (EP_MAX_EVENTS)."
 }

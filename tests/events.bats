@@ -13,11 +13,31 @@ load test_helper
 }
 
 @test "select without fds watches every fd for reading; bad suffixes and fds past FD_SETSIZE are usage errors" {
-	run sockrepl --no-echo <<<$'select\nsocketpair\nselect\nselect 3:x 0\nselect 1024 0'
+	run sockrepl --no-echo <<<$'select\nsocketpair\nselect\nselect 3:x 0\nselect 1024 0\nselect -2000000000:r 0\nselect -1:r 0\nsay alive'
 	assert_line 'line 1: select: no fds yet; create a socket with socket'
 	assert_line 'select(5, [3 4], NULL, NULL, {tv_sec=0, tv_usec=0}) = 0 (Timeout)'
 	assert_line "line 4: select: '3:x': after the fd write :r, :w, :e or a mix (:rw)"
-	assert_line 'line 5: select: fd 1024 does not fit in an fd_set (FD_SETSIZE is 1024): that is what poll and epoll are for'
+	assert_line 'line 5: select: fd 1024 does not fit in an fd_set (it holds fds 0 to 1023): that is what poll and epoll are for'
+	assert_line 'line 6: select: fd -2000000000 does not fit in an fd_set (it holds fds 0 to 1023): that is what poll and epoll are for'
+	assert_line 'line 7: select: fd -1 does not fit in an fd_set (it holds fds 0 to 1023): that is what poll and epoll are for'
+	assert_line 'alive'
+}
+
+@test "epoll_wait's buffer holds every event the interest list can give, even after the fd limit is lowered from outside" {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	start_repl "$BATS_TEST_TMPDIR/in"
+	exec 8>"$BATS_TEST_TMPDIR/in"
+	{ echo epoll_create; for _ in $(seq 10); do echo socketpair; done
+	  for fd in $(seq 4 23); do echo "epoll_ctl 3 add $fd out"; done; echo 'say ready'; } >&8
+	wait_for '^ready'
+	prlimit --pid "$(pgrep -x sockrepl -P "$REPL_PID")" --nofile=8:8
+	printf 'epoll_wait 3 100\nsay alive\n' >&8
+	exec 8>&-
+	status=0
+	wait "$REPL_PID" || status=$?
+	[ "$status" -eq 0 ]
+	grep -q '^epoll_wait(3, \[.*\], 100, 0) = 20$' "$OUT"
+	grep -q '^alive' "$OUT"
 }
 
 @test "an epoll fd shows its interest list, read from the kernel, in its state line and in sockets" {
