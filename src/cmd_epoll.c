@@ -178,24 +178,28 @@ const struct cmd_entry cmd_epoll_ctl_entry = {
 #endif
 
 /*
- * The kernel writes at most one event for each entry of the interest list
- * (the tfd lines of /proc/self/fdinfo/EPFD): a buffer of min(MAX, entries)
- * events is never overrun, whatever MAX is passed. Not the fd limit: an
- * entry outlives its fd while another fd holds the same file, and the limit
- * can be lowered from outside (prlimit) after the entries were added. At
- * the limit fdinfo cannot be opened; then the bound is fs.nr_open's default
- * (1 << 20): no process holds more fds unless root raised that setting.
+ * Room for MAX events, as a C program would pass, up to FULL_ROOM; past that,
+ * room for as many as the kernel can write: at most one event for each entry
+ * of the interest list (the tfd lines of /proc/self/fdinfo/EPFD). Not the fd
+ * limit: an entry outlives its fd while another fd holds the same file, and
+ * the limit can be lowered from outside (prlimit) after the entries were
+ * added. At the limit fdinfo cannot be opened; then the bound is fs.nr_open's
+ * default (1 << 20): no process holds more fds unless root raised it.
  */
+#define FULL_ROOM 65536L
 #define MOST_ENTRIES (1L << 20)
 
 static struct epoll_event *event_buffer(int epfd, long max)
 {
-	long room = epoll_interest_count(epfd);
+	long room = max;
 
-	if (room < 0)
-		room = MOST_ENTRIES;
-	if (max > 0 && max < room)
-		room = max;
+	if (max > FULL_ROOM) {
+		room = epoll_interest_count(epfd);
+		if (room < 0 || room > MOST_ENTRIES)
+			room = MOST_ENTRIES;
+		if (max < room)
+			room = max;
+	}
 	return calloc(room > 0 ? (size_t)room : 1, sizeof(struct epoll_event));
 }
 
