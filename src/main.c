@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,33 +237,39 @@ static int run(int argc, char **argv)
 	return terminating ? 128 + terminating : s.status;
 }
 
-/* Which of fds 0-2 are terminals, as bits (1 << fd). */
-static int terminals(void)
+/*
+ * Whether fd is a terminal that hung up: it answers isatty with EIO (where
+ * a file or a pipe says ENOTTY), or, its other end (tmux, the window) just
+ * closed, it still answers but polls POLLHUP.
+ */
+static bool terminal_hung_up(int fd)
 {
-	int bits = 0;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
 
-	for (int fd = 0; fd <= 2; fd++)
-		bits |= isatty(fd) << fd;
-	return bits;
+	if (!isatty(fd))
+		return errno == EIO;
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLHUP);
 }
 
 /*
- * When the terminal went away (a closed window, a killed tmux), the shell
- * that owned it sends its jobs SIGHUP and SIGCONT while sockrepl is ending.
- * A SIGCONT discards a pending SIGSTOP, and LeakSanitizer's exit-time check
- * stops the process with one (PTRACE_ATTACH): if the SIGCONT comes between,
- * its tracer waits forever and the process spins, orphaned, at full CPU.
- * So after a hang-up sockrepl leaves by _exit, past the atexit handlers:
+ * When the terminal went away (a closed window, a killed tmux), the kernel
+ * and the shell that owned it send SIGHUP and SIGCONT to its session while
+ * sockrepl is ending, even one that had barely started. A SIGCONT discards
+ * a pending SIGSTOP, and LeakSanitizer's exit-time check stops the process
+ * with one (PTRACE_ATTACH): if the SIGCONT comes between, its tracer waits
+ * forever and the process spins, orphaned, at full CPU. So sockrepl, once
+ * done, leaves its session (setsid, which a process group leader may not
+ * do), and after a hang-up it leaves by _exit, past the atexit handlers:
  * its sockets and files are cleaned up and its output flushed already, and
- * nobody is left to read a leak report. A hung-up terminal answers isatty
- * with EIO, so it no longer counts as one.
+ * nobody is left to read a leak report.
  */
 int main(int argc, char **argv)
 {
-	int ttys = terminals();
 	int status = check_output(run(argc, argv));	/* which flushes stdout */
 
-	if ((terminals() & ttys) != ttys)
+	(void)setsid();		/* fails, harmlessly, for a process group leader */
+	if (terminating == SIGHUP || terminal_hung_up(0) || terminal_hung_up(1) ||
+	    terminal_hung_up(2))
 		_exit(status);
 	return status;
 }
