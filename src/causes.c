@@ -335,7 +335,7 @@ void cause_try(const char *fmt, ...)
 static bool is_data_call(const char *call)
 {
 	static const char *const data_calls[] = {
-		"sendto", "recvfrom", "shutdown", "setsockopt", "getsockopt", "getsockname",
+		"sendto", "sendmmsg", "recvfrom", "shutdown", "setsockopt", "getsockopt", "getsockname",
 		"getpeername", "poll", "socketpair", "unlink",
 	};
 

@@ -49,6 +49,11 @@ static bool is_call(const struct call_ctx *c, const char *call)
 	return strcmp(c->call, call) == 0;
 }
 
+static bool is_send(const struct call_ctx *c)
+{
+	return is_call(c, "sendto") || is_call(c, "sendmmsg");
+}
+
 /* ---- send and recv ---------------------------------------------------------- */
 
 static void why_refused(struct session *s, const struct call_ctx *c)
@@ -143,7 +148,7 @@ static void why_too_big(struct session *s, const struct call_ctx *c)
 /* EAGAIN: non-blocking, or a timeout (SO_SNDTIMEO, SO_RCVTIMEO) ran out. */
 static void why_would_block(struct session *s, const struct call_ctx *c)
 {
-	bool sending = is_call(c, "sendto");
+	bool sending = is_send(c);
 	int flags = fcntl(c->fd, F_GETFL);
 	struct timeval tv = { 0, 0 };
 	socklen_t len = sizeof(tv);
@@ -292,9 +297,11 @@ static const struct {
 } data_causes[] = {
 	{ NULL, ECONNREFUSED, why_refused },
 	{ "sendto", EPIPE, why_broken_pipe },
+	{ "sendmmsg", EPIPE, why_broken_pipe },
 	{ NULL, ECONNRESET, why_reset },
 	{ NULL, ENOTCONN, why_not_connected },
 	{ "sendto", EMSGSIZE, why_too_big },
+	{ "sendmmsg", EMSGSIZE, why_too_big },
 	{ NULL, EAGAIN, why_would_block },
 	{ NULL, EINTR, why_interrupted },
 	{ "sendto", EINVAL, why_wrong_kind },

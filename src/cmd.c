@@ -14,7 +14,7 @@
 static const struct cmd_entry *const commands[] = {
 	&cmd_socket_entry, &cmd_bind_entry, &cmd_listen_entry, &cmd_accept_entry,
 	&cmd_connect_entry, &cmd_send_entry, &cmd_recv_entry, &cmd_sendto_entry,
-	&cmd_recvfrom_entry, &cmd_sendfile_entry, &cmd_shutdown_entry, &cmd_setsockopt_entry,
+	&cmd_recvfrom_entry, &cmd_sendmmsg_entry, &cmd_sendfile_entry, &cmd_shutdown_entry, &cmd_setsockopt_entry,
 	&cmd_getsockopt_entry,
 	&cmd_getsockname_entry, &cmd_getpeername_entry, &cmd_poll_entry, &cmd_select_entry,
 	&cmd_epoll_create_entry, &cmd_epoll_ctl_entry, &cmd_epoll_wait_entry, &cmd_socketpair_entry,

@@ -39,9 +39,12 @@ static int take_send_flags(const char **p)
 	return flags;
 }
 
-/* [FD] [more] TEXT: a leading integer is the fd only if text follows it. */
-static bool take_fd_and_text(struct session *s, const struct cmd_args *a, const char *call,
-			     int *fd, int *flags, char **data, size_t *len)
+/*
+ * [FD] [more] before the text of send and sendmmsg: a leading integer is the
+ * fd only if text follows it. *text: where the text begins.
+ */
+bool take_send_fd_and_flags(struct session *s, const struct cmd_args *a, const char *call,
+			    int *fd, int *flags, const char **text)
 {
 	const char *p = a->rest;
 	char first[32];
@@ -55,7 +58,18 @@ static bool take_fd_and_text(struct session *s, const struct cmd_args *a, const 
 			return false;
 	}
 	*flags = take_send_flags(&p);
-	return parse_text(s, p, data, len);
+	*text = p;
+	return true;
+}
+
+/* [FD] [more] TEXT */
+static bool take_fd_and_text(struct session *s, const struct cmd_args *a, const char *call,
+			     int *fd, int *flags, char **data, size_t *len)
+{
+	const char *text;
+
+	return take_send_fd_and_flags(s, a, call, fd, flags, &text) &&
+	       parse_text(s, text, data, len);
 }
 
 /*
@@ -102,7 +116,7 @@ static bool take_recv_args(struct session *s, const struct cmd_args *a, const ch
 
 static enum cmd_status cmd_send_exec(struct session *s, const struct cmd_args *a)
 {
-	struct call_ctx c = { .call = "sendto", .on_success = note_send_more };
+	struct call_ctx c = { .call = "sendto", .on_success = note_after_send };
 	struct strbuf args;
 	size_t len;
 	char *data;

@@ -1,9 +1,6 @@
 /*
- * cmd_sockopt.c - socket options: setsockopt and getsockopt.
- *
- * The options are a table: the name a learner types (with or without its
- * SO_/TCP_/IPV6_ prefix, any case), the level and option number, the names
- * strace prints, and what kind of value it takes.
+ * cmd_sockopt.c - socket options: setsockopt and getsockopt, and the notes
+ * that say what the kernel made of a value (the options are in sockopts.c).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -16,216 +13,12 @@
 
 #include "sockrepl.h"
 
-enum opt_kind {
-	OPT_BOOL,		/* on|off, an int 0 or 1 */
-	OPT_INT,		/* a number, passed as typed */
-	OPT_LINGER,		/* on SECONDS | off: struct linger */
-	OPT_TIMEVAL,		/* SECONDS (decimals allowed): struct timeval */
-	OPT_ERRNO,		/* read only: an errno */
-};
-
-static const struct sockopt {
-	const char *name;	/* as in <sys/socket.h> */
-	int level, optname;
-	const char *level_name, *strace_name;	/* as strace prints them */
-	enum opt_kind kind;
-	const char *about;
-	bool read_only;		/* setsockopt gives ENOPROTOOPT */
-	long min, max;		/* the values Linux takes (EINVAL outside), when min < max */
-} sockopts[] = {
-	{ "SO_REUSEADDR", SOL_SOCKET, SO_REUSEADDR, "SOL_SOCKET", "SO_REUSEADDR", OPT_BOOL,
-	  "bind may reuse a port whose old connections are still in TIME-WAIT", false, 0, 0 },
-	{ "SO_REUSEPORT", SOL_SOCKET, SO_REUSEPORT, "SOL_SOCKET", "SO_REUSEPORT", OPT_BOOL,
-	  "several sockets of the same user (all with this option) may bind the same "
-	  "address and port; the kernel spreads new connections across them", false, 0, 0 },
-	{ "SO_KEEPALIVE", SOL_SOCKET, SO_KEEPALIVE, "SOL_SOCKET", "SO_KEEPALIVE", OPT_BOOL,
-	  "probe an idle connection now and then, to notice a peer that vanished (TCP_KEEPIDLE, "
-	  "TCP_KEEPINTVL and TCP_KEEPCNT say when, how often and how many times)", false, 0, 0 },
-	{ "SO_BROADCAST", SOL_SOCKET, SO_BROADCAST, "SOL_SOCKET", "SO_BROADCAST", OPT_BOOL,
-	  "a UDP socket may send to a broadcast address (without it: EACCES)", false, 0, 0 },
-	{ "SO_LINGER", SOL_SOCKET, SO_LINGER, "SOL_SOCKET", "SO_LINGER", OPT_LINGER,
-	  "what close does with unsent data; on 0 makes close reset the connection (RST)", false, 0, 0 },
-	{ "SO_RCVBUF", SOL_SOCKET, SO_RCVBUF, "SOL_SOCKET", "SO_RCVBUF", OPT_INT,
-	  "receive buffer size in bytes, the kernel's bookkeeping included", false, 0, 0 },
-	{ "SO_SNDBUF", SOL_SOCKET, SO_SNDBUF, "SOL_SOCKET", "SO_SNDBUF", OPT_INT,
-	  "send buffer size in bytes, the kernel's bookkeeping included", false, 0, 0 },
-	{ "SO_RCVTIMEO", SOL_SOCKET, SO_RCVTIMEO, "SOL_SOCKET", "SO_RCVTIMEO_OLD", OPT_TIMEVAL,
-	  "a blocking receive gives up with EAGAIN after this long (0: wait forever)", false, 0, 0 },
-	{ "SO_SNDTIMEO", SOL_SOCKET, SO_SNDTIMEO, "SOL_SOCKET", "SO_SNDTIMEO_OLD", OPT_TIMEVAL,
-	  "a blocking send gives up with EAGAIN after this long (0: wait forever)", false, 0, 0 },
-	{ "SO_RCVLOWAT", SOL_SOCKET, SO_RCVLOWAT, "SOL_SOCKET", "SO_RCVLOWAT", OPT_INT,
-	  "recv and poll's POLLIN wait until at least this many bytes are queued (default 1; "
-	  "Linux keeps 0 as 1)", false, 0, 0 },
-	{ "SO_ERROR", SOL_SOCKET, SO_ERROR, "SOL_SOCKET", "SO_ERROR", OPT_ERRNO,
-	  "the pending error, e.g. why a non-blocking connect failed; reading clears it",
-	  true, 0, 0 },
-	{ "SO_TYPE", SOL_SOCKET, SO_TYPE, "SOL_SOCKET", "SO_TYPE", OPT_INT,
-	  "the socket type: 1 SOCK_STREAM, 2 SOCK_DGRAM", true, 0, 0 },
-	{ "SO_ACCEPTCONN", SOL_SOCKET, SO_ACCEPTCONN, "SOL_SOCKET", "SO_ACCEPTCONN", OPT_BOOL,
-	  "1 when the socket is listening", true, 0, 0 },
-	{ "TCP_NODELAY", IPPROTO_TCP, TCP_NODELAY, "SOL_TCP", "TCP_NODELAY", OPT_BOOL,
-	  "send small writes at once instead of waiting to coalesce them (Nagle)", false, 0, 0 },
-	{ "TCP_CORK", IPPROTO_TCP, TCP_CORK, "SOL_TCP", "TCP_CORK", OPT_BOOL,
-	  "hold back segments that are not full; turning it off sends what is held "
-	  "(Linux sends it anyway after 200 ms)", false, 0, 0 },
-	{ "TCP_USER_TIMEOUT", IPPROTO_TCP, TCP_USER_TIMEOUT, "SOL_TCP", "TCP_USER_TIMEOUT",
-	  OPT_INT, "milliseconds sent data may stay unacknowledged before the kernel drops the "
-	  "connection with ETIMEDOUT (0: the system's default retries)", false,
-	  0, 2147483647 },
-	{ "TCP_KEEPIDLE", IPPROTO_TCP, TCP_KEEPIDLE, "SOL_TCP", "TCP_KEEPIDLE", OPT_INT,
-	  "seconds of silence before the first keepalive probe, when SO_KEEPALIVE is on "
-	  "(default net.ipv4.tcp_keepalive_time)", false, 1, 32767 },
-	{ "TCP_KEEPINTVL", IPPROTO_TCP, TCP_KEEPINTVL, "SOL_TCP", "TCP_KEEPINTVL", OPT_INT,
-	  "seconds between unanswered keepalive probes (default "
-	  "net.ipv4.tcp_keepalive_intvl)", false, 1, 32767 },
-	{ "TCP_KEEPCNT", IPPROTO_TCP, TCP_KEEPCNT, "SOL_TCP", "TCP_KEEPCNT", OPT_INT,
-	  "unanswered keepalive probes before the kernel drops the connection (default "
-	  "net.ipv4.tcp_keepalive_probes)", false, 1, 127 },
-	{ "IPV6_V6ONLY", IPPROTO_IPV6, IPV6_V6ONLY, "SOL_IPV6", "IPV6_V6ONLY", OPT_BOOL,
-	  "an IPv6 socket takes IPv6 only, not IPv4 through ::ffff: mapped addresses", false, 0, 0 },
-};
-
-#define NSOCKOPTS (sizeof(sockopts) / sizeof(sockopts[0]))
-
-/* The value, whatever its kind; `size` is what setsockopt/getsockopt pass. */
-union opt_value {
-	int i;
-	struct linger linger;
-	struct timeval tv;
-};
-
 /* An option and its value, for the notes under a call line. */
 struct opt_call {
 	const struct sockopt *o;
 	union opt_value v;
 	const char *rounded;	/* SECONDS as typed, when a timeval could not hold it exactly */
 };
-
-static socklen_t value_size(enum opt_kind kind)
-{
-	return kind == OPT_LINGER ? sizeof(struct linger) :
-	       kind == OPT_TIMEVAL ? sizeof(struct timeval) : sizeof(int);
-}
-
-/* Every option's full name, for completion. */
-void sockopt_add_names(void (*add)(const char *name))
-{
-	for (size_t i = 0; i < NSOCKOPTS; i++)
-		add(sockopts[i].name);
-}
-
-/* SO_REUSEADDR, so_reuseaddr, reuseaddr: the option's name, its prefix optional. */
-static const struct sockopt *find_sockopt(struct session *s, const char *typed)
-{
-	for (size_t i = 0; i < NSOCKOPTS; i++) {
-		const char *bare = strchr(sockopts[i].name, '_') + 1;
-
-		if (strcasecmp(typed, sockopts[i].name) == 0 || strcasecmp(typed, bare) == 0)
-			return &sockopts[i];
-	}
-	report_error(s, "unknown socket option '%.40s' (help setsockopt lists them)", typed);
-	return NULL;
-}
-
-/*
- * SECONDS as a struct timeval, to the nearest microsecond (0.9999999 is
- * 1.000000: a tv_usec of 1000000 would be EDOM); a time above 0 that rounds
- * to 0 becomes 1 us, since 0 means wait forever. True if it was rounded.
- */
-static bool to_timeval(double secs, struct timeval *tv)
-{
-	double us = secs * 1e6;
-	long long whole = (long long)(us + 0.5);
-	double off = (double)whole - us, slack = 1e-6 + us * 1e-15;	/* a double's own error */
-	bool rounded = off > slack || off < -slack;
-
-	if (whole == 0 && secs > 0) {
-		whole = 1;
-		rounded = true;
-	}
-	tv->tv_sec = (time_t)(whole / 1000000);
-	tv->tv_usec = (suseconds_t)(whole % 1000000);
-	return rounded;
-}
-
-/* Parse VALUE words for the option's kind; *rounded: a time was rounded to a timeval. */
-static bool parse_value(struct session *s, const struct sockopt *o, int argc, char **argv,
-			union opt_value *v, bool *rounded)
-{
-	bool on = argc > 0 && (strcasecmp(argv[0], "on") == 0 || strcmp(argv[0], "1") == 0);
-	bool off = argc > 0 && (strcasecmp(argv[0], "off") == 0 || strcmp(argv[0], "0") == 0);
-	long n = 0;
-	char *end;
-	double secs;
-
-	memset(v, 0, sizeof(*v));
-	*rounded = false;
-	switch (o->kind) {
-	case OPT_BOOL:
-		if (argc == 1 && (on || off)) {
-			v->i = on;
-			return true;
-		}
-		report_error(s, "%s takes on or off", o->name);
-		return false;
-	case OPT_INT:
-	case OPT_ERRNO:		/* read only: the kernel says so (ENOPROTOOPT) */
-		if (argc == 1 && parse_int(s, o->name, argv[0], -2147483648L, 2147483647L, &n)) {
-			v->i = (int)n;
-			return true;
-		}
-		if (argc != 1)
-			report_error(s, "%s takes one number", o->name);
-		return false;
-	case OPT_LINGER:
-		if ((argc == 1 && off) ||
-		    (argc == 2 && (on || off) &&
-		     parse_int(s, "linger seconds", argv[1], 0, 2147483647L, &n))) {
-			v->linger.l_onoff = on;
-			v->linger.l_linger = (int)n;
-			return true;
-		}
-		if (argc < 1 || argc > 2 || !(on || off))
-			report_error(s, "SO_LINGER takes on SECONDS, or off");
-		else if (argc == 1)
-			report_error(s, "SO_LINGER on needs SECONDS (on 0 makes close send a reset)");
-		return false;
-	case OPT_TIMEVAL:
-		secs = argc == 1 ? strtod(argv[0], &end) : -1;
-		if (argc == 1 && *end == '\0' && end != argv[0] && secs >= 0 && secs < 1e9) {
-			*rounded = to_timeval(secs, &v->tv);
-			return true;
-		}
-		report_error(s, "%s takes SECONDS, such as 2 or 0.5 (0: wait forever)", o->name);
-		return false;
-	}
-	return false;
-}
-
-/*
- * The value as strace prints it: [1], {l_onoff=1, l_linger=0}, "\2\0...";
- * `decoded`: the kernel wrote it (getsockopt), which strace decodes further.
- */
-static void sb_value(struct strbuf *sb, const struct sockopt *o, const union opt_value *v,
-		     bool decoded)
-{
-	switch (o->kind) {
-	case OPT_LINGER:
-		sb_printf(sb, "{l_onoff=%d, l_linger=%d}", v->linger.l_onoff, v->linger.l_linger);
-		break;
-	case OPT_TIMEVAL:	/* this strace shows SO_*TIMEO_OLD's struct as raw bytes */
-		sb_quoted(sb, &v->tv, sizeof(v->tv), sizeof(v->tv));
-		break;
-	case OPT_ERRNO:		/* strace names the errno only in what getsockopt returns */
-		if (decoded && v->i > 0 && strerrorname_np(v->i) != NULL)
-			sb_printf(sb, "[%s]", errno_name(v->i));
-		else
-			sb_printf(sb, "[%d]", v->i);
-		break;
-	default:
-		sb_printf(sb, "[%d]", v->i);
-	}
-}
 
 /* A line under a successful call saying what the value means. */
 static void note_value(const struct call_ctx *c)
@@ -300,7 +93,7 @@ static void note_set(const struct call_ctx *c)
 {
 	const struct opt_call *oc = c->extra;
 	union opt_value now;
-	socklen_t len = value_size(oc->o->kind);
+	socklen_t len = sockopt_value_size(oc->o->kind);
 
 	note_value(c);
 	if (oc->rounded != NULL)
@@ -372,19 +165,19 @@ static enum cmd_status cmd_setsockopt_exec(struct session *s, const struct cmd_a
 			     cmd_setsockopt_entry.usage);
 		return CMD_USAGE;
 	}
-	oc.o = find_sockopt(s, a->argv[fd_typed]);
+	oc.o = sockopt_find(s, a->argv[fd_typed]);
 	if (oc.o == NULL ||
 	    !resolve_fd(s, fd_typed ? a->argv[0] : NULL, NULL, "setsockopt", &c.fd) ||
-	    !parse_value(s, oc.o, a->argc - fd_typed - 1, a->argv + fd_typed + 1, &oc.v,
+	    !sockopt_parse_value(s, oc.o, a->argc - fd_typed - 1, a->argv + fd_typed + 1, &oc.v,
 			 &rounded))
 		return CMD_USAGE;
 	oc.rounded = rounded ? a->argv[a->argc - 1] : NULL;
-	ret = setsockopt(c.fd, oc.o->level, oc.o->optname, &oc.v, value_size(oc.o->kind));
+	ret = setsockopt(c.fd, oc.o->level, oc.o->optname, &oc.v, sockopt_value_size(oc.o->kind));
 	err = errno;
 	sb_init(&args);
 	sb_printf(&args, "%d, %s, %s, ", c.fd, oc.o->level_name, oc.o->strace_name);
-	sb_value(&args, oc.o, &oc.v, false);
-	sb_printf(&args, ", %u", (unsigned)value_size(oc.o->kind));
+	sb_sockopt_value(&args, oc.o, &oc.v, false);
+	sb_printf(&args, ", %u", (unsigned)sockopt_value_size(oc.o->kind));
 	return finish_call(s, &args, &c, ret, err);
 }
 
@@ -398,7 +191,8 @@ const struct cmd_entry cmd_setsockopt_entry = {
 		"on SECONDS|off for linger. Options:\n"
 		"  SO_REUSEADDR SO_REUSEPORT SO_KEEPALIVE SO_BROADCAST SO_LINGER SO_RCVBUF\n"
 		"  SO_SNDBUF SO_RCVTIMEO SO_SNDTIMEO SO_RCVLOWAT TCP_NODELAY TCP_CORK\n"
-		"  TCP_USER_TIMEOUT (ms) TCP_KEEPIDLE TCP_KEEPINTVL (s) TCP_KEEPCNT\n"
+		"  TCP_QUICKACK TCP_USER_TIMEOUT (ms) TCP_KEEPIDLE TCP_KEEPINTVL (s)\n"
+		"  TCP_KEEPCNT"
 		"  IPV6_V6ONLY, and to read only: SO_ERROR SO_TYPE SO_ACCEPTCONN.\n"
 		"  Without FD: the current socket.\n"
 		"SO_RCVBUF and SO_SNDBUF: the kernel caps the value at net.core.rmem_max\n"
@@ -422,18 +216,18 @@ static enum cmd_status cmd_getsockopt_exec(struct session *s, const struct cmd_a
 	struct strbuf args;
 	int ret, err;
 
-	oc.o = find_sockopt(s, a->argv[a->argc - 1]);
+	oc.o = sockopt_find(s, a->argv[a->argc - 1]);
 	if (oc.o == NULL ||
 	    !resolve_fd(s, a->argc == 2 ? a->argv[0] : NULL, NULL, "getsockopt", &c.fd))
 		return CMD_USAGE;
 	memset(&oc.v, 0, sizeof(oc.v));
-	size = len = value_size(oc.o->kind);
+	size = len = sockopt_value_size(oc.o->kind);
 	ret = getsockopt(c.fd, oc.o->level, oc.o->optname, &oc.v, &len);
 	err = errno;
 	sb_init(&args);
 	sb_printf(&args, "%d, %s, %s, ", c.fd, oc.o->level_name, oc.o->strace_name);
 	if (ret == 0)
-		sb_value(&args, oc.o, &oc.v, true);
+		sb_sockopt_value(&args, oc.o, &oc.v, true);
 	else
 		sb_printf(&args, "%p", (void *)&oc.v);
 	sb_socklen(&args, size, len, ret == 0);

@@ -90,6 +90,8 @@ struct tcp_info_linux {
 	uint32_t segs_out, segs_in, notsent_bytes, min_rtt, data_segs_in, data_segs_out;
 	uint64_t delivery_rate, busy_time, rwnd_limited, sndbuf_limited;
 	uint32_t delivered, delivered_ce;
+	uint64_t bytes_sent, bytes_retrans;
+	uint32_t dsack_dups, reord_seen, rcv_ooopack, snd_wnd;
 };
 
 static void read_tcp_info(int fd, struct kstate *k)
@@ -110,6 +112,9 @@ static void read_tcp_info(int fd, struct kstate *k)
 	k->segs_out = info.segs_out;	/* none for a fresh socket, or one reset for a new connect */
 	k->segs_in = info.segs_in;
 	k->retransmits = info.base.tcpi_total_retrans;
+	k->unacked_segs = info.base.tcpi_unacked;
+	k->notsent = info.notsent_bytes;
+	k->peer_window = info.snd_wnd;
 }
 
 /*

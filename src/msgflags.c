@@ -1,6 +1,7 @@
 /*
  * msgflags.c - the MSG_* flags of send and recv: the words a learner types
- * and the names strace prints for them.
+ * and the names strace prints for them; and, after a send, why TCP holds
+ * bytes back (MSG_MORE, Nagle's algorithm).
  */
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -106,7 +107,7 @@ void note_recv_flags(int fd, int flags, long size, long n)
 }
 
 /* After a send with MSG_MORE: what each kind of socket does with the held bytes. */
-void note_send_more(const struct call_ctx *c)
+static void note_send_more(const struct call_ctx *c)
 {
 	int type = socket_type(c->fd);
 
@@ -122,4 +123,40 @@ void note_send_more(const struct call_ctx *c)
 	else if (c->after->domain == AF_UNIX)
 		report_note("MSG_MORE: a Unix socket ignores it: the bytes are queued for the "
 			    "peer at once.");
+}
+
+static bool tcp_option_on(int fd, int option)
+{
+	int on = 0;
+	socklen_t len = sizeof(on);
+
+	return getsockopt(fd, IPPROTO_TCP, option, &on, &len) == 0 && on;
+}
+
+/*
+ * Bytes TCP did not send although the peer's window has room, while earlier
+ * segments wait for their ACK, with no MSG_MORE and no TCP_CORK: that is
+ * Nagle's algorithm (Linux's form of it holds a small segment only while an
+ * earlier small one is unacknowledged).
+ */
+static void note_nagle_hold(const struct call_ctx *c)
+{
+	const struct kstate *k = c->after;
+
+	if (k == NULL || !k->has_tcp || k->notsent == 0 || k->unacked_segs == 0 ||
+	    (c->msg_flags & MSG_MORE) || k->unsent > k->peer_window ||
+	    tcp_option_on(c->fd, TCP_NODELAY) || tcp_option_on(c->fd, TCP_CORK))
+		return;
+	report_note("%u byte%s not sent yet: Nagle's algorithm holds a small segment while an "
+		    "earlier small one is unacknowledged (%u segment%s in flight); it goes when "
+		    "the ACK comes. TCP_NODELAY on sends at once.", k->notsent,
+		    k->notsent == 1 ? " is" : "s are", k->unacked_segs,
+		    k->unacked_segs == 1 ? "" : "s");
+}
+
+/* After send or sendmmsg: what TCP holds back, and why. */
+void note_after_send(const struct call_ctx *c)
+{
+	note_send_more(c);
+	note_nagle_hold(c);
 }

@@ -100,6 +100,7 @@ static const struct {
 	{ "recvfrom", SO_RCVTIMEO, "SO_RCVTIMEO", RESTARTSYS },
 	{ "connect", SO_SNDTIMEO, "SO_SNDTIMEO", RESTARTSYS },
 	{ "sendto", SO_SNDTIMEO, "SO_SNDTIMEO", RESTARTSYS },
+	{ "sendmmsg", SO_SNDTIMEO, "SO_SNDTIMEO", RESTARTSYS },
 	{ "sendfile", SO_SNDTIMEO, "SO_SNDTIMEO", RESTARTSYS },
 	{ "openat", 0, NULL, RESTARTSYS },	/* a FIFO with no writer */
 	{ "poll", 0, NULL, "ERESTART_RESTARTBLOCK", "Interrupted by signal",

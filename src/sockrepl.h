@@ -145,6 +145,7 @@ int errno_from_name(const char *name);
 bool parse_text(struct session *s, const char *text, char **out, size_t *len);
 long unescape(struct session *s, const char *start, const char *end, char *out);
 const char *closing_quote(const char *p);
+const char *text_end(const char *p);
 const char *take_word(const char **p, char *word, size_t size);
 
 /* ---- format.c: strace-style call lines and addresses; outside text escaped - */
@@ -184,7 +185,7 @@ void sb_msg_flags(struct strbuf *sb, int flags);
 struct session;
 void announce_recv_wait(struct session *s, int fd, int flags, long size);
 void note_recv_flags(int fd, int flags, long size, long n);
-void note_send_more(const struct call_ctx *c);
+void note_after_send(const struct call_ctx *c);
 
 /* ---- kstate.c: what the kernel says about a socket ---------------------- */
 
@@ -215,6 +216,8 @@ struct kstate {
 	int end_err;		/* what ended it (ECONNREFUSED, ...); 0: a clean close, or unknown */
 	int last_open;		/* the last TCP state this session saw it in before CLOSE, or 0 */
 	unsigned segs_out, segs_in;	/* TCP segments sent and received (TCP_INFO) */
+	unsigned unacked_segs, notsent;	/* segments in flight; bytes not yet sent (TCP_INFO) */
+	unsigned peer_window;	/* the receive window the peer last advertised (TCP_INFO) */
 	unsigned retransmits;	/* segments sent again (TCP_INFO's tcpi_total_retrans) */
 };
 
@@ -316,6 +319,40 @@ void announce_connect_wait(struct session *s, int fd, const struct sockaddr *to)
 
 bool sysctl_read(const char *name, unsigned *values, int n);
 
+/* ---- sockopts.c: the socket options and their values ----------------------- */
+
+enum opt_kind {
+	OPT_BOOL,		/* on|off, an int 0 or 1 */
+	OPT_INT,		/* a number, passed as typed */
+	OPT_LINGER,		/* on SECONDS | off: struct linger */
+	OPT_TIMEVAL,		/* SECONDS (decimals allowed): struct timeval */
+	OPT_ERRNO,		/* read only: an errno */
+};
+
+struct sockopt {
+	const char *name;	/* as in <sys/socket.h> */
+	int level, optname;
+	const char *level_name, *strace_name;	/* as strace prints them */
+	enum opt_kind kind;
+	const char *about;
+	bool read_only;		/* setsockopt gives ENOPROTOOPT */
+	long min, max;		/* the values Linux takes (EINVAL outside), when min < max */
+};
+
+/* The value, whatever its kind. */
+union opt_value {
+	int i;
+	struct linger linger;
+	struct timeval tv;
+};
+
+socklen_t sockopt_value_size(enum opt_kind kind);	/* what setsockopt/getsockopt pass */
+const struct sockopt *sockopt_find(struct session *s, const char *typed);
+bool sockopt_parse_value(struct session *s, const struct sockopt *o, int argc, char **argv,
+			 union opt_value *v, bool *rounded);
+void sb_sockopt_value(struct strbuf *sb, const struct sockopt *o, const union opt_value *v,
+		      bool decoded);
+
 /* ---- causes_data.c: why a data call failed here ---------------------------- */
 
 void explain_data_cause(struct session *s, const struct call_ctx *c, int err);
@@ -369,13 +406,17 @@ extern const struct cmd_entry cmd_sockets_entry, cmd_help_entry, cmd_quit_entry,
 extern const struct cmd_entry cmd_say_entry, cmd_expect_entry, cmd_requires_entry;
 extern const struct cmd_entry cmd_send_entry, cmd_recv_entry, cmd_sendto_entry,
 	cmd_recvfrom_entry, cmd_shutdown_entry;
-extern const struct cmd_entry cmd_sendfile_entry;
+extern const struct cmd_entry cmd_sendfile_entry, cmd_sendmmsg_entry;
 extern const struct cmd_entry cmd_setsockopt_entry, cmd_getsockopt_entry;
 extern const struct cmd_entry cmd_getsockname_entry, cmd_getpeername_entry, cmd_poll_entry,
 	cmd_socketpair_entry;
 extern const struct cmd_entry cmd_ss_entry, cmd_explain_entry, cmd_unlink_entry;
 extern const struct cmd_entry cmd_select_entry, cmd_epoll_create_entry, cmd_epoll_ctl_entry,
 	cmd_epoll_wait_entry;
+
+/* cmd_data.c: [FD] [more] before the text of send, and of sendmmsg's several. */
+bool take_send_fd_and_flags(struct session *s, const struct cmd_args *a, const char *call,
+			    int *fd, int *flags, const char **text);
 
 /* cmd_fd.c: also used at exit, so every close is printed the same way. */
 enum cmd_status close_fd(struct session *s, int fd);

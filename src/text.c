@@ -87,6 +87,20 @@ const char *closing_quote(const char *p)
 }
 
 /*
+ * Where one TEXT ends among several on a line (sendmmsg's): after a "quoted
+ * text" and its *N, or at the blank after a plain word. An unclosed quote
+ * ends at a blank too, and parse_text then says what is wrong.
+ */
+const char *text_end(const char *p)
+{
+	const char *close = *p == '"' ? closing_quote(p) : NULL;
+
+	if (close != NULL)
+		p = close + 1;
+	return p + strcspn(p, " \t");
+}
+
+/*
  * TEXT as typed: plain text, or "quoted text" (to keep leading blanks or a
  * leading number), optionally repeated with "..."*N; C escapes in both.
  * Sets *out (malloc'd) and *len; false after a usage error.

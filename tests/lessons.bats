@@ -105,6 +105,9 @@ every_round_under() {
 	every_round 13-on-the-wire '^  wire: IP .*Flags \[P\.\], seq 1:6, ack 1, .*length 5$'
 	every_round 13-on-the-wire '^  wire: IP .*Flags \[\.\], ack 6, '
 	every_round 13-on-the-wire '^recvfrom\(5, "", 4096, 0, NULL, NULL\) = 0$'
+	every_round 13-on-the-wire "^  11 bytes are not sent yet: Nagle's algorithm holds a small segment"
+	every_round 13-on-the-wire '^  wire: IP .*Flags \[P\.\], seq 10:21, ack 1, .*length 11$'
+	every_round 13-on-the-wire '^recvfrom\(5, "GET /index\.html", 4096, 0, NULL, NULL\) = 15$'
 	every_round 13-on-the-wire '^fd 4: DISCONNECTED \(connection closed: FIN sent and received; its TIME-WAIT holds port [0-9]+\)'
 	for out in "$REPLAYS"/13-on-the-wire.?; do
 		# the TIME-WAIT row is fd 4's port, in both ss tables (none from the RSTs)

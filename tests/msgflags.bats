@@ -133,3 +133,31 @@ c.recv(1)' "$BATS_TEST_TMPDIR/go"
 	run grep -A1 -E '^sendto\(4, "de", 2, 0, NULL, 0\) = 2$' <<<"$full"
 	assert_line --regexp '^  wire: IP .* Flags \[P\.\], seq 4:9, .*length 5$'
 }
+
+@test "Nagle: with the peer delaying its ACK, the second of two small sends waits for it, and a note says why" {
+	SCRIPT_TEXT="$CONNECTED"$'\nsetsockopt 5 quickack off\nsendmmsg 4 a b\nexpect ok\npoll 4 300\nrecv 5'
+	repl
+	assert_success
+	assert_line "  1 byte is not sent yet: Nagle's algorithm holds a small segment while an earlier small one is unacknowledged (1 segment in flight); it goes when the ACK comes. TCP_NODELAY on sends at once."
+	assert_line --regexp '^fd 4: CONNECTED .* · Send-Q 2$'
+	# the delayed ACK came within the 300 ms poll, and the held byte went with it
+	assert_line 'recvfrom(5, "ab", 4096, 0, NULL, NULL) = 2'
+}
+
+@test "Nagle on the wire: the held segment leaves only after the delayed ACK; with TCP_NODELAY both leave at once" {
+	needs_root	# the capture
+	SCRIPT_TEXT="$CONNECTED"$'\nsetsockopt 5 quickack off\nwire brief\nsendmmsg 4 a b\nwait 4 300\nsetsockopt 5 quickack off\nsetsockopt 4 nodelay on\nsendmmsg 4 c d'
+	repl
+	assert_success
+	run grep -E '^(sendmmsg|  wire:)' <<<"$output"
+	# a goes (the first segment wire saw: tcpdump numbers it absolutely), then
+	# fd 5's ACK of it (40 ms later at least), and only then b
+	assert_line --index 0 --regexp '^sendmmsg\(4, .*"a".*"b".*\) = 2$'
+	assert_line --index 1 --regexp '^  wire: IP 127\.0\.0\.1\.[0-9]+ > 127\.0\.0\.1\.[0-9]+: Flags \[P\.\], seq [0-9]+:[0-9]+, ack [0-9]+, win [0-9]+, length 1$'
+	assert_line --index 2 --regexp '^  wire: .* Flags \[\.\], ack 1, win [0-9]+, length 0$'
+	assert_line --index 3 --regexp '^  wire: .* Flags \[P\.\], seq 1:2, ack 1, win [0-9]+, length 1$'
+	# TCP_NODELAY: c and d leave back to back, before any ACK
+	run grep -A2 -E '^sendmmsg\(4, .*"c".*"d".*\) = 2$' <<<"$output"
+	assert_line --index 1 --regexp '^  wire: .* Flags \[P\.\], seq 2:3, ack 1, win [0-9]+, length 1$'
+	assert_line --index 2 --regexp '^  wire: .* Flags \[P\.\], seq 3:4, ack 1, win [0-9]+, length 1$'
+}

@@ -219,3 +219,15 @@ CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
 	assert_line '  here: Linux takes TCP_KEEPCNT from 1 to 127; 128 is outside that.'
 	assert_line '  here: Linux takes TCP_USER_TIMEOUT from 0 to 2147483647; -1 is outside that.'
 }
+
+@test "TCP_QUICKACK off delays ACKs, and does not last: the delayed ACK's timer turns it back on" {
+	SCRIPT_TEXT="$CONNECTED"$'\ngetsockopt 5 quickack\nsetsockopt 5 quickack off\ngetsockopt 5 quickack\nsend 4 a\npoll 4 300\ngetsockopt 5 quickack'
+	repl
+	assert_success
+	run grep -E '^(get|set)sockopt' <<<"$output"
+	assert_line --index 0 'getsockopt(5, SOL_TCP, TCP_QUICKACK, [1], [4]) = 0'
+	assert_line --index 1 'setsockopt(5, SOL_TCP, TCP_QUICKACK, [0], 4) = 0'
+	assert_line --index 2 'getsockopt(5, SOL_TCP, TCP_QUICKACK, [0], [4]) = 0'
+	# fd 4's byte arrived, fd 5 held its ACK until the timer ran out, and is back to quick ACKs
+	assert_line --index 3 'getsockopt(5, SOL_TCP, TCP_QUICKACK, [1], [4]) = 0'
+}

@@ -4,7 +4,7 @@
 load test_helper
 
 # The calls sockrepl makes on the learner's behalf, and what strace calls them.
-CALLS='socket|bind|listen|accept|connect|fcntl|close|sendto|recvfrom|shutdown|setsockopt|getsockopt|getsockname|getpeername|poll|socketpair|unlink|openat|sendfile|select|epoll_create1|epoll_ctl|epoll_wait'
+CALLS='socket|bind|listen|accept|connect|fcntl|close|sendto|recvfrom|sendmmsg|shutdown|setsockopt|getsockopt|getsockname|getpeername|poll|socketpair|unlink|openat|sendfile|select|epoll_create1|epoll_ctl|epoll_wait'
 
 # trace_and_compare SCRIPT: run SCRIPT under strace; every call line sockrepl
 # prints must appear, character for character and in the same order, in
@@ -125,6 +125,12 @@ compare_with_trace() {
 		getsockopt 4 keepidle
 		getsockopt 4 keepintvl
 		getsockopt 4 keepcnt
+		setsockopt 5 quickack off
+		getsockopt 5 quickack
+		sendmmsg 4 "GET " /index.html\r\n "x"*40
+		sendmmsg 4 more one
+		sendmmsg 99 a b
+		recv 5
 		setsockopt 5 rcvlowat 1
 		shutdown 4 wr
 		recv 5
@@ -174,6 +180,10 @@ compare_with_trace() {
 	assert_line 'openat(AT_FDCWD, "none.html", O_RDONLY) = -1 ENOENT (No such file or directory)'
 	assert_line 'sendfile(99, 6, NULL, 9) = -1 EBADF (Bad file descriptor)'
 	assert_line 'setsockopt(4, SOL_TCP, TCP_CORK, [1], 4) = 0'
+	assert_line 'setsockopt(5, SOL_TCP, TCP_QUICKACK, [0], 4) = 0'
+	assert_line --regexp '^sendmmsg\(4, \[.*"GET ", iov_len=4\}\].*msg_len=4\}, .*"/index\.html\\r\\n", iov_len=13\}\].*msg_len=13\}, .*"x{32}"\.\.\., iov_len=40\}\].*msg_len=40\}\], 3, 0\) = 3$'
+	assert_line --regexp '^sendmmsg\(4, \[.*"one", iov_len=3\}\].*msg_len=3\}\], 1, MSG_MORE\) = 1$'
+	assert_line --regexp '^sendmmsg\(99, .*\], 2, 0\) = -1 EBADF \(Bad file descriptor\)$'
 	assert_line 'setsockopt(4, SOL_TCP, TCP_KEEPCNT, [0], 4) = -1 EINVAL (Invalid argument)'
 	assert_line 'getsockopt(5, SOL_SOCKET, SO_RCVLOWAT, [2], [4]) = 0'
 	assert_line 'getsockopt(4, SOL_TCP, TCP_USER_TIMEOUT, [3000], [4]) = 0'
