@@ -161,3 +161,19 @@ c.recv(1)' "$BATS_TEST_TMPDIR/go"
 	assert_line --index 1 --regexp '^  wire: .* Flags \[P\.\], seq 2:3, ack 1, win [0-9]+, length 1$'
 	assert_line --index 2 --regexp '^  wire: .* Flags \[P\.\], seq 3:4, ack 1, win [0-9]+, length 1$'
 }
+
+@test "TCP_CORK and MSG_MORE hold a small segment about 200 ms, then Linux sends it on its own (TCP timestamps, in ms, show it)" {
+	needs_root	# the capture
+	SCRIPT_TEXT="$CONNECTED"$'\nwire on\nsend 4 x\nsetsockopt 4 cork on\nsend 4 abc\nexpect wire none\nwait 4 1000\nsetsockopt 4 cork off\nsend 4 z\nsend 4 more y\nexpect wire none\nwait 4 1000'
+	repl
+	assert_success
+	# the data segments fd 4 sent, as "seq TSval"
+	run sed -nE 's/^  wire: IP .* Flags \[P\.\], seq ([0-9]+:)?([0-9]+), .*TS val ([0-9]+) .*/\2 \3/p' <<<"$output"
+	[ "${#lines[@]}" -eq 4 ]
+	read -r _ sent_x <<<"${lines[0]}"; read -r end_abc sent_abc <<<"${lines[1]}"
+	read -r _ sent_z <<<"${lines[2]}"; read -r end_y sent_y <<<"${lines[3]}"
+	[ "$end_abc" = 4 ] && [ "$end_y" = 6 ]
+	# held at least 200 ms each (the kernel's timer), and sent within the wait
+	(( sent_abc - sent_x >= 200 && sent_abc - sent_x <= 1000 )) || { echo "cork held $((sent_abc - sent_x)) ms"; false; }
+	(( sent_y - sent_z >= 200 && sent_y - sent_z <= 1000 )) || { echo "more held $((sent_y - sent_z)) ms"; false; }
+}
