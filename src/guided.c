@@ -2,9 +2,10 @@
  * guided.c - stepping through a lesson at a terminal.
  *
  * A guided lesson shows its narration, then puts its next command on the
- * prompt, already typed: Enter runs it, or the learner edits it or types
- * something else. The lesson's expect lines become hints instead of errors.
- * next (skip), back, again and leave move around.
+ * prompt, already typed: Enter runs it, or the learner edits it. Another
+ * command (ss, sockets, an extra socket) runs as ever and leaves the step
+ * on offer. The step's expect lines become hints instead of errors, checked
+ * only when the step ran. next (skip), back, again and leave move around.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,12 +208,38 @@ const char *lesson_next_step(struct session *s)
 	return NULL;
 }
 
-/* After the learner ran a line at a step: move past it and check its expects, kindly. */
-void lesson_after_line(struct session *s)
+/* The command a line starts with, through the table (aliases too); NULL if none. */
+static const struct cmd_entry *line_command(const char *line)
+{
+	char word[32];
+
+	return take_word(&line, word, sizeof(word)) ? cmd_lookup_quiet(word) : NULL;
+}
+
+/*
+ * Whether a line typed at a step is that step, perhaps edited (another port,
+ * another fd): it runs the step's command. Anything else (ss, sockets, help,
+ * an extra socket) is the learner looking around: it runs, and the step
+ * waits at the next prompt.
+ */
+bool lesson_is_step(const struct session *s, const char *line)
+{
+	const struct lesson *l = s->lesson;
+	const struct cmd_entry *typed = line_command(line);
+
+	return l != NULL && typed != NULL && l->current < l->nlines &&
+	       typed == line_command(l->lines[l->current]);
+}
+
+/*
+ * After the learner ran a line at a step: when it was the step, move past it
+ * and check its expects, kindly; else offer the same step again.
+ */
+void lesson_after_line(struct session *s, bool was_step)
 {
 	struct lesson *l = s->lesson;
 
-	if (l == NULL || l->moved)
+	if (l == NULL || l->moved || !was_step)
 		return;
 	l->last_run = l->current;
 	l->pos = l->current + 1;

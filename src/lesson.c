@@ -228,9 +228,10 @@ const struct cmd_entry cmd_lesson_entry = {
 	.summary = "step through a lesson, each command typed for you",
 	.about = "Starts a guided lesson (NAME, or its number: lesson 02). Narration is\n"
 		"shown, then the next command is typed at the prompt: Enter runs it, or\n"
-		"edit it, or type something else. A check that fails gives a hint. next\n"
-		"(skip) passes a step, back goes to the one before, again repeats the last\n"
-		"one, leave ends the lesson. Outside a terminal it runs as a script.\n"
+		"edit it. Another command (ss, sockets) runs and leaves the step on offer.\n"
+		"A check that fails after the step gives a hint. next (skip) passes a\n"
+		"step, back goes to the one before, again repeats the last one, leave\n"
+		"ends the lesson. Outside a terminal it runs as a script.\n"
 		"A NAME with a / in it is the path of a lesson file of your own\n"
 		"(lesson ./mine.txt): a regular file of at most 1 MiB.",
 	.min_args = 1,

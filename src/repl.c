@@ -34,6 +34,7 @@ void repl_run(struct session *s)
 
 	while (!s->quit && !terminating) {
 		const char *pretyped = s->lesson ? lesson_next_step(s) : NULL;
+		bool at_step;
 
 		prompt[0] = '\0';
 		if (s->interactive)	/* a script's prompt is printed by echo_line */
@@ -47,6 +48,7 @@ void repl_run(struct session *s)
 		if (!s->interactive)
 			drain_between_lines(s);
 		s->lineno++;
+		at_step = s->lesson != NULL && lesson_is_step(s, line);
 		if (len > MAX_LINE)
 			report_error(s, "line too long (%zu bytes; the limit is %d): ignored",
 				     len, MAX_LINE);
@@ -57,7 +59,7 @@ void repl_run(struct session *s)
 			cmd_run_line(s, line);
 		free(line);
 		if (s->lesson)
-			lesson_after_line(s);
+			lesson_after_line(s, at_step);
 		interrupted = 0;
 		if (s->live_output)
 			fflush(stdout);

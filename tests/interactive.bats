@@ -146,8 +146,16 @@ wait_screen() {
 	keys Enter
 	wait_screen '^socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3$'
 	wait_screen '^sockrepl \[3 CREATED\] step 2/11> bind 127\.0\.0\.1 6789$'
-	keys C-u 'socket' Enter
+	# looking around is not the step: ss runs, and bind is on offer again
+	keys C-u 'ss' Enter
+	wait_screen '^the kernel has no socket on a port or Unix path this session used$'
+	wait_screen '^sockrepl \[3 CREATED\] step 2/11> bind 127\.0\.0\.1 6789$'
+	run on_screen 'hint:'
+	assert_failure
+	# the step edited is still the step: it runs, and its checks become hints
+	keys C-u 'bind 9 127.0.0.1 6789' Enter
 	wait_screen '^  hint: fd 3 is CREATED, not BOUND - did you call bind?$'
+	wait_screen '^sockrepl \[3 CREATED\] step 3/11> listen 1$'
 	keys C-u 'leave' Enter
 	wait_screen '^left lesson 01-creating-a-socket.txt; the sockets stay open\.$'
 }
@@ -266,7 +274,8 @@ gone_under_sigcont() {
 	keys Up
 	wait_screen '^sockrepl> say mine$'
 	keys C-u Up Up
-	! screen | grep -q 'say planted'
+	run grep -q 'say planted' <<<"$(screen)"
+	assert_failure
 	keys C-u C-d
 	wait_screen '^exited 0$'
 	[ "$(cat "$XDG_STATE_HOME/sockrepl/history")" = "say planted" ]

@@ -114,7 +114,9 @@ every_round_under() {
 		port="$(sed -nE 's/^fd 4: DISCONNECTED \(connection closed: .* holds port ([0-9]+)\).*/\1/p' "$out")"
 		[ "$(grep -cE "^tcp +TIME-WAIT .*127\.0\.0\.1:$port .*- \(kernel only\)$" "$out")" -eq 2 ]
 		[ "$(grep -cE '^tcp +TIME-WAIT ' "$out")" -eq 2 ]
-		! grep -qE '^tcp +LAST-ACK ' "$out"	# fd 5's side, closed second, is gone
+		if grep -qE '^tcp +LAST-ACK ' "$out"; then	# fd 5's side, closed second, is gone
+			echo "$(basename "$out"): a LAST-ACK row"; return 1
+		fi
 		# the full backlog's client sent the same SYN three times: one seq
 		syns="$(grep -oE 'IP [0-9.]+ > [0-9.]+: Flags \[S\], seq [0-9]+' "$out" | sort | uniq -c | awk '$1 == 3')"
 		[ "$(wc -l <<<"$syns")" -eq 1 ] && [ -n "$syns" ] || { echo "$(basename "$out"): no SYN sent 3 times"; return 1; }

@@ -59,3 +59,8 @@ run_suite() {
 		"$REPO_ROOT"/tests/*.bats "$REPO_ROOT"/tests/atlas_helper.bash
 	assert_output ''
 }
+
+@test "no test asserts with a negated command, which bash's set -e never fails on" {
+	run grep -nE '^[[:space:]]*![[:space:]]' "$REPO_ROOT"/tests/*.bats
+	assert_output ''
+}
