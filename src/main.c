@@ -220,6 +220,9 @@ static int run(int argc, char **argv)
 		cmd_run_line(&s, (char[]){ "wire on" });
 	if (o.lesson && !lesson_start(&s, o.lesson))
 		s.quit = true;
+	else if (!o.lesson && s.interactive)	/* where to begin, for a newcomer */
+		printf("%slessons lists the lessons, lesson 01 starts the first, help lists the "
+		       "commands.%s\n", color(COLOR_NOTE), color(COLOR_OFF));
 	repl_run(&s);
 	if (stdin_closed)
 		printf("standard input was closed while a call waited: closing the session's "

@@ -47,6 +47,19 @@ wait_screen() {
 	return 1
 }
 
+@test "at start-up one line says where to begin, above the first prompt; a lesson or a script does without it" {
+	wait_screen '^sockrepl> *$'
+	run screen
+	assert_line --index 0 'lessons lists the lessons, lesson 01 starts the first, help lists the commands.'
+	assert_line --index 1 --regexp '^sockrepl> *$'
+	start_terminal --lesson 01
+	wait_screen '^sockrepl step 1/11> socket tcp$'
+	run on_screen 'lessons lists the lessons'
+	assert_failure
+	run sockrepl <<<'help quit'
+	refute_output --partial 'lessons lists the lessons'
+}
+
 @test "the prompt shows the current socket and its state" {
 	wait_screen '^sockrepl> *$'
 	keys 'socket' Enter
