@@ -59,11 +59,77 @@ static const struct errno_text *find_text(const char *call, int err)
 
 /* ---- the explanation --------------------------------------------------- */
 
+/*
+ * Each row is explained in full once per session (an explanation is read
+ * once; a lesson that meets EINPROGRESS three times should not print it
+ * three times). These say whether it was, and mark it.
+ */
+_Static_assert(COUNT(errno_texts) <= 64 * COUNT(((struct session *)0)->explained),
+	       "session.explained has a bit for every errnos.def row");
+
+static bool explained_before(struct session *s, const struct errno_text *text)
+{
+	size_t row = (size_t)(text - errno_texts);
+	uint64_t bit = UINT64_C(1) << (row % 64);
+	bool before = s->explained[row / 64] & bit;
+
+	s->explained[row / 64] |= bit;
+	return before;
+}
+
+/* The first line of `lines` that starts with `prefix`, after it, up to its end. */
+static int find_line(const char *lines, const char *prefix, const char **start)
+{
+	for (const char *p = lines; *p != '\0'; p = strchr(p, '\n') + 1) {
+		if (strncmp(p, prefix, strlen(prefix)) == 0) {
+			*start = p + strlen(prefix);
+			return (int)strcspn(*start, "\n");
+		}
+	}
+	return -1;
+}
+
+/* The length of text's first clause: up to its first "; " or ". ", or all of it. */
+static int first_clause(const char *text)
+{
+	const char *end = text;
+
+	while (*end != '\0' && !((end[0] == ';' || end[0] == '.') && end[1] == ' '))
+		end++;
+	return (int)(end - text);
+}
+
+/*
+ * The same errno from the same call again: one line with the key cause, the
+ * one this session found ("here: ..."), or else the meaning's first clause.
+ */
+static void explain_again(struct session *s, const struct call_ctx *c, int err,
+			  const struct errno_text *text)
+{
+	struct strbuf causes;
+	const char *cause = text->meaning;
+	int len;
+
+	sb_init(&causes);
+	report_capture(&causes);
+	explain_cause(s, c, err);
+	report_capture(NULL);
+	len = find_line(causes.text, "here: ", &cause);
+	if (len < 0)
+		len = first_clause(cause);
+	report_note("%s again: %.*s (explain %s for more)", errno_name(err), len, cause,
+		    errno_name(err));
+}
+
 /* Print what `err` means for this call, its cause here, and what to try. */
 void explain_failure(struct session *s, const struct call_ctx *c, int err)
 {
 	const struct errno_text *text = find_text(c->call, err);
 
+	if (text != NULL && explained_before(s, text) && !s->verbose) {
+		explain_again(s, c, err, text);
+		return;
+	}
 	if (text != NULL)
 		report_note("%s: %s", errno_name(err), text->meaning);
 	else

@@ -14,7 +14,7 @@
 #include "sockrepl.h"
 
 static const char usage_text[] =
-	"usage: sockrepl [-e] [--no-echo] [--no-color] [--sandbox] [--wire]\n"
+	"usage: sockrepl [-e] [--no-echo] [--no-color] [--verbose] [--sandbox] [--wire]\n"
 	"                [--lesson NAME | --replay FILE] [--help] [--version]\n"
 	"\n"
 	"A teaching REPL for the BSD sockets API: every command makes one system\n"
@@ -27,6 +27,8 @@ static const char usage_text[] =
 	"  -e             stop at the first failing call, with exit status 1\n"
 	"  --no-echo      in a script, do not echo each line after the prompt\n"
 	"  --no-color     no colour, even at a terminal (so does NO_COLOR=1)\n"
+	"  --verbose      explain a repeated error in full each time (else the\n"
+	"                 second time is one line: its cause here)\n"
 	"  --sandbox      run the session in a network namespace of its own (only lo):\n"
 	"                 no port collides, nothing reaches the network\n"
 	"  --wire         show the segments on lo under each call (as wire on)\n"
@@ -68,6 +70,8 @@ static int parse_options(struct session *s, struct options *o, int argc, char **
 			o->wire = true;
 		} else if (strcmp(argv[i], "--no-color") == 0) {
 			o->no_color = true;
+		} else if (strcmp(argv[i], "--verbose") == 0) {
+			s->verbose = true;
 		} else if (strcmp(argv[i], "--sandbox") == 0) {
 			o->sandbox = true;
 		} else if (strcmp(argv[i], "--lesson") == 0) {

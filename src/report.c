@@ -81,6 +81,18 @@ void report_expectation(struct session *s, const char *hint, const char *fmt, ..
 	va_end(ap);
 }
 
+static struct strbuf *captured;	/* where notes go instead of stdout, or NULL */
+
+/*
+ * Collect the notes that follow in sb (unescaped, one per line) instead of
+ * printing them, until report_capture(NULL): explain.c weighs a cause's
+ * notes before it shows one of them.
+ */
+void report_capture(struct strbuf *sb)
+{
+	captured = sb;
+}
+
 /*
  * An indented remark under a call line: an explanation or a kernel fact.
  * It may quote a peer's address or a file's path, so it is escaped too.
@@ -89,9 +101,16 @@ void report_note(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("  ", stdout);
 	va_start(ap, fmt);
-	put_vformatted(stdout, fmt, ap);
+	if (captured != NULL) {
+		char text[1024];
+
+		vsnprintf(text, sizeof(text), fmt, ap);
+		sb_printf(captured, "%s\n", text);
+	} else {
+		fputs("  ", stdout);
+		put_vformatted(stdout, fmt, ap);
+		fputc('\n', stdout);
+	}
 	va_end(ap);
-	fputc('\n', stdout);
 }

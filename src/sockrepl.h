@@ -58,6 +58,8 @@ struct session {
 	FILE *record;		/* `record FILE`: lines typed from now on go here, or NULL */
 	struct lesson *lesson;	/* the guided lesson being stepped through, or NULL */
 	bool friendly;		/* in a guided lesson: a failed expect is a hint, not an error */
+	bool verbose;		/* --verbose: every explanation in full, every time */
+	uint64_t explained[8];	/* errnos.def rows shown in full once: later one line */
 	char started_as[256];	/* the options that start the running lesson or --replay
 				   script again ("--lesson 09"), for `requires`; "": stdin */
 	bool sandboxed;		/* --sandbox: a network namespace of its own (sandbox.c) */
@@ -126,6 +128,8 @@ int session_last_shown(struct session *s, int fd);
 
 void report_error(struct session *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+struct strbuf;
+void report_capture(struct strbuf *sb);	/* notes go to sb, one per line, until NULL */
 void report_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void report_expectation(struct session *s, const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -80,9 +80,10 @@ interrupted() {
 	assert_success
 	assert_line 'epoll_ctl(4, EPOLL_CTL_ADD, 4, {events=EPOLLIN, data={u32=4, u64=4}}) = -1 EINVAL (Invalid argument)'
 	assert_line '  here: fd 4 cannot watch itself.'
-	assert_line '  here: fd 3 is not an epoll instance (epoll_create makes one).'
+	# EINVAL again from epoll_ctl: one line, with its cause here
+	assert_line '  EINVAL again: fd 3 is not an epoll instance (epoll_create makes one). (explain EINVAL for more)'
 	assert_line 'epoll_ctl(4, EPOLL_CTL_MOD, 3, {events=EPOLLIN|EPOLLEXCLUSIVE, data={u32=3, u64=3}}) = -1 EINVAL (Invalid argument)'
-	assert_line --partial 'here: EPOLLEXCLUSIVE is allowed only with add'
+	assert_line --partial '  EINVAL again: EPOLLEXCLUSIVE is allowed only with add'
 }
 
 @test "atlas: epoll_ctl ELOOP - two epoll instances watching each other" {
@@ -128,6 +129,6 @@ interrupted() {
 	run sockrepl --no-echo <<<$'socket\nepoll_create\nepoll_wait 4 0\nexpect EINVAL\nepoll_wait 3\nexpect EINVAL\nepoll_wait 4 200000000\nexpect EINVAL'
 	assert_success
 	assert_line '  here: MAX is 0; it must be at least 1.'
-	assert_line '  here: fd 3 is not an epoll instance (epoll_create makes one).'
-	assert_line "  here: MAX is 200000000; Linux takes at most INT_MAX / sizeof(struct epoll_event) = $((2147483647 / 12)) (EP_MAX_EVENTS)."
+	assert_line '  EINVAL again: fd 3 is not an epoll instance (epoll_create makes one). (explain EINVAL for more)'
+	assert_line "  EINVAL again: MAX is 200000000; Linux takes at most INT_MAX / sizeof(struct epoll_event) = $((2147483647 / 12)) (EP_MAX_EVENTS). (explain EINVAL for more)"
 }

@@ -48,7 +48,7 @@ load test_helper
 	assert_success
 	assert_line 'setsockopt(3, SOL_SOCKET, SO_ERROR, [0], 4) = -1 ENOPROTOOPT (Protocol not available)'
 	assert_line '  here: SO_ERROR can only be read (getsockopt SO_ERROR).'
-	assert_line '  here: SO_ACCEPTCONN can only be read (getsockopt SO_ACCEPTCONN).'
+	assert_line '  ENOPROTOOPT again: SO_ACCEPTCONN can only be read (getsockopt SO_ACCEPTCONN). (explain ENOPROTOOPT for more)'
 }
 
 @test "atlas: setsockopt ENOTSOCK - the fd is not a socket" {

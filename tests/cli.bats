@@ -6,7 +6,7 @@ load test_helper
 @test "--help prints usage and exits 0" {
 	run sockrepl --help
 	assert_success
-	assert_line --index 0 "usage: sockrepl [-e] [--no-echo] [--no-color] [--sandbox] [--wire]"
+	assert_line --index 0 "usage: sockrepl [-e] [--no-echo] [--no-color] [--verbose] [--sandbox] [--wire]"
 	assert_line --index 1 "                [--lesson NAME | --replay FILE] [--help] [--version]"
 }
 

@@ -162,3 +162,22 @@ PAIR=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept\n'
 	assert_line 'sockrepl [5 DISCONNECTED]> getsockopt 5 error'
 	refute_output --partial 'sockrepl [5 CONNECTING]> getsockopt'
 }
+
+@test "an errno explained once is one line the next time from the same call: its cause here; --verbose keeps it whole" {
+	SCRIPT_TEXT=$'socket\nnonblock on\nconnect 127.0.0.1 9\nsocket\nnonblock on\nconnect 127.0.0.1 9\nbind 9 127.0.0.1 0\nbind 9 127.0.0.1 0\nlisten 9 1\nexplain EINPROGRESS'
+	repl
+	[ "$(grep -c '^  EINPROGRESS: not a failure: the socket is non-blocking' <<<"$output")" -eq 1 ]
+	assert_line '  EINPROGRESS again: not a failure: the socket is non-blocking, so connect sent the SYN and returned at once (explain EINPROGRESS for more)'
+	[ "$(grep -c '^  EBADF: the fd is not open, so there is no socket to bind\.$' <<<"$output")" -eq 1 ]
+	assert_line "  EBADF again: fd 9 is not open; this session's sockets are 3, 4. (explain EBADF for more)"
+	# another call's EBADF is a first time: in full
+	assert_line --partial '  EBADF: the fd is not open'
+	run grep -c '^  try: ' <<<"$output"
+	assert_output 3
+	# explain gives it all back
+	run sockrepl --no-echo <<<"$SCRIPT_TEXT"
+	assert_line --partial 'connect: not a failure: the socket is non-blocking'
+	run sockrepl --no-echo --verbose <<<"$SCRIPT_TEXT"
+	refute_output --partial ' again: '
+	[ "$(grep -c '^  EINPROGRESS: not a failure' <<<"$output")" -eq 2 ]
+}

@@ -216,8 +216,8 @@ CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
 	repl
 	assert_line 'setsockopt(3, SOL_TCP, TCP_KEEPIDLE, [0], 4) = -1 EINVAL (Invalid argument)'
 	assert_line '  here: Linux takes TCP_KEEPIDLE from 1 to 32767; 0 is outside that.'
-	assert_line '  here: Linux takes TCP_KEEPCNT from 1 to 127; 128 is outside that.'
-	assert_line '  here: Linux takes TCP_USER_TIMEOUT from 0 to 2147483647; -1 is outside that.'
+	assert_line '  EINVAL again: Linux takes TCP_KEEPCNT from 1 to 127; 128 is outside that. (explain EINVAL for more)'
+	assert_line '  EINVAL again: Linux takes TCP_USER_TIMEOUT from 0 to 2147483647; -1 is outside that. (explain EINVAL for more)'
 }
 
 @test "TCP_QUICKACK off delays ACKs, and does not last: the delayed ACK's timer turns it back on" {

@@ -140,6 +140,6 @@ PAIR=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept\n'
 	SCRIPT_TEXT="${REFUSER}connect 4 @3"$'\nsocket\nconnect 5 @4'
 	repl
 	assert_line --regexp '^connect\(5, .*\) = -1 ECONNREFUSED \(Connection refused\)$'
-	assert_line --regexp '^  here: nothing listens on 127\.0\.0\.1:[0-9]+\.$'
+	assert_line --regexp '^  ECONNREFUSED again: nothing listens on 127\.0\.0\.1:[0-9]+\. \(explain ECONNREFUSED for more\)$'
 	refute_output --partial 'call listen 4'
 }
