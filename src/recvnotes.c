@@ -84,7 +84,10 @@ static void note_truncated(long datagram, long size, long n)
 			    "rest is gone (recvfrom returns only what it took).", size);
 }
 
-/* After a recv: 0 and cut datagrams in words, and the whole data if strace's 32 bytes cut it. */
+/*
+ * After a recv: 0 and cut datagrams in words, and the whole data if strace's
+ * 32 bytes cut it (long runs of one byte as TEXT writes them: "x"*3096).
+ */
 void note_received(int fd, const char *data, long size, long n, long datagram)
 {
 	struct strbuf sb;
@@ -95,7 +98,8 @@ void note_received(int fd, const char *data, long size, long n, long datagram)
 		note_zero(fd, size);
 	if (n > STRACE_STRING_MAX) {
 		sb_init(&sb);
-		sb_quoted(&sb, data, (size_t)n, SHOW_DATA_MAX);
+		if (!sb_runs(&sb, data, (size_t)n))
+			sb_quoted(&sb, data, (size_t)n, SHOW_DATA_MAX);
 		report_note("all %ld bytes: %s", n, sb.text);
 	}
 }

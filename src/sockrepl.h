@@ -159,6 +159,7 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void sb_sockaddr(struct strbuf *sb, const struct sockaddr *sa, socklen_t len);
 void sb_quoted(struct strbuf *sb, const void *data, size_t len, size_t max);
+bool sb_runs(struct strbuf *sb, const void *data, size_t len);
 void sb_socklen(struct strbuf *sb, socklen_t passed, socklen_t returned, bool ok);
 size_t escape_char(const char *text, size_t left, char out[8]);
 void sb_escaped(struct strbuf *sb, const char *text, size_t len);
@@ -216,6 +217,10 @@ struct kstate {
 	int last_open;		/* the last TCP state this session saw it in before CLOSE, or 0 */
 	unsigned segs_out, segs_in;	/* TCP segments sent and received (TCP_INFO) */
 	unsigned retransmits;	/* segments sent again (TCP_INFO's tcpi_total_retrans) */
+	bool has_windows;	/* TCP_INFO has the windows (Linux 6.2 on) */
+	unsigned snd_wnd;	/* the window the peer advertised: how much more it takes */
+	unsigned rcv_wnd;	/* the window this end advertised last */
+	unsigned notsent;	/* bytes in the send queue not sent yet (tcpi_notsent_bytes) */
 };
 
 bool kstate_read(int fd, struct kstate *k);
