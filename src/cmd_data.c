@@ -197,6 +197,8 @@ static enum cmd_status receive(struct session *s, const struct cmd_args *a, cons
 		note_received(c.fd, buf, size, ret, datagram);
 	if (ret >= 0)
 		note_recv_flags(c.fd, c.msg_flags, size, ret);
+	if (c.msg_flags & MSG_PEEK)
+		note_peeked_line(c.fd, buf, ret);
 	if (ret >= 0 && fromlen > 0)
 		note_sender(s, (struct sockaddr *)&from);
 	free(buf);

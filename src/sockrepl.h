@@ -177,6 +177,7 @@ const char *errno_name(int err);
 bool has_data_waiting(int fd);
 long next_datagram(int fd);
 void note_received(int fd, const char *data, long size, long n, long datagram);
+void note_peeked_line(int fd, const char *data, long n);
 
 /* ---- msgflags.c: the MSG_* flags of send and recv ------------------------ */
 
