@@ -137,3 +137,18 @@ sent_count() {
 	# the SYN-ACK offered a window of only part of SO_RCVBUF (8192)
 	assert_line --regexp '^  wire: IP .*Flags \[S\.\], seq [0-9]+, ack [0-9]+, win 4096, '
 }
+
+@test "in the sandbox, while the window stays 0 the writer's kernel probes it on a timer and the reader answers win 0" {
+	needs_root
+	SCRIPT_TEXT=$'wire on\n'"$SMALL"$'\nnonblock 4 on\nsend 4 "x"*100000\nwait 3 1500'
+	run sockrepl --no-echo --sandbox <<<"$SCRIPT_TEXT"
+	assert_success
+	client="$(grep -E -m1 '^fd 4: CONNECTED ' <<<"$output" | sed -E 's/^fd 4: CONNECTED 127\.0\.0\.1:([0-9]+) .*/\1/')"
+	[ -n "$client" ]
+	# after the first win 0: a segment from fd 4 with no data (the probe), then fd 5's win 0 again
+	awk -v c="127.0.0.1.$client >" '
+		/^  wire: / && /win 0,/ { zero++ }
+		zero && /^  wire: / && index($0, c) && /Flags \[\.\], ack 1, / && /length 0$/ { probe = 1; next }
+		probe && /^  wire: / && /win 0,/ { ok = 1 }
+		END { exit !ok }' <<<"$output"
+}
