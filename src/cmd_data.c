@@ -211,6 +211,8 @@ static enum cmd_status receive(struct session *s, const struct cmd_args *a, cons
 		note_received(c.fd, buf, size, ret, datagram);
 	if (ret >= 0)
 		note_recv_flags(c.fd, c.msg_flags, size, ret);
+	if (c.msg_flags & MSG_PEEK)
+		note_peeked_line(c.fd, buf, ret);
 	if (ret >= 0 && fromlen > 0)
 		note_sender(s, (struct sockaddr *)&from);
 	free(buf);
@@ -235,7 +237,9 @@ const struct cmd_entry cmd_recv_entry = {
 		"recv takes one whole datagram: what does not fit in N bytes is gone.\n"
 		"With nothing to read it waits (Ctrl-C interrupts), or fails with EAGAIN\n"
 		"if non-blocking. Flags: peek (MSG_PEEK) copies without taking: the bytes\n"
-		"stay queued; waitall (MSG_WAITALL) waits for all N bytes (or end of file);\n"
+		"stay queued (on a byte stream a note says where the first line ends, so\n"
+		"that recv FD LEN takes exactly it); waitall (MSG_WAITALL) waits for all N\n"
+		"bytes or end of file (so a message whose length came first is read whole);\n"
 		"dontwait (MSG_DONTWAIT) makes this one call non-blocking. One number is the\n"
 		"FD. Without FD: the newest socket with data waiting, else the newest\n"
 		"connected socket.",

@@ -63,6 +63,35 @@ void sb_quoted(struct strbuf *sb, const void *data, size_t len, size_t max)
 }
 
 /*
+ * Bytes that are a few long runs of one byte each, as send's TEXT repeats
+ * them: "x"*3096 + "y"*1000, so that a recv of thousands of bytes filled by
+ * "x"*N reads as one short line. False, with nothing written, for other data.
+ */
+bool sb_runs(struct strbuf *sb, const void *data, size_t len)
+{
+	enum { MAX_RUNS = 4, MIN_RUN = 16 };
+	const unsigned char *p = data;
+	size_t start[MAX_RUNS + 1], count = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (i > 0 && p[i] == p[i - 1])
+			continue;
+		if (count == MAX_RUNS)
+			return false;
+		start[count++] = i;
+	}
+	start[count] = len;
+	for (size_t k = 0; k < count; k++)
+		if (start[k + 1] - start[k] < MIN_RUN)
+			return false;
+	for (size_t k = 0; k < count; k++) {
+		sb_quoted(sb, &p[start[k]], 1, 1);
+		sb_printf(sb, "*%zu%s", start[k + 1] - start[k], k + 1 < count ? " + " : "");
+	}
+	return count > 0;
+}
+
+/*
  * Text that did not come from the learner's keyboard (a peer's path, a
  * process name, a script's line, a message quoting any of them) as a
  * terminal may show it: printable ASCII and well-formed UTF-8 as they are;

@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
@@ -91,7 +92,9 @@ struct tcp_info_linux {
 	uint64_t delivery_rate, busy_time, rwnd_limited, sndbuf_limited;
 	uint32_t delivered, delivered_ce;
 	uint64_t bytes_sent, bytes_retrans;
-	uint32_t dsack_dups, reord_seen, rcv_ooopack, snd_wnd;
+	uint32_t dsack_dups, reord_seen, rcv_ooopack;
+	uint32_t snd_wnd;	/* the peer's advertised window, scaled (Linux 5.4) */
+	uint32_t rcv_wnd;	/* the window this end advertised last, scaled (Linux 6.2) */
 };
 
 static void read_tcp_info(int fd, struct kstate *k)
@@ -113,8 +116,10 @@ static void read_tcp_info(int fd, struct kstate *k)
 	k->segs_in = info.segs_in;
 	k->retransmits = info.base.tcpi_total_retrans;
 	k->unacked_segs = info.base.tcpi_unacked;
+	k->has_windows = len >= offsetof(struct tcp_info_linux, rcv_wnd) + sizeof(info.rcv_wnd);
+	k->snd_wnd = info.snd_wnd;
+	k->rcv_wnd = info.rcv_wnd;
 	k->notsent = info.notsent_bytes;
-	k->peer_window = info.snd_wnd;
 }
 
 /*

@@ -144,7 +144,7 @@ static void note_nagle_hold(const struct call_ctx *c)
 	const struct kstate *k = c->after;
 
 	if (k == NULL || !k->has_tcp || k->notsent == 0 || k->unacked_segs == 0 ||
-	    (c->msg_flags & MSG_MORE) || k->unsent > k->peer_window ||
+	    (c->msg_flags & MSG_MORE) || (k->has_windows && k->unsent > k->snd_wnd) ||
 	    tcp_option_on(c->fd, TCP_NODELAY) || tcp_option_on(c->fd, TCP_CORK))
 		return;
 	report_note("%u byte%s not sent yet: Nagle's algorithm holds a small segment while an "

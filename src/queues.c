@@ -62,6 +62,35 @@ static void tcp_words(const struct kstate *k, char *recv, char *send, size_t siz
 			 k->send_q == 2 ? "" : "s");
 }
 
+/* The states in which a connection still carries data each way that it can hold up. */
+static bool may_receive(int tcp_state)
+{
+	return tcp_state == TCP_ESTABLISHED || tcp_state == TCP_FIN_WAIT1 ||
+	       tcp_state == TCP_FIN_WAIT2;
+}
+
+static bool may_send(int tcp_state)
+{
+	return tcp_state == TCP_ESTABLISHED || tcp_state == TCP_CLOSE_WAIT;
+}
+
+/*
+ * Flow control, shown only when it stops data (a zero window), so that the
+ * state line of every connection that is not held up stays as it was. The
+ * windows come from TCP_INFO (Linux 6.2 on): tcpi_rcv_wnd is the window this
+ * end advertised last, tcpi_snd_wnd the one the peer advertised.
+ */
+static void print_windows(const struct kstate *k)
+{
+	if (!k->has_tcp || !k->has_windows || !k->has_peer)
+		return;
+	if (may_receive(k->tcp_state) && k->rcv_wnd == 0)
+		printf(" · window 0 (advertised: the receive buffer is full, the peer must wait)");
+	if (may_send(k->tcp_state) && k->snd_wnd == 0 && k->notsent > 0)
+		printf(" · the peer's window is 0: %u byte%s wait%s unsent", k->notsent,
+		       k->notsent == 1 ? "" : "s", k->notsent == 1 ? "s" : "");
+}
+
 /* " · Recv-Q 4 (3 bytes + the peer's FIN) · Send-Q 0", or nothing when both are empty. */
 void print_queues(const struct kstate *k)
 {
@@ -83,4 +112,5 @@ void print_queues(const struct kstate *k)
 	printf(" · Recv-Q %u%s · Send-Q %u%s", recv_q, recv, send_q, send);
 	if (k->dgram_waiting && k->domain != AF_UNIX)
 		printf(" · next datagram %u byte%s", k->next_dgram, k->next_dgram == 1 ? "" : "s");
+	print_windows(k);
 }

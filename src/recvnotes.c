@@ -7,6 +7,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
@@ -84,7 +85,10 @@ static void note_truncated(long datagram, long size, long n)
 			    "rest is gone (recvfrom returns only what it took).", size);
 }
 
-/* After a recv: 0 and cut datagrams in words, and the whole data if strace's 32 bytes cut it. */
+/*
+ * After a recv: 0 and cut datagrams in words, and the whole data if strace's
+ * 32 bytes cut it (long runs of one byte as TEXT writes them: "x"*3096).
+ */
 void note_received(int fd, const char *data, long size, long n, long datagram)
 {
 	struct strbuf sb;
@@ -95,7 +99,26 @@ void note_received(int fd, const char *data, long size, long n, long datagram)
 		note_zero(fd, size);
 	if (n > STRACE_STRING_MAX) {
 		sb_init(&sb);
-		sb_quoted(&sb, data, (size_t)n, SHOW_DATA_MAX);
+		if (!sb_runs(&sb, data, (size_t)n))
+			sb_quoted(&sb, data, (size_t)n, SHOW_DATA_MAX);
 		report_note("all %ld bytes: %s", n, sb.text);
 	}
+}
+
+/*
+ * After a peek at a byte stream: where the first line ends, so that a line
+ * protocol can take exactly one line with the next recv and leave the rest.
+ * Silent when no \n came: the bytes may be no text at all.
+ */
+void note_peeked_line(int fd, const char *data, long n)
+{
+	const char *nl;
+
+	if (n <= 0 || socket_type(fd) != SOCK_STREAM)
+		return;
+	nl = memchr(data, '\n', (size_t)n);
+	if (nl != NULL)
+		report_note("the first line ends at byte %ld (its \\n): recv %d %ld takes exactly "
+			    "that line and leaves the rest queued.", (long)(nl - data) + 1, fd,
+			    (long)(nl - data) + 1);
 }

@@ -164,6 +164,7 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void sb_sockaddr(struct strbuf *sb, const struct sockaddr *sa, socklen_t len);
 void sb_quoted(struct strbuf *sb, const void *data, size_t len, size_t max);
+bool sb_runs(struct strbuf *sb, const void *data, size_t len);
 void sb_socklen(struct strbuf *sb, socklen_t passed, socklen_t returned, bool ok);
 size_t escape_char(const char *text, size_t left, char out[8]);
 void sb_escaped(struct strbuf *sb, const char *text, size_t len);
@@ -181,6 +182,7 @@ const char *errno_name(int err);
 bool has_data_waiting(int fd);
 long next_datagram(int fd);
 void note_received(int fd, const char *data, long size, long n, long datagram);
+void note_peeked_line(int fd, const char *data, long n);
 
 /* ---- msgflags.c: the MSG_* flags of send and recv ------------------------ */
 
@@ -220,9 +222,12 @@ struct kstate {
 	int end_err;		/* what ended it (ECONNREFUSED, ...); 0: a clean close, or unknown */
 	int last_open;		/* the last TCP state this session saw it in before CLOSE, or 0 */
 	unsigned segs_out, segs_in;	/* TCP segments sent and received (TCP_INFO) */
-	unsigned unacked_segs, notsent;	/* segments in flight; bytes not yet sent (TCP_INFO) */
-	unsigned peer_window;	/* the receive window the peer last advertised (TCP_INFO) */
+	unsigned unacked_segs;	/* segments sent and not yet acknowledged (TCP_INFO) */
 	unsigned retransmits;	/* segments sent again (TCP_INFO's tcpi_total_retrans) */
+	bool has_windows;	/* TCP_INFO has the windows (Linux 6.2 on) */
+	unsigned snd_wnd;	/* the window the peer advertised: how much more it takes */
+	unsigned rcv_wnd;	/* the window this end advertised last */
+	unsigned notsent;	/* bytes in the send queue not sent yet (tcpi_notsent_bytes) */
 };
 
 bool kstate_read(int fd, struct kstate *k);
