@@ -19,8 +19,7 @@
 static enum cmd_status cmd_say_exec(struct session *s, const struct cmd_args *a)
 {
 	(void)s;
-	put_escaped(a->rest, stdout);	/* as an error line quoting it would */
-	putchar('\n');
+	put_wrapped(stdout, "", "", a->rest);	/* escaped, as an error line quoting it is */
 	return CMD_OK;
 }
 

@@ -189,9 +189,12 @@ bool explain_errno(int err)
 	for (size_t i = 0; i < COUNT(errno_texts); i++) {
 		if (errno_texts[i].err != err)
 			continue;
-		printf("  from %s: %s\n", errno_texts[i].call, errno_texts[i].meaning);
+		char from[64];
+
+		snprintf(from, sizeof(from), "  from %s: ", errno_texts[i].call);
+		put_wrapped(stdout, from, "    ", errno_texts[i].meaning);
 		if (errno_texts[i].try[0] != '\0')
-			printf("    try: %s\n", errno_texts[i].try);
+			put_wrapped(stdout, "    try: ", "      ", errno_texts[i].try);
 		any = true;
 	}
 	if (!any)

@@ -209,6 +209,7 @@ static int run(int argc, char **argv)
 	if (status != -1)
 		return status;
 	color_init(o.no_color);
+	report_width_init();
 	if (o.sandbox && !sandbox_enter(&s))	/* before any socket, thread or file */
 		return 1;
 	signals_init();

@@ -7,16 +7,99 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "sockrepl.h"
+
+/* ---- wrapping ---------------------------------------------------------------- */
+
+static int wrap_width = 80;	/* columns for notes and narration; 0: never wrap */
+
+/*
+ * Notes and narration wrap at the terminal's width, or COLUMNS when it is
+ * set (COLUMNS=0 or a width too small to wrap in: never wrap), or 80 in a
+ * script, so a transcript is the same wherever it is made. Call lines,
+ * state lines and wire lines never wrap: they must match strace, ss and
+ * tcpdump line for line.
+ */
+void report_width_init(void)
+{
+	const char *columns = getenv("COLUMNS");
+	struct winsize ws;
+
+	if (columns != NULL && *columns != '\0') {
+		char *end;
+		long n = strtol(columns, &end, 10);
+
+		if (*end == '\0' && n >= 0) {
+			wrap_width = n < 20 || n > 100000 ? 0 : (int)n;
+			return;
+		}
+	}
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		wrap_width = ws.ws_col;
+}
+
+/* Columns a UTF-8 text takes: its characters, not its bytes. */
+static int columns_of(const char *text, size_t len)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)text[i] & 0xC0) != 0x80;
+	return n;
+}
 
 /*
  * Messages quote what the learner typed or what a file or a peer said; they
  * are written through put_escaped (format.c), so a message is always one
  * clean line and no escape sequence in it reaches the terminal.
  */
-/* printf to out, through put_escaped. */
-static void put_vformatted(FILE *out, const char *fmt, va_list ap)
+static void put_escaped_n(const char *text, size_t len, FILE *out)
+{
+	char *copy = strndup(text, len);
+
+	if (copy != NULL)
+		put_escaped(copy, out);
+	free(copy);
+}
+
+/*
+ * text after `first`, on as many lines as the width needs, broken between
+ * words (a word longer than a line stays whole), each further line after
+ * `rest`; then a newline.
+ */
+void put_wrapped(FILE *out, const char *first, const char *rest, const char *text)
+{
+	int indent = columns_of(rest, strlen(rest)), column = columns_of(first, strlen(first));
+	bool line_empty = true;	/* nothing of text on this line yet */
+
+	fputs(first, out);
+	for (const char *p = text; *p != '\0'; line_empty = false) {
+		size_t blanks = strspn(p, " "), word = strcspn(p + blanks, " ");
+		int width = columns_of(p + blanks, word);
+
+		if (wrap_width > 0 && !line_empty && word > 0 &&
+		    column + (int)blanks + width > wrap_width) {
+			fprintf(out, "\n%s", rest);	/* the blanks at a break go */
+			column = indent;
+		} else {
+			put_escaped_n(p, blanks, out);
+			column += (int)blanks;
+		}
+		p += blanks;
+		put_escaped_n(p, word, out);
+		column += width;
+		p += word;
+	}
+	fputc('\n', out);
+}
+
+/* printf into a string, through put_wrapped. */
+static void put_vwrapped(FILE *out, const char *first, const char *rest, const char *fmt,
+			 va_list ap)
 {
 	char text[2048], *big = NULL;
 	va_list again;
@@ -27,8 +110,7 @@ static void put_vformatted(FILE *out, const char *fmt, va_list ap)
 	if (n >= (int)sizeof(text) && (big = malloc((size_t)n + 1)) != NULL)
 		vsnprintf(big, (size_t)n + 1, fmt, again);
 	va_end(again);
-	if (n > 0)
-		put_escaped(big != NULL ? big : text, out);
+	put_wrapped(out, first, rest, n < 0 ? "" : big != NULL ? big : text);
 	free(big);
 }
 
@@ -74,9 +156,14 @@ void report_expectation(struct session *s, const char *hint, const char *fmt, ..
 	if (!s->friendly) {
 		report_verror(s, fmt, ap);
 	} else {
-		printf("%s  hint: ", color(COLOR_NOTE));
-		put_vformatted(stdout, fmt, ap);
-		printf("%s%s%s\n", hint ? " - " : "", hint ? hint : "", color(COLOR_OFF));
+		char text[1024];
+
+		vsnprintf(text, sizeof(text), fmt, ap);
+		printf("%s", color(COLOR_NOTE));
+		if (hint != NULL)
+			snprintf(text + strlen(text), sizeof(text) - strlen(text), " - %s", hint);
+		put_wrapped(stdout, "  hint: ", "    ", text);
+		printf("%s", color(COLOR_OFF));
 	}
 	va_end(ap);
 }
@@ -108,9 +195,7 @@ void report_note(const char *fmt, ...)
 		vsnprintf(text, sizeof(text), fmt, ap);
 		sb_printf(captured, "%s\n", text);
 	} else {
-		fputs("  ", stdout);
-		put_vformatted(stdout, fmt, ap);
-		fputc('\n', stdout);
+		put_vwrapped(stdout, "  ", "    ", fmt, ap);
 	}
 	va_end(ap);
 }

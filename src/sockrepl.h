@@ -129,6 +129,8 @@ int session_last_shown(struct session *s, int fd);
 void report_error(struct session *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 struct strbuf;
+void report_width_init(void);
+void put_wrapped(FILE *out, const char *first, const char *rest, const char *text);
 void report_capture(struct strbuf *sb);	/* notes go to sb, one per line, until NULL */
 void report_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void report_expectation(struct session *s, const char *hint, const char *fmt, ...)

@@ -12,14 +12,15 @@ setup() {
 	start_terminal
 }
 
-# start_terminal [ARGS...]: sockrepl in a fresh tmux window, 160x40, with
-# the environment in $TERMINAL_ENV (such as NO_COLOR=1).
+# start_terminal [ARGS...]: sockrepl in a fresh tmux window, 160x40 (or
+# $TERMINAL_WIDTH columns), with the environment in $TERMINAL_ENV (such as
+# NO_COLOR=1).
 start_terminal() {
 	if [ -S "$TMUX_SOCKET" ]; then
 		tmux -S "$TMUX_SOCKET" kill-server 2>/dev/null || true
 		rm -f "$TMUX_SOCKET"
 	fi
-	tmux -S "$TMUX_SOCKET" new-session -d -x 160 -y 40 \
+	tmux -S "$TMUX_SOCKET" new-session -d -x "${TERMINAL_WIDTH:-160}" -y 40 \
 		"env XDG_STATE_HOME='$XDG_STATE_HOME' ${TERMINAL_ENV:-} $SOCKREPL $*; echo exited \$?; sleep 30"
 }
 
@@ -398,4 +399,22 @@ peer() { timeout 5 /usr/bin/python3 -c "import socket, sys; $1" "$2"; }
 	wait_screen "^  wire: IP 127\.0\.0\.1\.[0-9]* > 127\.0\.0\.1\.$port: Flags \[S\], seq"
 	wait_screen "^  wire: IP 127\.0\.0\.1\.$port > 127\.0\.0\.1\.[0-9]*: Flags \[S\.\], seq"
 	wait_screen '^sockrepl \[3 LISTENING\]> accep$'
+}
+
+@test "at a terminal, notes wrap at its width (60 and 132 columns); call lines stay whole" {
+	for width in 60 132; do
+		# an empty COLUMNS: the terminal's own width decides
+		TERMINAL_WIDTH=$width TERMINAL_ENV=COLUMNS= start_terminal
+		wait_screen '^sockrepl> *$'
+		keys 'socket' Enter 'nonblock on' Enter 'connect 127.0.0.1 9' Enter
+		wait_screen '^  try: '
+		# -J joins what the terminal itself wrapped: the lines as sockrepl wrote them
+		run tmux -S "$TMUX_SOCKET" capture-pane -p -J
+		assert_line 'connect(3, {sa_family=AF_INET, sin_port=htons(9), sin_addr=inet_addr("127.0.0.1")}, 16) = -1 EINPROGRESS (Operation now in progress)'
+		notes=$(grep -E '^  (EINPROGRESS|  )' <<<"$output")
+		[ "$(awk '{ if (length > w) w = length } END { print w }' <<<"$notes")" -le "$width" ]
+		[ "$(wc -l <<<"$notes")" -ge 2 ]
+	done
+	# 132 columns hold the first sentence that 80 could not
+	assert_line --partial '  EINPROGRESS: not a failure: the socket is non-blocking, so connect sent the SYN and returned at once;'
 }

@@ -181,3 +181,31 @@ PAIR=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept\n'
 	refute_output --partial ' again: '
 	[ "$(grep -c '^  EINPROGRESS: not a failure' <<<"$output")" -eq 2 ]
 }
+
+# widest LINES...: the widest line in columns (characters, not bytes) among
+# those that are not call, state, table or wire lines, which never wrap.
+widest_note() {
+	grep -vE '^([a-z_0-9]+\(|fd [0-9]+: |  wire: |wire: |FD |[0-9]+ +)' | perl -CS -ne 'chomp; $w = length if length > $w; END { print $w + 0 }'
+}
+
+@test "notes, explanations and narration wrap at 80 columns in a script, between words; call lines never" {
+	SCRIPT_TEXT=$'socket\nnonblock on\nconnect 127.0.0.1 9\nlisten 9 1\nsay This narration goes on and on, well past the eighty columns of a script, and so it wraps between two words\nexplain EISCONN'
+	run env -u COLUMNS timeout 15 "$SOCKREPL" --no-echo <<<"$SCRIPT_TEXT"
+	[ "$(widest_note <<<"$output")" -le 80 ]
+	[ "$(widest_note <<<"$output")" -ge 70 ]	# and it did fill the lines
+	assert_line 'connect(3, {sa_family=AF_INET, sin_port=htons(9), sin_addr=inet_addr("127.0.0.1")}, 16) = -1 EINPROGRESS (Operation now in progress)'
+	assert_line '  EINPROGRESS: not a failure: the socket is non-blocking, so connect sent the'
+	assert_line '    SYN and returned at once; the handshake goes on without you.'
+	assert_line 'This narration goes on and on, well past the eighty columns of a script, and so'
+	assert_line 'it wraps between two words'
+	# COLUMNS sets another width; 0 turns wrapping off
+	run env COLUMNS=60 timeout 15 "$SOCKREPL" --no-echo <<<"$SCRIPT_TEXT"
+	[ "$(widest_note <<<"$output")" -le 60 ]
+	run env COLUMNS=0 timeout 15 "$SOCKREPL" --no-echo <<<"$SCRIPT_TEXT"
+	assert_line '  EINPROGRESS: not a failure: the socket is non-blocking, so connect sent the SYN and returned at once; the handshake goes on without you.'
+}
+
+@test "a word longer than the line is not broken: it stands on a line of its own" {
+	run env COLUMNS=30 timeout 15 "$SOCKREPL" --no-echo <<<'say short words then averyveryveryverylongwordthatdoesnotfitinthirtycolumns and more'
+	assert_output $'short words then\naveryveryveryverylongwordthatdoesnotfitinthirtycolumns\nand more'
+}

@@ -20,7 +20,7 @@ mask_ephemeral_ports() {
 	block "## Chapter 3 in sockrepl" >"$BATS_TEST_TMPDIR/readme"
 	[ -s "$BATS_TEST_TMPDIR/readme" ]
 	sed -n 's/^sockrepl\( \[[^]]*\]\)\?> //p' "$BATS_TEST_TMPDIR/readme" >"$BATS_TEST_TMPDIR/input"
-	sockrepl <"$BATS_TEST_TMPDIR/input" 2>&1 | mask_ephemeral_ports >"$BATS_TEST_TMPDIR/real"
+	COLUMNS= sockrepl <"$BATS_TEST_TMPDIR/input" 2>&1 | mask_ephemeral_ports >"$BATS_TEST_TMPDIR/real"
 	mask_ephemeral_ports <"$BATS_TEST_TMPDIR/readme" >"$BATS_TEST_TMPDIR/expected"
 	run diff "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/real"
 	assert_success
@@ -37,7 +37,7 @@ mask_wire() {
 	block "## On the wire" >"$BATS_TEST_TMPDIR/readme"
 	[ -s "$BATS_TEST_TMPDIR/readme" ]
 	sed -n 's/^sockrepl\( \[[^]]*\]\)\?> //p' "$BATS_TEST_TMPDIR/readme" >"$BATS_TEST_TMPDIR/input"
-	sockrepl <"$BATS_TEST_TMPDIR/input" 2>&1 | mask_wire >"$BATS_TEST_TMPDIR/real"
+	COLUMNS= sockrepl <"$BATS_TEST_TMPDIR/input" 2>&1 | mask_wire >"$BATS_TEST_TMPDIR/real"
 	mask_wire <"$BATS_TEST_TMPDIR/readme" >"$BATS_TEST_TMPDIR/expected"
 	run diff "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/real"
 	assert_success

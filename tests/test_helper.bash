@@ -30,6 +30,11 @@ export BATS_TEST_TIMEOUT="${BATS_TEST_TIMEOUT:-30}"
 # files running side by side (tests/run-suite) or in another terminal.
 if [ -n "${BATS_TEST_TMPDIR:-}" ]; then export SOCKREPL_TEST_ID="$BATS_TEST_TMPDIR"; fi
 
+# Tests match notes and narration whole, so they ask sockrepl not to wrap
+# them (COLUMNS=0); the tests of wrapping, and the README's transcripts,
+# set COLUMNS themselves or unset it for the default, 80 in a script.
+export COLUMNS=0
+
 setup() {
 	export HOME="$BATS_TEST_TMPDIR/home"	# never touch the real home
 	mkdir -p "$HOME"
