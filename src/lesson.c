@@ -128,6 +128,13 @@ void lessons_add_names(void (*add)(const char *name))
 	each_lesson(add_name, &sink);
 }
 
+void challenges_add_names(void (*add)(const char *name))
+{
+	struct name_sink sink = { add };
+
+	each_text_file("challenges", add_name, &sink);
+}
+
 /* NAME as typed: a path, or a lesson name or its unique start ("02", "02-back"). */
 struct match {
 	const char *want;

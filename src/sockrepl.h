@@ -394,6 +394,7 @@ const struct cmd_entry *cmd_lookup_quiet(const char *name);
 void cmd_add_names(void (*add)(const char *name));
 void sockopt_add_names(void (*add)(const char *name));
 void lessons_add_names(void (*add)(const char *name));
+void challenges_add_names(void (*add)(const char *name));
 void cmd_print_list(void);
 bool cmd_print_help(struct session *s, const char *name);
 #define MAX_ARGS 80	/* poll takes up to 64 fds */

@@ -6,8 +6,9 @@ load test_helper
 @test "--help prints usage and exits 0" {
 	run sockrepl --help
 	assert_success
-	assert_line --index 0 "usage: sockrepl [-e] [--no-echo] [--no-color] [--sandbox] [--wire]"
-	assert_line --index 1 "                [--lesson NAME | --replay FILE] [--help] [--version]"
+	assert_line --index 0 "usage: sockrepl [-e] [--no-echo] [--no-color] [--sandbox] [--wire] [--tap]"
+	assert_line --index 1 "                [--challenge NAME] [--lesson NAME | --replay FILE]"
+	assert_line --index 2 "                [--help] [--version]"
 }
 
 @test "--version prints the version" {
