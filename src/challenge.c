@@ -196,14 +196,19 @@ static void solution_list(const struct challenge *c, char *out, size_t size)
 			 c->solution[i]);
 }
 
-/* After every line: count it if it made a call, and check the goal. */
+/*
+ * After every line: count it if it made a call, and check the goal, once a
+ * call was made (a peer may change a state between calls; sockets that
+ * were open before the challenge count, but not before a first call).
+ */
 void challenge_after_line(struct session *s)
 {
 	struct challenge *c = s->challenge;
 
-	if (c == NULL || c->log.calls_made == c->calls_seen)
-		return;		/* no call, nothing the goal depends on changed here */
-	c->commands++;
+	if (c == NULL || c->log.calls_made == 0)
+		return;
+	if (c->log.calls_made != c->calls_seen)
+		c->commands++;
 	c->calls_seen = c->log.calls_made;
 	for (int i = 0; i < c->nchecks; i++)
 		if (!goal_holds(s, &c->log, c->checks[i]))
