@@ -9,6 +9,7 @@
  * with what made a failure happen, read from the kernel at that moment.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,19 +28,20 @@ enum cause_bit {
 	CAUSE_DATAGRAM = 16,	/* on a datagram socket */
 	CAUSE_UNIX = 32,	/* on a Unix socket */
 	CAUSE_SHUT_WR = 64,	/* a successful shutdown that shut the sending side */
+	CAUSE_OTHER_FAMILY = 128,	/* EADDRINUSE: a socket of the other IP family holds the port */
 };
 
 static const struct {
 	const char *word;
 	unsigned bit;
-	const char *means;
-} causes[] = {
-	{ "time-wait", CAUSE_TIME_WAIT, "only a TIME-WAIT held the port" },
-	{ "not-listening", CAUSE_NOT_LISTENING, "a socket was bound there but did not listen" },
-	{ "peer", CAUSE_PEER, "the peer's doing: this end had not shut its sending side" },
-	{ "own-shutdown", CAUSE_OWN_SHUTDOWN, "this end had shut its sending side" },
-	{ "datagram", CAUSE_DATAGRAM, "on a datagram socket" },
-	{ "unix", CAUSE_UNIX, "on a Unix socket" },
+} causes[] = {	/* the words of `because`; what each means is in the enum above */
+	{ "time-wait", CAUSE_TIME_WAIT },
+	{ "not-listening", CAUSE_NOT_LISTENING },
+	{ "peer", CAUSE_PEER },
+	{ "own-shutdown", CAUSE_OWN_SHUTDOWN },
+	{ "datagram", CAUSE_DATAGRAM },
+	{ "unix", CAUSE_UNIX },
+	{ "other-family", CAUSE_OTHER_FAMILY },
 };
 
 #define NCAUSES (sizeof(causes) / sizeof(causes[0]))
@@ -58,6 +60,37 @@ static bool shut_here(const struct goal_log *log, int fd)
 	for (size_t i = 0; i < log->n; i++)
 		if (log->calls[i].fd == fd && (log->calls[i].causes & CAUSE_SHUT_WR))
 			return true;
+	return false;
+}
+
+/* An IPv6 socket that takes IPv4 too: bound (or to be bound) to ::, IPV6_V6ONLY off. */
+static bool dual_stack(int fd, const struct sockaddr *addr)
+{
+	int v6only = 1;
+	socklen_t len = sizeof(v6only);
+
+	return addr->sa_family == AF_INET6 &&
+	       IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)addr)->sin6_addr) &&
+	       getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &len) == 0 && !v6only;
+}
+
+/*
+ * A bind's port held by a session socket of the other IP family, the two
+ * clashing because the IPv6 one of them is dual-stack.
+ */
+static bool other_family_on_port(const struct session *s, const struct call_ctx *c)
+{
+	for (size_t i = 0; i < s->nfds; i++) {
+		struct kstate k;
+		const struct sockaddr *held = (const struct sockaddr *)&k.local;
+
+		if (s->fds[i] == c->fd || !kstate_read(s->fds[i], &k) || !k.has_local ||
+		    k.port_released || (k.domain != AF_INET && k.domain != AF_INET6) ||
+		    k.domain == c->addr->sa_family || port_of(held) != port_of(c->addr))
+			continue;
+		if (dual_stack(s->fds[i], held) || dual_stack(c->fd, c->addr))
+			return true;
+	}
 	return false;
 }
 
@@ -82,6 +115,8 @@ static unsigned failure_causes(struct session *s, const struct goal_log *log,
 	if (err == EADDRINUSE && c->addr != NULL && port_of(c->addr) != 0 &&
 	    port_held_by_time_wait(port_of(c->addr)))
 		bits |= CAUSE_TIME_WAIT;
+	if (err == EADDRINUSE && c->addr != NULL && other_family_on_port(s, c))
+		bits |= CAUSE_OTHER_FAMILY;
 	if (err == ECONNREFUSED && c->addr != NULL && bound_not_listening(s, c->addr))
 		bits |= CAUSE_NOT_LISTENING;
 	if (err == EPIPE || err == ECONNRESET)
@@ -312,7 +347,7 @@ const char *goal_check_error(const char *check)
 			return "failed: not an errno name (EADDRINUSE, ...)";
 		if (argc == 5 && (strcasecmp(argv[3], "because") != 0 || !cause_bit(argv[4])))
 			return "failed ... because CAUSE: CAUSE is time-wait, not-listening, peer, "
-			       "own-shutdown, datagram or unix";
+			       "own-shutdown, datagram, unix or other-family";
 		return NULL;
 	default:
 		return NULL;

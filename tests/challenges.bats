@@ -64,7 +64,7 @@ grade() {
 @test "a near miss with the right errno for the wrong reason is not the goal" {
 	# name and the errno its near miss does get
 	for pair in time-wait-bind:EADDRINUSE refused-bound:ECONNREFUSED epipe:EPIPE \
-		eagain:EAGAIN unix-refused:ENOENT; do
+		eagain:EAGAIN unix-refused:ENOENT dual-stack:EADDRINUSE; do
 		grade "${pair%%:*}" "$NEAR/${pair%%:*}.txt"
 		assert_failure 1
 		assert_line --partial "= -1 ${pair##*:} "
