@@ -60,11 +60,13 @@ build/ppoll/sockrepl: $(PPOLL_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(PPOLL_OBJS) $(LDLIBS)
 -include $(PPOLL_OBJS:.o=.d)
 
-# The binary finds its lessons in ../share/sockrepl/lessons beside its bin/.
+# The binary finds its lessons (and their challenges/) in ../share/sockrepl/lessons
+# beside its bin/.
 install: sockrepl
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/lessons $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/lessons/challenges $(DESTDIR)$(MANDIR)/man1
 	install -m 755 sockrepl $(DESTDIR)$(BINDIR)/sockrepl
 	install -m 644 lessons/*.txt $(DESTDIR)$(DATADIR)/lessons/
+	install -m 644 lessons/challenges/*.txt $(DESTDIR)$(DATADIR)/lessons/challenges/
 	install -m 644 sockrepl.1 $(DESTDIR)$(MANDIR)/man1/sockrepl.1
 
 uninstall:

@@ -383,6 +383,7 @@ enum cmd_status finish_call(struct session *s, const struct strbuf *args,
 	memset(s->wire_flags, 0, sizeof(s->wire_flags));	/* expect wire: this call's */
 	wire_drain(s, true, NULL, NULL);	/* the segments the call caused, under it */
 	kstate_note_result(c->fd, c->call, ret, err);
+	challenge_note_call(s, args, c, ret, err);
 	if (c->fd != -1)
 		kstate_read(c->fd, &k);
 	done.after = c->fd != -1 ? &k : NULL;

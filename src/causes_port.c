@@ -78,6 +78,15 @@ static bool closed_here(const struct session *s, const struct sockaddr_storage *
 	return false;
 }
 
+/* Whether only TIME-WAIT entries hold a TCP port: no socket a process holds, none closing. */
+bool port_held_by_time_wait(unsigned port)
+{
+	struct port_census pc;
+
+	census(port, &pc);
+	return pc.timewait > 0 && pc.inode == 0 && !pc.closing;
+}
+
 /* ---- EADDRINUSE ------------------------------------------------------------ */
 
 /* Port 0 (bind) or no port (listen, connect): the kernel found no free one. */

@@ -23,7 +23,8 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_ladder_entry,
 	&cmd_explain_entry, &cmd_say_entry, &cmd_expect_entry, &cmd_requires_entry,
 	&cmd_lessons_entry,
-	&cmd_lesson_entry, &cmd_next_entry, &cmd_back_entry, &cmd_again_entry, &cmd_leave_entry,
+	&cmd_lesson_entry, &cmd_next_entry, &cmd_back_entry, &cmd_again_entry,
+	&cmd_challenges_entry, &cmd_challenge_entry, &cmd_hint_entry, &cmd_leave_any_entry,
 	&cmd_record_entry, &cmd_reset_entry, &cmd_help_entry,
 	&cmd_quit_entry,
 };

@@ -50,7 +50,7 @@ static bool same_state_name(const char *typed, const char *name)
 	return *typed == *name;
 }
 
-static int find_api_state(const char *typed)
+int find_api_state(const char *typed)
 {
 	for (int st = API_CREATED; st <= API_CLOSED; st++)
 		if (strcasecmp(typed, api_state_name(st)) == 0)
@@ -58,7 +58,7 @@ static int find_api_state(const char *typed)
 	return -1;
 }
 
-static int find_tcp_state(const char *typed)
+int find_tcp_state(const char *typed)
 {
 	for (int st = TCP_ESTABLISHED; st <= TCP_CLOSING; st++)
 		if (same_state_name(typed, tcp_state_name(st)))
@@ -248,7 +248,7 @@ static enum cmd_status expect_wire(struct session *s, const struct cmd_args *a)
 	return CMD_OK;
 }
 
-static enum cmd_status cmd_expect_exec(struct session *s, const struct cmd_args *a)
+static enum cmd_status expect_any(struct session *s, const struct cmd_args *a)
 {
 	const char *what = a->argv[0];
 
@@ -262,6 +262,20 @@ static enum cmd_status cmd_expect_exec(struct session *s, const struct cmd_args 
 		return CMD_USAGE;
 	}
 	return expect_result(s, what);
+}
+
+/* Every expect is a TAP test point under --tap: ok unless it failed or did not parse. */
+static enum cmd_status cmd_expect_exec(struct session *s, const struct cmd_args *a)
+{
+	unsigned long failures = s->expect_failures;
+	enum cmd_status status = expect_any(s, a);
+	char line[256] = "expect";
+
+	for (int i = 0; i < a->argc; i++)	/* the words, as split_words cut them */
+		snprintf(line + strlen(line), sizeof(line) - strlen(line), " %s", a->argv[i]);
+	tap_point(status != CMD_USAGE && s->expect_failures == failures, "line %lu: %s",
+		  s->lineno, line);
+	return status;
 }
 
 const struct cmd_entry cmd_expect_entry = {

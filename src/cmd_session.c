@@ -140,6 +140,7 @@ static enum cmd_status cmd_reset_exec(struct session *s, const struct cmd_args *
 	unix_paths_cleanup(s);	/* as at exit: a lesson run again can bind its paths */
 	s->have_last = false;
 	printf("the session starts afresh: no sockets are open\n");
+	challenge_restart(s);
 	return CMD_OK;
 }
 

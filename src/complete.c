@@ -83,6 +83,8 @@ static void gather(const char *command, int words_before)
 			add_fds();
 	} else if (strcmp(command, "lesson") == 0) {
 		lessons_add_names(add_candidate);
+	} else if (strcmp(command, "challenge") == 0) {
+		challenges_add_names(add_candidate);
 	} else {
 		add_fds();
 	}

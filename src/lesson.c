@@ -58,7 +58,7 @@ static int only_lessons(const struct dirent *d)
  * The title in a lesson's first line: "# Lesson 01: Creating a socket".
  * Only a regular file's: a FIFO in the directory would block `lessons`.
  */
-static void lesson_title(const char *path, char *title, size_t size)
+void lesson_title(const char *path, char *title, size_t size)
 {
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	FILE *f = NULL;
@@ -80,22 +80,34 @@ static void lesson_title(const char *path, char *title, size_t size)
 	fclose(f);
 }
 
-/* Each lesson's name (file name without .txt), for `lessons` and completion. */
-static int each_lesson(void (*fn)(const char *dir, const char *name, void *arg), void *arg)
+/*
+ * Each text file's name (without .txt) in the lessons directory, or in its
+ * subdirectory sub (challenges), for listings and completion.
+ */
+int each_text_file(const char *sub, void (*fn)(const char *dir, const char *name, void *arg),
+		   void *arg)
 {
 	struct dirent **list;
-	int n = scandir(lessons_dir(), &list, only_lessons, by_name);
+	char dir[PATH_MAX];
+	int n;
 
+	snprintf(dir, sizeof(dir), "%s%s%s", lessons_dir(), sub ? "/" : "", sub ? sub : "");
+	n = scandir(dir, &list, only_lessons, by_name);
 	for (int i = 0; i < n; i++) {
 		char name[256];
 
 		snprintf(name, sizeof(name), "%.*s", (int)strlen(list[i]->d_name) - 4, list[i]->d_name);
-		fn(lessons_dir(), name, arg);
+		fn(dir, name, arg);
 		free(list[i]);
 	}
 	if (n >= 0)
 		free(list);
 	return n;
+}
+
+static int each_lesson(void (*fn)(const char *dir, const char *name, void *arg), void *arg)
+{
+	return each_text_file(NULL, fn, arg);
 }
 
 /* A function pointer cannot travel as void *, so it travels inside a struct. */
@@ -114,6 +126,13 @@ void lessons_add_names(void (*add)(const char *name))
 	struct name_sink sink = { add };
 
 	each_lesson(add_name, &sink);
+}
+
+void challenges_add_names(void (*add)(const char *name))
+{
+	struct name_sink sink = { add };
+
+	each_text_file("challenges", add_name, &sink);
 }
 
 /* NAME as typed: a path, or a lesson name or its unique start ("02", "02-back"). */
@@ -135,7 +154,9 @@ static void match_name(const char *dir, const char *name, void *arg)
 	}
 }
 
-static bool find_lesson(struct session *s, const char *want, char *path, size_t size)
+/* A lesson (sub NULL) or challenge (sub "challenges") by name, or a path. */
+bool find_text_file(struct session *s, const char *sub, const char *kind, const char *want,
+		    char *path, size_t size)
 {
 	struct match m = { .want = want };
 
@@ -143,13 +164,13 @@ static bool find_lesson(struct session *s, const char *want, char *path, size_t 
 		snprintf(path, size, "%s", want);
 		return true;
 	}
-	each_lesson(match_name, &m);
+	each_text_file(sub, match_name, &m);
 	if (m.count == 1) {
 		snprintf(path, size, "%s", m.path);
 		return true;
 	}
-	report_error(s, "lesson '%.40s': %s (lessons lists them)", want,
-		     m.count ? "more than one lesson starts so" : "no such lesson");
+	report_error(s, "%s '%.40s': %s %s%s (%ss lists them)", kind, want,
+		     m.count ? "more than one" : "no such", kind, m.count ? " starts so" : "", kind);
 	return false;
 }
 
@@ -163,7 +184,7 @@ bool lesson_start(struct session *s, const char *name)
 	char path[PATH_MAX], outer[sizeof(s->started_as)];
 	bool ok;
 
-	if (!find_lesson(s, name, path, sizeof(path)))
+	if (!find_text_file(s, NULL, "lesson", name, path, sizeof(path)))
 		return false;
 	if (s->interactive) {
 		ok = guided_start(s, path);	/* which ends the lesson before it */

@@ -15,7 +15,8 @@
 
 static const char usage_text[] =
 	"usage: sockrepl [-e] [--no-echo] [--no-color] [--verbose] [--sandbox] [--wire]\n"
-	"                [--lesson NAME | --replay FILE] [--help] [--version]\n"
+	"                [--tap] [--challenge NAME] [--lesson NAME | --replay FILE]\n"
+	"                [--help] [--version]\n"
 	"\n"
 	"A teaching REPL for the BSD sockets API: every command makes one system\n"
 	"call, prints it as strace would, explains a failure and shows the socket's\n"
@@ -34,19 +35,26 @@ static const char usage_text[] =
 	"  --wire         show the segments on lo under each call (as wire on)\n"
 	"  --lesson NAME  step through a lesson, each command typed for you\n"
 	"  --replay FILE  run FILE as a script, with its checks (as sockrepl < FILE)\n"
+	"  --challenge NAME\n"
+	"                 take challenge NAME (or the file NAME, with a /): exit 0 if\n"
+	"                 its goal was reached, 1 if not (sockrepl --challenge NAME\n"
+	"                 --replay FILE grades FILE)\n"
+	"  --tap          print every expect and challenge goal as a TAP test point\n"
+	"                 on stdout (the plan last); the transcript goes to stderr\n"
 	"  --help         show this help\n"
 	"  --version      show the version\n"
 	"\n"
 	"Exit status: 0 at end of input or quit; 1 if an expect failed, a line could\n"
 	"not be parsed, (with -e) a call failed, the output could not be written, or\n"
 	"--sandbox could not make the namespace (sockrepl then does not start);\n"
+	"with --challenge, 0 if the goal was reached and 1 if not, whatever else;\n"
 	"2 for a bad option; 128+N when signal N ended the session (its sockets and\n"
 	"files cleaned up first).\n";
 
 /* What the command line asked for, beyond the session's own flags. */
 struct options {
-	const char *lesson, *replay;
-	bool no_color, sandbox, wire;
+	const char *lesson, *replay, *challenge;
+	bool no_color, sandbox, wire, tap;
 };
 
 /* The value after an option that takes one; NULL (reported) when missing. */
@@ -76,6 +84,11 @@ static int parse_options(struct session *s, struct options *o, int argc, char **
 			o->sandbox = true;
 		} else if (strcmp(argv[i], "--lesson") == 0) {
 			if ((o->lesson = option_value(argc, argv, &i)) == NULL)
+				return 2;
+		} else if (strcmp(argv[i], "--tap") == 0) {
+			o->tap = true;
+		} else if (strcmp(argv[i], "--challenge") == 0) {
+			if ((o->challenge = option_value(argc, argv, &i)) == NULL)
 				return 2;
 		} else if (strcmp(argv[i], "--replay") == 0) {
 			if ((o->replay = option_value(argc, argv, &i)) == NULL)
@@ -208,6 +221,8 @@ static int run(int argc, char **argv)
 	status = parse_options(&s, &o, argc, argv);
 	if (status != -1)
 		return status;
+	if (o.tap && !tap_start())
+		return 1;
 	color_init(o.no_color);
 	report_width_init();
 	if (o.sandbox && !sandbox_enter(&s))	/* before any socket, thread or file */
@@ -223,12 +238,15 @@ static int run(int argc, char **argv)
 	stdin_watch_start(&s);
 	if (o.wire)
 		cmd_run_line(&s, (char[]){ "wire on" });
+	if (o.challenge && !challenge_start(&s, o.challenge))
+		s.quit = true;
 	if (o.lesson && !lesson_start(&s, o.lesson))
 		s.quit = true;
 	else if (!o.lesson && s.interactive)	/* where to begin, for a newcomer */
 		printf("%slessons lists the lessons, lesson 01 starts the first, help lists the "
 		       "commands.%s\n", color(COLOR_NOTE), color(COLOR_OFF));
 	repl_run(&s);
+	challenge_end(&s, false);	/* the input ended before the goal was reached */
 	if (stdin_closed)
 		printf("standard input was closed while a call waited: closing the session's "
 		       "sockets and files\n");
@@ -242,7 +260,10 @@ static int run(int argc, char **argv)
 	stdin_watch_stop();
 	wire_end();
 	events_end();
-	return terminating ? 128 + terminating : s.status;
+	tap_end();
+	if (terminating)
+		return 128 + terminating;
+	return o.challenge ? !s.challenge_reached : s.status;
 }
 
 /*

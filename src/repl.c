@@ -60,6 +60,7 @@ void repl_run(struct session *s)
 		free(line);
 		if (s->lesson)
 			lesson_after_line(s, at_step);
+		challenge_after_line(s);
 		interrupted = 0;
 		if (s->live_output)
 			fflush(stdout);

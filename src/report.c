@@ -152,6 +152,7 @@ void report_expectation(struct session *s, const char *hint, const char *fmt, ..
 {
 	va_list ap;
 
+	s->expect_failures++;
 	va_start(ap, fmt);
 	if (!s->friendly) {
 		report_verror(s, fmt, ap);

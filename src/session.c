@@ -221,6 +221,7 @@ void echo_line(const struct session *s, const char *line)
 /* At exit: what the session still holds besides sockets. */
 void session_end(struct session *s)
 {
+	challenge_end(s, false);	/* main ends it before the sockets close; this frees it */
 	if (s->record != NULL)
 		fclose(s->record);
 	s->record = NULL;

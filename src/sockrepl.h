@@ -101,6 +101,9 @@ struct session {
 	size_t nports;
 	unsigned char wire_flags[32];	/* the TCP flag bytes of the segments shown under the
 					   last call or wait: a bit each, for `expect wire` */
+	unsigned long expect_failures;	/* expectations that did not hold, for --tap */
+	struct challenge *challenge;	/* the challenge being taken, or NULL (challenge.c) */
+	bool challenge_reached;	/* a challenge's goal was reached: --challenge exits 0 */
 };
 
 void session_init(struct session *s);
@@ -317,6 +320,7 @@ void cause_fd_limit(const struct session *s, const char *and_then);
 void cause_addr_in_use(struct session *s, const struct call_ctx *c);
 void cause_refused(struct session *s, const struct call_ctx *c);
 void cause_no_free_port(const char *asked);
+bool port_held_by_time_wait(unsigned port);
 
 /* ---- causes_connect.c: why a connect got no answer or no port ------------- */
 
@@ -401,6 +405,7 @@ const struct cmd_entry *cmd_lookup_quiet(const char *name);
 void cmd_add_names(void (*add)(const char *name));
 void sockopt_add_names(void (*add)(const char *name));
 void lessons_add_names(void (*add)(const char *name));
+void challenges_add_names(void (*add)(const char *name));
 void cmd_print_list(void);
 bool cmd_print_help(struct session *s, const char *name);
 #define MAX_ARGS 80	/* poll takes up to 64 fds */
@@ -487,6 +492,11 @@ bool unix_path_socket(const char *path, unsigned *inode, bool *listening);
 /* ---- lesson.c: finding and listing lessons; lesson NAME ----------------- */
 
 bool lesson_start(struct session *s, const char *name);
+int each_text_file(const char *sub, void (*fn)(const char *dir, const char *name, void *arg),
+		   void *arg);
+bool find_text_file(struct session *s, const char *sub, const char *kind, const char *want,
+		    char *path, size_t size);
+void lesson_title(const char *path, char *title, size_t size);
 extern const struct cmd_entry cmd_lessons_entry, cmd_lesson_entry;
 
 /* ---- guided.c: stepping through a lesson at a terminal ------------------ */
@@ -499,6 +509,48 @@ void lesson_progress(const struct session *s, char *out, size_t size);
 int lesson_count_steps(const char *text, size_t len);
 void lesson_end(struct session *s);
 extern const struct cmd_entry cmd_next_entry, cmd_back_entry, cmd_again_entry, cmd_leave_entry;
+
+/* ---- challenge.c: goals the kernel checks; challenges, challenge, hint ---- */
+
+bool challenge_start(struct session *s, const char *name);
+void challenge_after_line(struct session *s);
+void challenge_note_call(struct session *s, const struct strbuf *args, const struct call_ctx *c,
+			 long ret, int err);
+void challenge_end(struct session *s, bool reached);
+void challenge_restart(struct session *s);
+extern const struct cmd_entry cmd_challenges_entry, cmd_challenge_entry, cmd_hint_entry,
+	cmd_leave_any_entry;
+
+/* ---- goal.c: a challenge's check lines, and the calls they look back on ---- */
+
+struct goal_call {		/* a call made while a challenge runs */
+	char call[16];
+	int fd;			/* -1 once a success's fd was closed or reused */
+	int err;		/* 0: it succeeded */
+	unsigned causes;	/* why it failed, read then (goal.c's cause bits) */
+};
+struct goal_log {
+	struct goal_call *calls;
+	size_t n;
+	unsigned long calls_made;
+	bool accepted_closed;	/* an accept returned a connection its peer had closed */
+};
+void goal_note_call(struct session *s, struct goal_log *log, const struct strbuf *args,
+		    const struct call_ctx *c, long ret, int err);
+void goal_log_clear(struct goal_log *log);
+const char *goal_check_error(const char *check);
+bool goal_holds(struct session *s, const struct goal_log *log, const char *check);
+
+/* ---- tap.c: --tap, checks as TAP test points ---------------------------- */
+
+bool tap_start(void);
+void tap_point(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tap_end(void);
+
+/* ---- cmd_script.c: state names as expect takes them ---------------------- */
+
+int find_api_state(const char *typed);
+int find_tcp_state(const char *typed);
 
 /* ---- sandbox.c: --sandbox, a network namespace of the session's own ----- */
 

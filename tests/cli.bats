@@ -7,7 +7,8 @@ load test_helper
 	run sockrepl --help
 	assert_success
 	assert_line --index 0 "usage: sockrepl [-e] [--no-echo] [--no-color] [--verbose] [--sandbox] [--wire]"
-	assert_line --index 1 "                [--lesson NAME | --replay FILE] [--help] [--version]"
+	assert_line --index 1 "                [--tap] [--challenge NAME] [--lesson NAME | --replay FILE]"
+	assert_line --index 2 "                [--help] [--version]"
 }
 
 @test "--version prints the version" {

@@ -3,7 +3,7 @@
 
 load test_helper
 
-@test "make install puts the binary, lessons and man page under PREFIX; the binary finds its lessons" {
+@test "make install puts the binary, lessons, challenges and man page under PREFIX; the binary finds them" {
 	prefix="$BATS_TEST_TMPDIR/prefix"
 	run timeout 60 make -C "$REPO_ROOT" -s install PREFIX="$prefix"
 	assert_success
@@ -14,6 +14,9 @@ load test_helper
 	assert_line --regexp '^  01-creating-a-socket +Creating a socket$'
 	run timeout 15 "$prefix/bin/sockrepl" --no-echo <<<'lesson 01'
 	assert_success
+	run timeout 15 "$prefix/bin/sockrepl" --no-echo <<<'challenges'
+	assert_success
+	assert_line --regexp '^  syn-sent +A client stuck in SYN-SENT while its listener is open$'
 	run timeout 60 make -C "$REPO_ROOT" -s uninstall PREFIX="$prefix"
 	assert_success
 	run find "$prefix" -type f

@@ -418,3 +418,20 @@ peer() { timeout 5 /usr/bin/python3 -c "import socket, sys; $1" "$2"; }
 	# 132 columns hold the first sentence that 80 could not
 	assert_line --partial '  EINPROGRESS: not a failure: the socket is non-blocking, so connect sent the SYN and returned at once;'
 }
+
+@test "a challenge at a terminal: Tab completes its name, and a real nc that connects and closes reaches its goal" {
+	wait_screen '^sockrepl> *$'
+	keys 'challenge acc' Tab
+	wait_screen '^sockrepl> challenge accept-closed *$'
+	keys Enter
+	wait_screen '^goal: Make accept return a connection that its peer had already closed'
+	keys 'socket' Enter 'bind 127.0.0.1 0' Enter 'listen' Enter
+	wait_screen '^fd 3: LISTENING on 127\.0\.0\.1:'
+	port=$(screen | sed -n 's/^fd 3: LISTENING on 127\.0\.0\.1:\([0-9]*\).*/\1/p' | head -n 1)
+	timeout 5 nc -z 127.0.0.1 "$port"	# connects, then closes at once
+	keys 'hint' Enter
+	wait_screen '^hint 1/3: A connection is complete, and queued, before accept takes it'
+	keys 'accept' Enter
+	wait_screen '^goal reached: Make accept return a connection'
+	wait_screen '^you used 4 commands (counting those that made a system call)\.$'
+}

@@ -39,7 +39,7 @@ load test_helper
 	run sockrepl --no-echo <<<$'sock tcp\nc'
 	assert_failure 1
 	assert_line --partial "line 1: ambiguous command 'sock': could be socket, socketpair, sockets"
-	assert_line "line 2: ambiguous command 'c': could be connect, close"
+	assert_line "line 2: ambiguous command 'c': could be connect, close, challenges, challenge"
 	run sockrepl --no-echo <<<$'socket\nlis'
 	assert_success
 	assert_line 'listen(3, 1) = 0'
