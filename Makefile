@@ -64,7 +64,7 @@ build/ppoll/sockrepl: $(PPOLL_OBJS)
 install: sockrepl
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/lessons $(DESTDIR)$(MANDIR)/man1
 	install -m 755 sockrepl $(DESTDIR)$(BINDIR)/sockrepl
-	install -m 644 lessons/*.txt $(DESTDIR)$(DATADIR)/lessons/
+	install -m 644 lessons/*.txt lessons/*.html $(DESTDIR)$(DATADIR)/lessons/
 	install -m 644 sockrepl.1 $(DESTDIR)$(MANDIR)/man1/sockrepl.1
 
 uninstall:

@@ -90,6 +90,7 @@ struct tcp_info_linux {
 	uint32_t segs_out, segs_in, notsent_bytes, min_rtt, data_segs_in, data_segs_out;
 	uint64_t delivery_rate, busy_time, rwnd_limited, sndbuf_limited;
 	uint32_t delivered, delivered_ce;
+	uint64_t bytes_sent, bytes_retrans;
 };
 
 static void read_tcp_info(int fd, struct kstate *k)
@@ -109,6 +110,8 @@ static void read_tcp_info(int fd, struct kstate *k)
 	k->was_connected = info.delivered > 0;
 	k->segs_out = info.segs_out;	/* none for a fresh socket, or one reset for a new connect */
 	k->segs_in = info.segs_in;
+	k->bytes_in = info.bytes_received;
+	k->bytes_out = info.bytes_sent;
 	k->retransmits = info.base.tcpi_total_retrans;
 }
 
