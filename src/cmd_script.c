@@ -343,14 +343,22 @@ const struct cmd_entry cmd_requires_entry = {
 static enum cmd_status cmd_replay_exec(struct session *s, const struct cmd_args *a)
 {
 	char line[MAX_LINE + 1];
+	FILE *recording = s->record;	/* `record` has the replay line: not LINE again */
+	enum cmd_status status;
 
 	if (s->lesson == NULL) {
 		snprintf(line, sizeof(line), "%s", a->rest);	/* cmd_run_line cuts it up */
-		return cmd_run_line(s, line);
+		s->record = NULL;
+		status = cmd_run_line(s, line);
+		if (s->record == NULL)
+			s->record = recording;
+		else if (recording != NULL)	/* LINE started a recording of its own */
+			fclose(recording);
+		return status;
 	}
-	printf("%s  (replayed from a file, the lesson runs here: ", color(COLOR_NOTE));
+	printf("%s  (replayed, the lesson runs: ", color(COLOR_NOTE));
 	put_escaped(a->rest, stdout);
-	printf("; guided, your own client plays this part)%s\n", color(COLOR_OFF));
+	printf(")%s\n", color(COLOR_OFF));
 	return CMD_OK;
 }
 

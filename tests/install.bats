@@ -14,6 +14,11 @@ load test_helper
 	assert_line --regexp '^  01-creating-a-socket +Creating a socket$'
 	run timeout 15 "$prefix/bin/sockrepl" --no-echo <<<'lesson 01'
 	assert_success
+	# lesson 18's page is installed beside it, and sendfile finds it there
+	run timeout 15 "$prefix/bin/sockrepl" --no-echo <<<'lesson 18'
+	assert_success
+	assert_line "openat(AT_FDCWD, \"$prefix/bin/../share/sockrepl/lessons/18-web-page.html\", O_RDONLY) = 6"
+	assert_line 'sendfile(5, 6, NULL, 158) = 158'
 	run timeout 60 make -C "$REPO_ROOT" -s uninstall PREFIX="$prefix"
 	assert_success
 	run find "$prefix" -type f
