@@ -23,6 +23,13 @@ load test_helper
 	assert_line '  event: fd 5: the peer closed its side (FIN) before you answered: it sent 1 byte and got none back; recv returns 0, end of file'
 }
 
+@test "a peer that only shut down its sending side closed before you answered too, and still reads the answer" {
+	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3\nsend 4 ask\nshutdown 4 wr\nrecv 5\nwait 5\nsend 5 answer\nrecv 4\nexpect state 5 HALF-CLOSED'
+	assert_success
+	assert_line '  event: fd 5: the peer closed its side (FIN) before you answered: it sent 3 bytes and got none back; recv returns 0, end of file'
+	assert_line 'recvfrom(4, "answer", 4096, 0, NULL, NULL) = 6'
+}
+
 @test "wait consumes nothing: the data is still there to recv after it" {
 	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3\nsend 4 kept\nwait 5\nrecv 5\nexpect queue 3 0'
 	assert_success
