@@ -65,7 +65,7 @@ build/ppoll/sockrepl: $(PPOLL_OBJS)
 install: sockrepl
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/lessons/challenges $(DESTDIR)$(MANDIR)/man1
 	install -m 755 sockrepl $(DESTDIR)$(BINDIR)/sockrepl
-	install -m 644 lessons/*.txt $(DESTDIR)$(DATADIR)/lessons/
+	install -m 644 lessons/*.txt lessons/*.html $(DESTDIR)$(DATADIR)/lessons/
 	install -m 644 lessons/challenges/*.txt $(DESTDIR)$(DATADIR)/lessons/challenges/
 	install -m 644 sockrepl.1 $(DESTDIR)$(MANDIR)/man1/sockrepl.1
 

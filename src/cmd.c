@@ -22,6 +22,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_sockets_entry, &cmd_ss_entry, &cmd_wait_entry, &cmd_diagram_entry, &cmd_wire_entry,
 	&cmd_ladder_entry,
 	&cmd_explain_entry, &cmd_say_entry, &cmd_expect_entry, &cmd_requires_entry,
+	&cmd_replay_entry,
 	&cmd_lessons_entry,
 	&cmd_lesson_entry, &cmd_next_entry, &cmd_back_entry, &cmd_again_entry,
 	&cmd_challenges_entry, &cmd_challenge_entry, &cmd_hint_entry, &cmd_leave_any_entry,

@@ -1,6 +1,6 @@
 /*
- * cmd_script.c - the script language of lessons and tests: say, expect and
- * requires.
+ * cmd_script.c - the script language of lessons and tests: say, expect,
+ * requires and replay.
  *
  * A lesson is plain REPL input; these commands make it narrate and check
  * itself, and say what it needs to run. A failed expectation prints one line (line number, what was
@@ -343,5 +343,48 @@ const struct cmd_entry cmd_requires_entry = {
 	.min_args = 1,
 	.max_args = 1,
 	.exec = cmd_requires_exec,
+	.narrates = true,
+};
+
+/* ---- replay LINE ------------------------------------------------------------ */
+
+/*
+ * A lesson that plays both sides when replayed (the web lesson's client)
+ * leaves that side to the learner when guided: there a real program (curl,
+ * a browser) plays it, so the line is shown, not run.
+ */
+static enum cmd_status cmd_replay_exec(struct session *s, const struct cmd_args *a)
+{
+	char line[MAX_LINE + 1];
+	FILE *recording = s->record;	/* `record` has the replay line: not LINE again */
+	enum cmd_status status;
+
+	if (s->lesson == NULL) {
+		snprintf(line, sizeof(line), "%s", a->rest);	/* cmd_run_line cuts it up */
+		s->record = NULL;
+		status = cmd_run_line(s, line);
+		if (s->record == NULL)
+			s->record = recording;
+		else if (recording != NULL)	/* LINE started a recording of its own */
+			fclose(recording);
+		return status;
+	}
+	printf("%s  (replayed, the lesson runs: ", color(COLOR_NOTE));
+	put_escaped(a->rest, stdout);
+	printf(")%s\n", color(COLOR_OFF));
+	return CMD_OK;
+}
+
+const struct cmd_entry cmd_replay_entry = {
+	.name = "replay",
+	.usage = "LINE",
+	.summary = "in a lesson: run LINE when replayed, leave it to you when guided",
+	.about = "A lesson's line replay LINE runs LINE when the lesson is replayed from a\n"
+		"file (or typed), so the lesson can play both sides of a connection and\n"
+		"check itself; in a guided lesson it only shows LINE, and a real program\n"
+		"(curl, a browser) plays that part. Lesson 18 plays its web client so.",
+	.min_args = 1,
+	.max_args = -1,
+	.exec = cmd_replay_exec,
 	.narrates = true,
 };

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/sendfile.h>
@@ -76,6 +77,7 @@ static enum cmd_status cmd_sendfile_exec(struct session *s, const struct cmd_arg
 	struct stat st;
 	long count = 0, sent;
 	int in, err;
+	char path[PATH_MAX];
 
 	if (a->argc == 1 && looks_like_int(a->argv[0])) {
 		report_error(s, "sendfile: missing FILE (usage: sendfile %s)",
@@ -85,7 +87,7 @@ static enum cmd_status cmd_sendfile_exec(struct session *s, const struct cmd_arg
 	if (!resolve_fd(s, fd_typed ? a->argv[0] : NULL, fits_data, "sendfile", &c.fd) ||
 	    (count_text != NULL && !parse_int(s, "COUNT", count_text, 0, COUNT_MAX, &count)))
 		return CMD_USAGE;
-	if ((in = open_file(s, a->argv[fd_typed])) == -1)
+	if ((in = open_file(s, lessons_path(a->argv[fd_typed], path, sizeof(path)))) == -1)
 		return CMD_FAILED_CALL;
 	if (count_text == NULL)	/* the whole file: its size, read with fstat */
 		count = fstat(in, &st) == 0 && st.st_size < COUNT_MAX ? (long)st.st_size : COUNT_MAX;
@@ -113,7 +115,9 @@ const struct cmd_entry cmd_sendfile_entry = {
 		"the socket's send buffer, then closes the file: three calls, each printed.\n"
 		"Like send, it may take fewer bytes than asked (the end of the file, or a\n"
 		"full send buffer on a non-blocking socket). A relative FILE is from the\n"
-		"directory sockrepl started in. Without FD: the newest connected socket.",
+		"directory sockrepl started in; @lessons/NAME is NAME in the lessons'\n"
+		"directory (the page of lesson 18), and openat shows the path it became.\n"
+		"Without FD: the newest connected socket.",
 	.min_args = 1,
 	.max_args = 3,
 	.exec = cmd_sendfile_exec,

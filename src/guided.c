@@ -32,7 +32,8 @@ static bool is_step(const char *line)
 	const char *p = line + strspn(line, " \t");
 
 	return *p != '\0' && *p != '#' && strncmp(p, "say", 3) != 0 &&
-	       strncmp(p, "expect", 6) != 0 && strncmp(p, "requires", 8) != 0;
+	       strncmp(p, "expect", 6) != 0 && strncmp(p, "requires", 8) != 0 &&
+	       strncmp(p, "replay", 6) != 0;
 }
 
 static bool is_expect(const char *line)

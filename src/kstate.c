@@ -114,6 +114,8 @@ static void read_tcp_info(int fd, struct kstate *k)
 	k->was_connected = info.delivered > 0;
 	k->segs_out = info.segs_out;	/* none for a fresh socket, or one reset for a new connect */
 	k->segs_in = info.segs_in;
+	k->bytes_in = info.bytes_received;
+	k->bytes_out = info.bytes_sent;
 	k->retransmits = info.base.tcpi_total_retrans;
 	k->unacked_segs = info.base.tcpi_unacked;
 	k->has_windows = len >= offsetof(struct tcp_info_linux, rcv_wnd) + sizeof(info.rcv_wnd);

@@ -42,6 +42,22 @@ static const char *lessons_dir(void)
 	return "lessons";
 }
 
+/*
+ * A FILE written "@lessons/NAME" is NAME in the lessons directory found
+ * above, so a lesson's own files (the web lesson's page) are found wherever
+ * sockrepl runs from and however it was installed. Any other path is
+ * returned as it is.
+ */
+const char *lessons_path(const char *path, char *out, size_t size)
+{
+	static const char prefix[] = "@lessons/";
+
+	if (strncmp(path, prefix, sizeof(prefix) - 1) != 0)
+		return path;
+	snprintf(out, size, "%s/%s", lessons_dir(), path + sizeof(prefix) - 1);
+	return out;
+}
+
 static int by_name(const struct dirent **a, const struct dirent **b)
 {
 	return strcmp((*a)->d_name, (*b)->d_name);

@@ -27,6 +27,7 @@ struct snapshot {
 	int api, tcp_state;	/* enum api_state; TCP_* or -1 */
 	unsigned queue, unread;	/* accept queue; unread bytes */
 	bool eof, error, readable;
+	unsigned long long unanswered;	/* TCP: bytes the peer sent, none sent back; else 0 */
 	bool dgram;		/* an unconnected datagram socket has a datagram waiting ... */
 	unsigned next_dgram, dgram_mem;	/* ... this big; UDP: the memory queued (Recv-Q) */
 	char ended[96];		/* DISCONNECTED: why, as its state line says */
@@ -228,6 +229,7 @@ struct kstate {
 	int last_open;		/* the last TCP state this session saw it in before CLOSE, or 0 */
 	unsigned segs_out, segs_in;	/* TCP segments sent and received (TCP_INFO) */
 	unsigned unacked_segs;	/* segments sent and not yet acknowledged (TCP_INFO) */
+	unsigned long long bytes_in, bytes_out;	/* data bytes received, sent (TCP_INFO) */
 	unsigned retransmits;	/* segments sent again (TCP_INFO's tcpi_total_retrans) */
 	bool has_windows;	/* TCP_INFO has the windows (Linux 6.2 on) */
 	unsigned snd_wnd;	/* the window the peer advertised: how much more it takes */
@@ -419,7 +421,8 @@ extern const struct cmd_entry cmd_accept_entry, cmd_connect_entry;
 extern const struct cmd_entry cmd_nonblock_entry, cmd_close_entry;
 extern const struct cmd_entry cmd_sockets_entry, cmd_help_entry, cmd_quit_entry,
 	cmd_reset_entry;
-extern const struct cmd_entry cmd_say_entry, cmd_expect_entry, cmd_requires_entry;
+extern const struct cmd_entry cmd_say_entry, cmd_expect_entry, cmd_requires_entry,
+	cmd_replay_entry;
 extern const struct cmd_entry cmd_send_entry, cmd_recv_entry, cmd_sendto_entry,
 	cmd_recvfrom_entry, cmd_shutdown_entry;
 extern const struct cmd_entry cmd_sendfile_entry, cmd_sendmmsg_entry;
@@ -497,6 +500,7 @@ int each_text_file(const char *sub, void (*fn)(const char *dir, const char *name
 bool find_text_file(struct session *s, const char *sub, const char *kind, const char *want,
 		    char *path, size_t size);
 void lesson_title(const char *path, char *title, size_t size);
+const char *lessons_path(const char *path, char *out, size_t size);
 extern const struct cmd_entry cmd_lessons_entry, cmd_lesson_entry;
 
 /* ---- guided.c: stepping through a lesson at a terminal ------------------ */

@@ -31,6 +31,8 @@ static void take_snapshot(int fd, struct snapshot *snap)
 	snap->queue = k.api == API_LISTENING ? k.queue_len : 0;
 	snap->unread = k.unread;
 	snap->eof = k.shutdown > 0 && (k.shutdown & 1);
+	if (k.has_tcp && k.bytes_out == 0 && k.unsent == 0)
+		snap->unanswered = k.bytes_in;	/* nothing sent, nothing queued to send */
 	snap->error = observe_events(fd, 0) & POLLERR;
 	if (k.api == API_DISCONNECTED)
 		describe_disconnect(&k, false, snap->ended, sizeof(snap->ended));
@@ -143,13 +145,18 @@ static int describe_events(int fd, const struct snapshot *was, const struct snap
 		say(line, arg), n++;
 	}
 	if (now->eof && !was->eof && now->tcp_state == TCP_CLOSE_WAIT) {
+		char before[96] = "", rest[96] = "0, end of file";
+
+		unsigned long long asked = now->unanswered - 1;	/* its FIN counts 1 in TCP_INFO */
+
+		if (now->unanswered > 1)	/* bytes came in, none went out */
+			snprintf(before, sizeof(before), " before you answered: it sent %llu byte%s "
+				 "and got none back;", asked, asked == 1 ? "" : "s");
 		if (now->unread > 0)
-			snprintf(line, sizeof(line), "fd %d: the peer closed its side (FIN): recv "
-				 "returns the %u unread byte%s, then 0, end of file", fd,
+			snprintf(rest, sizeof(rest), "the %u unread byte%s, then 0, end of file",
 				 now->unread, now->unread == 1 ? "" : "s");
-		else
-			snprintf(line, sizeof(line), "fd %d: the peer closed its side (FIN): recv "
-				 "returns 0, end of file", fd);
+		snprintf(line, sizeof(line), "fd %d: the peer closed its side (FIN)%s%s recv returns "
+			 "%s", fd, before, *before ? "" : ":", rest);
 		say(line, arg), n++;
 	}
 	return n;
@@ -252,9 +259,12 @@ const struct cmd_entry cmd_wait_entry = {
 	.summary = "wait for an event on the sockets and say what happened",
 	.about = "Waits (default 1000 ms) until something happens on a socket (on FD, if\n"
 		"given) and says what: a connection waiting, data or a datagram arriving,\n"
-		"the peer closing (and how many bytes are still unread), a connect\n"
-		"refused, a connection reset or closed both ways, a non-blocking connect\n"
-		"finishing. It sleeps until the kernel wakes it: no polling.\n"
+		"the peer closing (and how many bytes are still unread; \"before you\n"
+		"answered\" when TCP_INFO counts bytes it sent and none sent back: a\n"
+		"client that gave up, or one that shut down its sending side and still\n"
+		"reads), a connect refused, a connection reset or closed both ways, a\n"
+		"non-blocking connect finishing. It sleeps until the kernel wakes it: no\n"
+		"polling.\n"
 		"What ended a connection is named as its DISCONNECTED state line does.\n"
 		"Nothing is accepted or read. At the prompt the same events appear by\n"
 		"themselves; scripts use wait to show them. One number is the timeout.\n"

@@ -17,6 +17,11 @@ load test_helper
 	run timeout 15 "$prefix/bin/sockrepl" --no-echo <<<'challenges'
 	assert_success
 	assert_line --regexp '^  syn-sent +A client stuck in SYN-SENT while its listener is open$'
+	# lesson 18's page is installed beside it, and sendfile finds it there
+	run timeout 15 "$prefix/bin/sockrepl" --no-echo <<<'lesson 18'
+	assert_success
+	assert_line "openat(AT_FDCWD, \"$prefix/bin/../share/sockrepl/lessons/18-web-page.html\", O_RDONLY) = 6"
+	assert_line 'sendfile(5, 6, NULL, 158) = 158'
 	run timeout 60 make -C "$REPO_ROOT" -s uninstall PREFIX="$prefix"
 	assert_success
 	run find "$prefix" -type f

@@ -435,3 +435,51 @@ peer() { timeout 5 /usr/bin/python3 -c "import socket, sys; $1" "$2"; }
 	wait_screen '^goal reached: Make accept return a connection'
 	wait_screen '^you used 4 commands (counting those that made a system call)\.$'
 }
+
+@test "guided lesson 18: the replay lines are shown, not run, and a real curl is the client" {
+	start_terminal --lesson 18
+	wait_screen '^sockrepl step 1/[0-9]*> socket$'
+	keys Enter
+	wait_screen '> bind 127\.0\.0\.1 0$'
+	keys Enter
+	wait_screen '> listen 8$'
+	keys Enter
+	# the client's lines are shown for curl to play; accept is the next step
+	wait_screen '^  (replayed, the lesson runs: connect 4 @3)$'
+	wait_screen '^sockrepl \[3 LISTENING\] step 4/[0-9]*> accept 3$'
+	port=$(screen | sed -n 's/^fd 3: LISTENING on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' | head -n 1)
+	timeout 30 curl -s -m 25 -o "$BATS_TEST_TMPDIR/body" "http://127.0.0.1:$port/" &
+	curl_pid=$!
+	keys Enter
+	wait_screen '^accept(3, .*) = 4$'	# no fd 4 of the lesson's own: the connection is fd 4
+	wait_screen '> recv$'
+	keys Enter
+	wait_screen '^  all [0-9]* bytes: "GET / HTTP/1\.1\\r\\nHost: 127\.0\.0\.1:'"$port"'\\r\\nUser-Agent: curl/'
+	wait_screen '> send "HTTP/1\.1 200 OK'
+	keys Enter
+	wait_screen '> close$'
+	keys Enter
+	wait_screen '^close(4) = 0$'
+	wait "$curl_pid"
+	printf '<h1>Hello from sockrepl</h1>\n' | cmp - "$BATS_TEST_TMPDIR/body"
+}
+
+@test "a curl that gives up is a notice at the prompt: the peer closed before you answered; Ctrl-C ends a wait" {
+	wait_screen '^sockrepl> *$'
+	keys 'socket' Enter 'bind 127.0.0.1 0' Enter 'listen' Enter
+	wait_screen '^fd 3: LISTENING on 127\.0\.0\.1:'
+	port=$(screen | sed -n 's/^fd 3: LISTENING on 127\.0\.0\.1:\([0-9]*\).*/\1/p' | head -n 1)
+	timeout 10 curl -s -m 1 "http://127.0.0.1:$port/" &
+	curl_pid=$!
+	keys 'accept' Enter 'recv' Enter
+	wait_screen '^  all [0-9]* bytes: "GET / HTTP/1\.1\\r\\n'
+	status=0
+	wait "$curl_pid" || status=$?
+	[ "$status" = 28 ]	# curl: operation timed out
+	wait_screen '^\[event\] fd 4: the peer closed its side (FIN) before you answered: it sent [0-9]* bytes and got none back; recv returns 0, end of file$'
+	# the event was shown: a wait now waits for the next one, until Ctrl-C
+	keys 'wait 60000' Enter
+	wait_blocked "$(terminal_sockrepl)" epoll_pwait
+	keys C-c
+	wait_screen '  no event within 60000 ms (interrupted)$'
+}

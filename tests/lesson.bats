@@ -66,6 +66,20 @@ bats_require_minimum_version 1.5.0
 	assert_line 'socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3'
 }
 
+@test "replay LINE in a script runs LINE, echoed as itself, and expect checks its call" {
+	run sockrepl <<<$'socket\nreplay bind 127.0.0.1 0\nexpect ok\nreplay bind 127.0.0.1 0\nexpect EINVAL\nreplay'
+	assert_failure 1	# the bare replay is a usage error
+	assert_line 'sockrepl [3 CREATED]> bind 127.0.0.1 0'
+	refute_line --partial '> replay bind'
+	assert_line --regexp '^bind\(3, .*\) = -1 EINVAL '
+	assert_line 'line 6: replay: missing arguments (usage: replay LINE)'
+	# record keeps the replay line once, so the recording replays the same
+	run sockrepl --no-echo <<<$'record '"$BATS_TEST_TMPDIR/rec"$'\nsocket\nreplay bind 127.0.0.1 0\nrecord stop'
+	assert_success
+	run grep -v '^#' "$BATS_TEST_TMPDIR/rec"
+	assert_output $'socket\nreplay bind 127.0.0.1 0'
+}
+
 @test "next, back, again and leave outside a lesson are usage errors" {
 	run sockrepl --no-echo <<<$'next\nback\nagain\nleave'
 	assert_failure 1

@@ -90,6 +90,16 @@ every_round_under() {
 	every_round 14-event-loops '^epoll_wait\(8, \[\{events=EPOLLIN, data=\{u32=6, u64=6\}\}\], 8, 0\) = 1$'
 	every_round 14-event-loops '^recvfrom\(7, "worldagain", 4096, 0, NULL, NULL\) = 10$'
 	every_round 14-event-loops '^8 +epoll +- +watching 6 EPOLLIN\|EPOLLERR\|EPOLLHUP, 7 EPOLLIN\|EPOLLERR\|EPOLLHUP\|EPOLLET$'
+	# lesson 18: the request as the client sent it, the page from the file, the client giving up
+	every_round 18-web-page '^  all 70 bytes: "GET / HTTP/1\.1\\r\\nHost: 127\.0\.0\.1\\r\\nUser-Agent: sockrepl\\r\\nAccept: \*/\*\\r\\n\\r\\n"$'
+	every_round 18-web-page '^  all 127 bytes: "HTTP/1\.1 200 OK\\r\\n.*Content-Length: 29\\r\\nConnection: close\\r\\n\\r\\n<h1>Hello from sockrepl</h1>\\n"$'
+	every_round 18-web-page '^openat\(AT_FDCWD, "(.*/)?lessons/18-web-page\.html", O_RDONLY\) = 6$'
+	every_round 18-web-page '^sendfile\(5, 6, NULL, 158\) = 158$'
+	every_round 18-web-page '^  all 257 bytes: "HTTP/1\.1 200 OK\\r\\n.*Content-Length: 158\\r\\n.*\\r\\n\\r\\n<!DOCTYPE html>.*</html>\\n"$'
+	every_round 18-web-page '^  event: fd 5: the peer closed its side \(FIN\) before you answered: it sent 70 bytes and got none back; recv returns 0, end of file$'
+	every_round 18-web-page '^recvfrom\(5, "GET /page\.html HTTP/1\.1\\r\\nHost: 1"\.\.\., 4096, 0, NULL, NULL\) = 79$'
+	every_round 18-web-page '^  all 108 bytes: "HTTP/1\.1 200 OK\\r\\n.*Content-Length: 29\\r\\n\\r\\n<h1>Hello from sockrepl</h1>\\n"$'
+	every_round 18-web-page '^fd 5: DISCONNECTED \(connection reset after the peer.s FIN'
 	every_round 12-ipv6 'IPV6_V6ONLY is off for fd 6 .*bindv6only, 0 here'
 	# flow control: a blocking send cut short, the zero windows, a short write, EAGAIN, the drain in order
 	every_round 15-flow-control '^sendto\(4, "x{32}"\.\.\., 100000, 0, NULL, 0\) = [0-9]{4,5}$'

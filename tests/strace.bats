@@ -496,3 +496,10 @@ use_ppoll_build() {
 	assert_line "  the program got -1 EINTR: strace shows the kernel's answer, ERESTARTNOHAND (restart the call only if the signal has no handler); sockrepl handles SIGINT, so the kernel turned it into EINTR, SA_RESTART or not."
 	assert_line --regexp '^epoll_wait\(4, 0x[0-9a-f]+, 8, -1\) = -1 EINTR \(Interrupted system call\)$'
 }
+
+@test "lesson 18's call lines match strace, its page's openat by @lessons/ and sendfile too" {
+	trace_and_compare "$REPO_ROOT/lessons/18-web-page.txt"
+	# two pages from the file (steps 5 and 6): an openat and a sendfile each
+	run grep -cE '^(openat\(AT_FDCWD, "(.*/)?lessons/18-web-page\.html", O_RDONLY\) = 6|sendfile\(5, 6, NULL, 158\) = 158)$' "$BATS_TEST_TMPDIR/our-lines"
+	assert_output 4
+}

@@ -8,7 +8,26 @@ load test_helper
 	assert_success
 	assert_line '  event: fd 3: a connection is waiting in the accept queue (1 waiting): accept takes it'
 	assert_line '  event: fd 5: 5 bytes arrived (5 unread): recv reads them'
-	assert_line '  event: fd 5: the peer closed its side (FIN): recv returns the 5 unread bytes, then 0, end of file'
+	assert_line '  event: fd 5: the peer closed its side (FIN) before you answered: it sent 5 bytes and got none back; recv returns the 5 unread bytes, then 0, end of file'
+}
+
+@test "a peer that closes after an answer is told apart from one that closes before it" {
+	# TCP_INFO: bytes received and none sent is a peer that closed before you answered
+	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3\nsend 4 ask\nrecv 5\nsend 5 answer\nrecv 4\nclose 4\nwait 5'
+	assert_success
+	assert_line '  event: fd 5: the peer closed its side (FIN): recv returns 0, end of file'
+	# a peer that sent nothing did not ask: no answer was owed
+	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3\nclose 4\nwait 5'
+	assert_line '  event: fd 5: the peer closed its side (FIN): recv returns 0, end of file'
+	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3\nsend 4 x\nrecv 5\nclose 4\nwait 5'
+	assert_line '  event: fd 5: the peer closed its side (FIN) before you answered: it sent 1 byte and got none back; recv returns 0, end of file'
+}
+
+@test "a peer that only shut down its sending side closed before you answered too, and still reads the answer" {
+	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3\nsend 4 ask\nshutdown 4 wr\nrecv 5\nwait 5\nsend 5 answer\nrecv 4\nexpect state 5 HALF-CLOSED'
+	assert_success
+	assert_line '  event: fd 5: the peer closed its side (FIN) before you answered: it sent 3 bytes and got none back; recv returns 0, end of file'
+	assert_line 'recvfrom(4, "answer", 4096, 0, NULL, NULL) = 6'
 }
 
 @test "wait consumes nothing: the data is still there to recv after it" {
