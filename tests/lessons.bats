@@ -182,11 +182,22 @@ every_round_under() {
 	assert_line --regexp '^  wire: IP 127\.0\.0\.1\.[0-9]+ > 127\.0\.0\.1\.[0-9]+: Flags \[R\.\], seq 0, ack [0-9]+, win 0, length 0$'
 }
 
-@test "lessons state their goals at the top and end with what was learned" {
-	for lesson in "$REPO_ROOT"/lessons/*.txt; do
+@test "lessons state their goals at the top, end with what was learned, and name the next lesson by number and title" {
+	local lessons=("$REPO_ROOT"/lessons/[0-9][0-9]-*.txt) next
+	for i in "${!lessons[@]}"; do
+		lesson=${lessons[$i]}
 		run sockrepl --no-echo $(lesson_flags "$lesson") <"$lesson"
 		assert_line --regexp '^Goals: '
 		assert_line --regexp '^You now know: '
+		run grep -v '^$' <<<"$(grep -v '^close(\|^fd [0-9]*: CLOSED\|^  ' <<<"$output")"
+		if [ "$i" -lt $((${#lessons[@]} - 1)) ]; then
+			next=${lessons[$((i + 1))]}
+			title=$(sed -n 's/^say == Lesson [0-9]*: \(.*\) ==$/\1/p' "$next")
+			[ -n "$title" ]
+			assert_equal "${lines[-1]}" "Next: lesson $(basename "$next" | cut -c1-2) ($title)."
+		else
+			assert_equal "${lines[-1]}" 'Next: the challenges, goals the kernel checks: challenges lists them.'
+		fi
 	done
 }
 
