@@ -264,17 +264,25 @@ static enum cmd_status expect_any(struct session *s, const struct cmd_args *a)
 	return expect_result(s, what);
 }
 
-/* Every expect is a TAP test point under --tap: ok unless it failed or did not parse. */
+/*
+ * Every expect is a TAP test point under --tap: ok unless it failed or did
+ * not parse. In a script its line is not echoed (a transcript is not a
+ * quarter empty prompts): a check that holds prints nothing, or one compact
+ * mark with --verbose; one that fails says which line and what was seen.
+ */
 static enum cmd_status cmd_expect_exec(struct session *s, const struct cmd_args *a)
 {
 	unsigned long failures = s->expect_failures;
 	enum cmd_status status = expect_any(s, a);
 	char line[256] = "expect";
+	bool passed;
 
 	for (int i = 0; i < a->argc; i++)	/* the words, as split_words cut them */
 		snprintf(line + strlen(line), sizeof(line) - strlen(line), " %s", a->argv[i]);
-	tap_point(status != CMD_USAGE && s->expect_failures == failures, "line %lu: %s",
-		  s->lineno, line);
+	passed = status != CMD_USAGE && s->expect_failures == failures;
+	tap_point(passed, "line %lu: %s", s->lineno, line);
+	if (passed && s->echo && s->verbose)	/* else a check that holds says nothing */
+		printf("%s\u2713 %s%s\n", color(COLOR_NOTE), line, color(COLOR_OFF));
 	return status;
 }
 
@@ -297,6 +305,7 @@ const struct cmd_entry cmd_expect_entry = {
 	.min_args = 1,
 	.max_args = 3,
 	.exec = cmd_expect_exec,
+	.narrates = true,
 };
 
 /* ---- requires sandbox --------------------------------------------------------- */

@@ -101,3 +101,13 @@ load test_helper
 	assert_failure 1
 	[ "$(grep -c 'expect wire: write expect wire FLAGS, expect wire no FLAGS or expect wire none, FLAGS as tcpdump writes them (S, S., ., P., F., R.)' <<<"$output")" -eq 5 ]
 }
+
+@test "in a script an expect that holds prints nothing, not even its echo; --verbose marks it; one that fails names its line" {
+	run timeout 15 "$SOCKREPL" <<<$'socket\nexpect ok\nexpect state 3 CREATED\nexpect state 3 BOUND'
+	assert_failure 1
+	assert_output $'sockrepl> socket\nsocket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3\nfd 3: CREATED (no address yet) · TCP CLOSED\nline 4: expected fd 3 to be BOUND, but it is CREATED\nclose(3) = 0\nfd 3: CLOSED'
+	run timeout 15 "$SOCKREPL" --verbose <<<$'socket\nexpect ok\nexpect state 3 CREATED'
+	assert_success
+	assert_line --index 3 '✓ expect ok'
+	assert_line --index 4 '✓ expect state 3 CREATED'
+}
