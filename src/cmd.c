@@ -140,6 +140,14 @@ const struct cmd_entry *cmd_lookup_quiet(const char *name)
 	return cmd_lookup(name, &matches);
 }
 
+/* The command a line starts with, through the table (aliases too); NULL if none. */
+const struct cmd_entry *cmd_of_line(const char *line)
+{
+	char word[32];
+
+	return take_word(&line, word, sizeof(word)) ? cmd_lookup_quiet(word) : NULL;
+}
+
 /* Every command name and alias, for completion. */
 void cmd_add_names(void (*add)(const char *name))
 {

@@ -209,14 +209,6 @@ const char *lesson_next_step(struct session *s)
 	return NULL;
 }
 
-/* The command a line starts with, through the table (aliases too); NULL if none. */
-static const struct cmd_entry *line_command(const char *line)
-{
-	char word[32];
-
-	return take_word(&line, word, sizeof(word)) ? cmd_lookup_quiet(word) : NULL;
-}
-
 /*
  * Whether a line typed at a step is that step, perhaps edited (another port,
  * another fd): it runs the step's command. Anything else (ss, sockets, help,
@@ -226,10 +218,10 @@ static const struct cmd_entry *line_command(const char *line)
 bool lesson_is_step(const struct session *s, const char *line)
 {
 	const struct lesson *l = s->lesson;
-	const struct cmd_entry *typed = line_command(line);
+	const struct cmd_entry *typed = cmd_of_line(line);
 
 	return l != NULL && typed != NULL && l->current < l->nlines &&
-	       typed == line_command(l->lines[l->current]);
+	       typed == cmd_of_line(l->lines[l->current]);
 }
 
 /*

@@ -12,12 +12,21 @@
  * What a peer sent while a script sat between lines shows before the next
  * line, not under the next call as if that call caused it (at a terminal
  * the prompt shows it as it comes). It is shown, not counted: expect wire
- * checks what the last call (or wait) caused.
+ * checks what the last call (or wait) caused. Before a wait it counts as
+ * the wait's: what came just before the wait began is what it waited for
+ * (a delayed ACK may come while a slow run is still between the lines).
  */
-static void drain_between_lines(struct session *s)
+static void drain_between_lines(struct session *s, const char *line)
 {
 	unsigned char caused[sizeof(s->wire_flags)];
 
+	if (cmd_of_line(line) == &cmd_wait_entry) {
+		memset(s->wire_flags, 0, sizeof(s->wire_flags));
+		wire_drain(s, true, NULL, NULL);
+		s->wire_counted_for_wait = true;
+		return;
+	}
+	s->wire_counted_for_wait = false;	/* a wait line that did not parse left it set */
 	memcpy(caused, s->wire_flags, sizeof(caused));
 	wire_drain(s, true, NULL, NULL);
 	memcpy(s->wire_flags, caused, sizeof(caused));
@@ -46,7 +55,7 @@ void repl_run(struct session *s)
 			break;
 		}
 		if (!s->interactive)
-			drain_between_lines(s);
+			drain_between_lines(s, line);
 		s->lineno++;
 		at_step = s->lesson != NULL && lesson_is_step(s, line);
 		if (len > MAX_LINE)

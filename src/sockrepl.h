@@ -60,6 +60,7 @@ struct session {
 	struct lesson *lesson;	/* the guided lesson being stepped through, or NULL */
 	bool friendly;		/* in a guided lesson: a failed expect is a hint, not an error */
 	bool verbose;		/* --verbose: every explanation in full, every time */
+	bool wire_counted_for_wait;	/* segments just before a wait count as its own */
 	uint64_t explained[8];	/* errnos.def rows shown in full once: later one line */
 	char started_as[256];	/* the options that start the running lesson or --replay
 				   script again ("--lesson 09"), for `requires`; "": stdin */
@@ -404,6 +405,7 @@ struct cmd_entry {
 
 const struct cmd_entry *cmd_find(struct session *s, const char *name);
 const struct cmd_entry *cmd_lookup_quiet(const char *name);
+const struct cmd_entry *cmd_of_line(const char *line);
 void cmd_add_names(void (*add)(const char *name));
 void sockopt_add_names(void (*add)(const char *name));
 void lessons_add_names(void (*add)(const char *name));

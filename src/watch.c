@@ -237,7 +237,9 @@ static enum cmd_status cmd_wait_exec(struct session *s, const struct cmd_args *a
 		return CMD_USAGE;
 	fflush(stdout);
 	deadline = now_ms() + timeout;
-	memset(s->wire_flags, 0, sizeof(s->wire_flags));	/* expect wire: this wait's */
+	if (!s->wire_counted_for_wait)	/* expect wire: this wait's (and just before it) */
+		memset(s->wire_flags, 0, sizeof(s->wire_flags));
+	s->wire_counted_for_wait = false;
 	for (;;) {
 		wire_drain(s, false, NULL, NULL);	/* the segments first: they caused the events */
 		if (watch_check(s, fd, print_event, NULL) > 0)
