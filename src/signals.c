@@ -102,6 +102,7 @@ static const struct {
 	{ "sendto", SO_SNDTIMEO, "SO_SNDTIMEO", RESTARTSYS },
 	{ "sendfile", SO_SNDTIMEO, "SO_SNDTIMEO", RESTARTSYS },
 	{ "openat", 0, NULL, RESTARTSYS },	/* a FIFO with no writer */
+	{ "wait4", 0, NULL, RESTARTSYS },	/* no child has ended yet */
 	{ "poll", 0, NULL, "ERESTART_RESTARTBLOCK", "Interrupted by signal",
 	  "restart the call with the time left, only if the signal has no handler" },
 	{ "ppoll", 0, NULL, "ERESTARTNOHAND", "To be restarted if no handler",

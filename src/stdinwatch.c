@@ -13,6 +13,11 @@
  * microseconds it runs.) A call with a timeout is left to end by itself. At
  * exit the thread is told to stop through an eventfd (parked at the top of
  * the fd range) and joined, so nothing of it outlives the session.
+ *
+ * After fork a call may wait in a child (procs.c) while the parent waits for
+ * its answer: the flags of the call live in memory shared with the children
+ * (MAP_SHARED), so the watcher sees a child's call too, and the SIGHUP it
+ * sends the parent ends the session, which interrupts the child's call.
  */
 #include <poll.h>
 #include <pthread.h>
@@ -21,6 +26,7 @@
 #include <stdio.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,9 +35,12 @@
 static pthread_t main_thread, watcher;
 static bool watching;			/* the watcher thread runs */
 static int stop_fd = -1;		/* an eventfd: written at exit, it ends the watcher */
-static atomic_bool in_call;		/* the main thread is in a call that may block */
-static atomic_uint call_number;		/* counts the calls, to tell one long call from two */
-static atomic_bool lines_left;		/* script lines already read into stdio's buffer */
+static void *shared = MAP_FAILED;	/* the flags below, when shared with children */
+static struct call_flags {
+	atomic_bool in_call;		/* a process of the session is in a call that may block */
+	atomic_uint call_number;	/* counts the calls, to tell one long call from two */
+	atomic_bool lines_left;		/* script lines already read into stdio's buffer */
+} own_flags, *flags = &own_flags;	/* shared with the children while watching */
 volatile sig_atomic_t stdin_closed;	/* why the session ended, for the last message */
 
 /* Bytes stdio has read ahead from the script but not yet handed out. */
@@ -52,8 +61,8 @@ static unsigned waiting_call(void)
 
 	if (ioctl(STDIN_FILENO, FIONREAD, &unread) == -1)
 		unread = 0;
-	if (atomic_load(&in_call) && !atomic_load(&lines_left) && unread == 0)
-		return atomic_load(&call_number);
+	if (atomic_load(&flags->in_call) && !atomic_load(&flags->lines_left) && unread == 0)
+		return atomic_load(&flags->call_number);
 	return 0;
 }
 
@@ -103,6 +112,9 @@ void stdin_watch_start(const struct session *s)
 	stop_fd = fd_out_of_the_way(eventfd(0, EFD_CLOEXEC));
 	if (stop_fd == -1)
 		return;
+	shared = mmap(NULL, sizeof(*flags), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		      -1, 0);
+	flags = shared != MAP_FAILED ? shared : &own_flags;
 	main_thread = pthread_self();
 	sigfillset(&all);	/* signals stay the main thread's */
 	pthread_sigmask(SIG_BLOCK, &all, &old);
@@ -114,10 +126,10 @@ void stdin_watch_start(const struct session *s)
 void stdin_watch_call(const struct session *s, bool begin)
 {
 	if (begin) {
-		atomic_store(&lines_left, s->script != NULL && read_ahead(s->script) > 0);
-		atomic_fetch_add(&call_number, 1);
+		atomic_store(&flags->lines_left, s->script != NULL && read_ahead(s->script) > 0);
+		atomic_fetch_add(&flags->call_number, 1);
 	}
-	atomic_store(&in_call, begin);
+	atomic_store(&flags->in_call, begin);
 }
 
 /*
@@ -133,6 +145,23 @@ void stdin_watch_stop(void)
 		pthread_join(watcher, NULL);
 		watching = false;
 	}
+	if (stop_fd != -1)
+		close(stop_fd);
+	stop_fd = -1;
+	flags = &own_flags;
+	if (shared != MAP_FAILED)
+		munmap(shared, sizeof(*flags));
+	shared = MAP_FAILED;
+}
+
+/*
+ * In a child after fork: the watcher thread is not there (fork copies only
+ * the thread that called it), so there is nothing to stop or join; its
+ * eventfd goes. The shared flags stay: the child's calls set them.
+ */
+void stdin_watch_forget(void)
+{
+	watching = false;
 	if (stop_fd != -1)
 		close(stop_fd);
 	stop_fd = -1;
