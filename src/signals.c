@@ -165,7 +165,7 @@ void note_interruption(const struct call_ctx *c)
 	if (i < 0)
 		return;
 	signal_name(sig, sizeof(sig));
-	if (waits[i].timeout_opt != 0)
+	if (strcmp(waits[i].code, "ERESTARTSYS") == 0)	/* restarted only with SA_RESTART */
 		snprintf(why, sizeof(why), "sockrepl's %s handler has no SA_RESTART, so the "
 			 "kernel turned it into EINTR.", sig);
 	else

@@ -90,6 +90,19 @@ every_round_under() {
 	every_round 14-event-loops '^epoll_wait\(8, \[\{events=EPOLLIN, data=\{u32=6, u64=6\}\}\], 8, 0\) = 1$'
 	every_round 14-event-loops '^recvfrom\(7, "worldagain", 4096, 0, NULL, NULL\) = 10$'
 	every_round 14-event-loops '^8 +epoll +- +watching 6 EPOLLIN\|EPOLLERR\|EPOLLHUP, 7 EPOLLIN\|EPOLLERR\|EPOLLHUP\|EPOLLET$'
+	# lesson 17: the parent's close leaves the connection to the child; the FIN
+	# comes under the child's close, the last; wait4 reaps the child
+	every_round 17-processes '^  note: pid [0-9]+ fd 5 still refers to this socket: closing fd 5 dropped one reference'
+	every_round 17-processes '^tcp +ESTABLISHED .* pid [0-9]+ fd 5, pid [0-9]+ fd 5$'
+	every_round 17-processes '^recvfrom\(4, "hello from the child\\n", 4096, 0, NULL, NULL\) = 21$'
+	every_round 17-processes '^wait4\(-1, \[\{WIFEXITED\(s\) && WEXITSTATUS\(s\) == 0\}\], 0, NULL\) = [0-9]+$'
+	every_round 17-processes '^  event: process [0-9]+ exited with status 0; the kernel sent SIGCHLD'
+	for out in "$REPLAYS"/17-processes.?; do
+		# no segment under the parent's close(5); the FIN under the child's
+		awk '/^[a-z_0-9]+\(/ { under = 0 } /^close\(5\) = 0$/ { under = ++n }
+		     under == 1 && /wire:/ { bad = 1 } under == 2 && /Flags \[F\.\]/ { fin = 1 }
+		     END { exit bad || !fin }' "$out" || { echo "$(basename "$out"): FIN not only under the child's close"; return 1; }
+	done
 	every_round 12-ipv6 'IPV6_V6ONLY is off for fd 6 .*bindv6only, 0 here'
 	every_round 12-ipv6 'inet_pton\(AF_INET6, "::ffff:127\.0\.0\.1", &sin6_addr\).* = 8$'
 	# with capture (root here), what lessons 01, 02 and 08 say wire on shows

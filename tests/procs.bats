@@ -93,7 +93,10 @@ start_fifo_repl() {
 	assert_success
 	refute_line --partial 'line '	# both expect wire held
 	# in order: the parent's close, no segment; the child's close, then its FIN
-	run awk '/^close\(5\) = 0$/ { n++ } n == 1 && /wire:/ { print "under the first close: " $0 } n == 2 && /Flags \[F\.\]/ { fin = 1 } END { if (!fin) print "no FIN under the second close" }' <<<"$output"
+	run awk '/^[a-z_0-9]+\(/ { under = 0 } /^close\(5\) = 0$/ { under = ++n }
+		under == 1 && /wire:/ { print "under the first close: " $0 }
+		under == 2 && /Flags \[F\.\]/ { fin = 1 }
+		END { if (!fin) print "no FIN under the second close" }' <<<"$output"
 	assert_output ''
 }
 
