@@ -64,7 +64,7 @@ bool proc_is_child(void)
 	return procs.is_child;
 }
 
-pid_t proc_first(void)
+static pid_t proc_first(void)
 {
 	return procs.first ? procs.first : getpid();
 }
@@ -305,7 +305,7 @@ static void child_loop(struct session *s)
 			break;
 	}
 	fflush(stdout);
-	_exit(procs.exit_status);
+	_exit(terminating ? 128 + terminating : procs.exit_status);	/* as the session would */
 }
 
 /* `exit [STATUS]` in a child: after its line is printed, the process ends. */
@@ -509,6 +509,7 @@ bool proc_chosen_prompt(char *out, size_t size)
  */
 void proc_end_all(struct session *s)
 {
+	fflush(stdout);	/* what the parent said comes before what the children say now */
 	while (procs.n > 0) {
 		struct proc *kid = &procs.kids[procs.n - 1];
 
@@ -566,7 +567,10 @@ static size_t fds_with_link(const char *dir, const char *want, int *fds, size_t 
 	return n;
 }
 
-/* The session's processes: the first one and its children, from /proc. */
+/*
+ * The session's processes: the first one and its children; none while the
+ * session is one process. A child asks /proc for its parent's children.
+ */
 static size_t session_pids(pid_t *out, size_t max)
 {
 	char path[64];
@@ -574,6 +578,14 @@ static size_t session_pids(pid_t *out, size_t max)
 	FILE *f;
 	long pid;
 
+	if (!procs.is_child) {
+		if (procs.n > 0)
+			out[n++] = getpid();
+		for (size_t i = 0; i < procs.n && n < max; i++)
+			if (!procs.kids[i].ended)
+				out[n++] = procs.kids[i].pid;
+		return n;
+	}
 	out[n++] = proc_first();
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)out[0], (int)out[0]);
 	if ((f = fopen(path, "r")) == NULL)

@@ -567,7 +567,6 @@ struct proc {
 };
 
 bool proc_is_child(void);
-pid_t proc_first(void);
 struct proc *proc_table(size_t *n);
 struct proc *proc_chosen(void);
 struct proc *proc_find(pid_t pid);

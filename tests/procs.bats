@@ -192,7 +192,15 @@ start_fifo_repl() {
 	run cat "$OUT"
 	# the child's accept was interrupted (SIGHUP from the parent), then both reaped
 	assert_line --regexp '^accept\(3, 0x[0-9a-f]+, \[[0-9]+\]\) = \? ERESTARTSYS'
+	assert_line --partial 'here: Hangup arrived during the call: sockrepl is ending'
 	[ "$(grep -c '^wait4(' "$OUT")" -eq 2 ]
+	# the idle child ends at the closed channel (0), the busy one by SIGHUP (128 + 1)
+	assert_line --regexp '^wait4\([0-9]+, \[\{WIFEXITED\(s\) && WEXITSTATUS\(s\) == 129\}\], 0, NULL\) = [0-9]+$'
+	assert_line --regexp '^wait4\([0-9]+, \[\{WIFEXITED\(s\) && WEXITSTATUS\(s\) == 0\}\], 0, NULL\) = [0-9]+$'
+	# in order: the parent's notice, the child's interrupted call, the reaps
+	run grep -nE '^(Terminated received|accept\(|wait4\()' "$OUT"
+	assert_line --index 0 --regexp '^[0-9]+:Terminated received'
+	assert_line --index 1 --regexp '^[0-9]+:accept\('
 	for pid in $(sed -n 's/^fork() = \([0-9]*\)$/\1/p' "$OUT"); do
 		wait_until gone "$pid"
 	done
@@ -205,7 +213,8 @@ start_fifo_repl() {
 	assert_output --partial 'standard input was closed while a call waited'
 	# the child's accept was interrupted, then it was reaped
 	assert_output --regexp $'\naccept\\(3, 0x[0-9a-f]+, \\[16\\]\\) = \\? ERESTARTSYS'
-	assert_output --regexp $'\nwait4\\([0-9]+, \\[\\{WIFEXITED\\(s\\) && WEXITSTATUS\\(s\\) == 0\\}\\], 0, NULL\\) = [0-9]+\n'
+	# (SIGHUP ended it as it ends a session: status 128 + 1)
+	assert_output --regexp $'\nwait4\\([0-9]+, \\[\\{WIFEXITED\\(s\\) && WEXITSTATUS\\(s\\) == 129\\}\\], 0, NULL\\) = [0-9]+\n'
 }
 
 @test "a child does not outlive its parent: killed with it (PR_SET_PDEATHSIG)" {
@@ -236,4 +245,15 @@ start_fifo_repl() {
 	pid=$(sed -n 's/^fork() = \([0-9]*\)$/\1/p' <<<"$output")
 	assert_line --regexp "^tcp +LISTEN .* pid [0-9]+ fd 3, pid $pid fd 3$"
 	assert_line --regexp "^tcp +ESTABLISHED .* pid [0-9]+ fd 5, pid $pid fd 5$"
+}
+
+@test "an expect that fails in a child makes the exit status 1; under -e a failing call there ends the session" {
+	run sockrepl --no-echo <<<$'fork\nproc child\nclose 99\nexpect ok\nsay goes on'
+	assert_equal "$status" 1
+	assert_line --regexp '^line 4: expected ok, but close on fd 99 failed with EBADF'
+	assert_line 'goes on'
+	run sockrepl -e --no-echo <<<$'fork\nproc child\nclose 99\nsay not reached'
+	assert_equal "$status" 1
+	refute_line 'not reached'
+	assert_line --regexp '^wait4\([0-9]+, \[\{WIFEXITED\(s\) && WEXITSTATUS\(s\) == 0\}\], 0, NULL\) = [0-9]+$'
 }
