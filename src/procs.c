@@ -29,6 +29,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -237,11 +238,23 @@ static bool wait_for_end(struct proc *kid, int ms)
 static void become_child(struct session *s, int channel)
 {
 	sigset_t chld;
+	int null;
 
 	procs.is_child = true;
 	procs.channel = channel;
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != procs.first)
 		_exit(1);	/* the parent died before PR_SET_PDEATHSIG took hold */
+	/*
+	 * The standard input becomes /dev/null: the child never reads it, and the
+	 * parent's reading position in a script file, an offset the two share,
+	 * must not move when the child's stdio lets go of its copy of the buffer
+	 * (glibc seeks back over what was read ahead, as at exit under valgrind).
+	 */
+	null = open("/dev/null", O_RDONLY);
+	if (null > 0) {
+		dup2(null, STDIN_FILENO);
+		close(null);
+	}
 	for (size_t i = 0; i < procs.n; i++)
 		close(procs.kids[i].channel);
 	procs.n = 0;
@@ -346,6 +359,7 @@ pid_t proc_fork(struct session *s, bool *forked)
 	sv[0] = fd_park(sv[0]);
 	sv[1] = fd_park(sv[1]);
 	fflush(NULL);	/* nothing buffered is written twice */
+	stdin_watch_pause(true);	/* one thread forks, holding no lock */
 	*forked = true;
 	pid = raw_fork();
 	err = errno;
@@ -354,6 +368,7 @@ pid_t proc_fork(struct session *s, bool *forked)
 		become_child(s, sv[1]);
 		child_loop(s);
 	}
+	stdin_watch_pause(false);
 	close(sv[1]);
 	if (pid == -1) {
 		close(sv[0]);

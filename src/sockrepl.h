@@ -474,6 +474,7 @@ extern volatile sig_atomic_t stdin_closed;
 void stdin_watch_start(const struct session *s);
 void stdin_watch_call(const struct session *s, bool begin);
 void stdin_watch_stop(void);
+void stdin_watch_pause(bool pause);
 void stdin_watch_forget(void);
 
 /* ---- watch.c: events, noticed without consuming anything --------------- */

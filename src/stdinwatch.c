@@ -34,6 +34,7 @@
 
 static pthread_t main_thread, watcher;
 static bool watching;			/* the watcher thread runs */
+static bool paused;			/* ... and is stopped while the process forks */
 static int stop_fd = -1;		/* an eventfd: written at exit, it ends the watcher */
 static void *shared = MAP_FAILED;	/* the flags below, when shared with children */
 static struct call_flags {
@@ -155,13 +156,36 @@ void stdin_watch_stop(void)
 }
 
 /*
- * In a child after fork: the watcher thread is not there (fork copies only
- * the thread that called it), so there is nothing to stop or join; its
- * eventfd goes. The shared flags stay: the child's calls set them.
+ * Around fork: the watcher stops (told and joined, its stop eventfd read
+ * back to 0), so that sockrepl forks with one thread and the child holds
+ * nothing of a thread it does not have; then it starts again in the parent.
+ * The shared flags stay.
  */
+void stdin_watch_pause(bool pause)
+{
+	sigset_t all, old;
+	eventfd_t value;
+
+	if (pause && watching) {
+		eventfd_write(stop_fd, 1);
+		pthread_join(watcher, NULL);
+		eventfd_read(stop_fd, &value);
+		paused = true;
+		watching = false;
+	} else if (!pause && paused) {
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		watching = pthread_create(&watcher, NULL, watch_stdin, NULL) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		paused = false;
+	}
+}
+
+/* In a child after fork: no watcher (the parent's watches); its eventfd goes. */
 void stdin_watch_forget(void)
 {
 	watching = false;
+	paused = false;
 	if (stop_fd != -1)
 		close(stop_fd);
 	stop_fd = -1;

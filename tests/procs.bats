@@ -67,6 +67,8 @@ start_fifo_repl() {
 	child=$(child_pid)
 	parent=$(sockrepl_pid)
 	port=$(port_of 3)
+	# the child reads no script and no terminal: its standard input is /dev/null
+	[ "$(readlink "/proc/$child/fd/0")" = /dev/null ]
 	# ss -tanp: both processes hold the accepted connection (fd 5)
 	run ss -tanpH state established "( sport = :$port )"
 	assert_output --partial "pid=$parent,fd=5"
