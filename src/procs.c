@@ -20,9 +20,9 @@
  *
  * fork is the raw system call (so strace prints fork(), not glibc's clone):
  * glibc's atfork handlers do not run, which is safe because sockrepl forks
- * from its one main thread holding no lock. The only other thread, the stdin
- * watcher (stdinwatch.c), sleeps in poll() and takes no lock; it does not
- * exist in the child, which forgets it (stdin_watch_forget). A child never
+ * with one thread, holding no lock: the only other thread, the stdin watcher
+ * (stdinwatch.c), is stopped and joined around the fork (stdin_watch_pause),
+ * and the child forgets it (stdin_watch_forget). A child never
  * outlives the session: PR_SET_PDEATHSIG kills it if the parent dies, and
  * at the session's end (quit, end of input, a signal, reset) the parent ends
  * and reaps every child, each wait4 printed.
