@@ -149,6 +149,7 @@ static enum cmd_status cmd_proc_exec(struct session *s, const struct cmd_args *a
 	struct proc *kid;
 
 	if (a->argc == 0) {
+		proc_check(proc_say_event, NULL);	/* a child that ended is said first */
 		print_procs();
 		return CMD_OK;
 	}

@@ -192,9 +192,14 @@ void session_prompt(const struct session *s, char *out, size_t size)
 	char progress[32], tag[32];
 	struct kstate k;
 
-	if (proc_chosen_prompt(out, size))	/* a child runs the commands: its prompt */
-		return;
 	lesson_progress(s, progress, sizeof(progress));
+	if (proc_chosen_prompt(out, size)) {	/* a child runs the commands: its prompt */
+		size_t len = strlen(out);
+
+		if (len >= 2 && strcmp(out + len - 2, "> ") == 0 && *progress)
+			snprintf(out + len - 2, size - (len - 2), "%s> ", progress);
+		return;
+	}
 	proc_prompt_tag(tag, sizeof(tag));
 	if (s->current_fd == -1) {
 		snprintf(out, size, "sockrepl%s%s> ", tag, progress);

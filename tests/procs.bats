@@ -27,6 +27,10 @@ gone() {
 	[ ! -e "/proc/$1" ]
 }
 
+zombie() {
+	[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ]
+}
+
 # start_fifo_repl: a background REPL reading the FIFO on fd 8.
 start_fifo_repl() {
 	mkfifo "$BATS_TEST_TMPDIR/in"
@@ -258,4 +262,19 @@ start_fifo_repl() {
 	assert_equal "$status" 1
 	refute_line 'not reached'
 	assert_line --regexp '^wait4\([0-9]+, \[\{WIFEXITED\(s\) && WEXITSTATUS\(s\) == 0\}\], 0, NULL\) = [0-9]+$'
+}
+
+@test "a child that ends while a script sits between lines is said before the next line" {
+	start_fifo_repl
+	printf 'fork\n' >&8
+	wait_for '^fork() = '
+	child=$(child_pid)
+	kill -KILL "$child"
+	wait_until zombie "$child"
+	printf 'say next\n' >&8
+	exec 8>&-
+	wait "$REPL_PID"
+	run cat "$OUT"
+	assert_line --index 2 "  event: process $child was killed by SIGKILL; the kernel sent SIGCHLD, and the child is a zombie until waitpid reaps it"
+	assert_line --index 3 'next'
 }
