@@ -65,11 +65,6 @@ bool proc_is_child(void)
 	return procs.is_child;
 }
 
-static pid_t proc_first(void)
-{
-	return procs.first ? procs.first : getpid();
-}
-
 /* The children the table knows, for `proc` and the commands. */
 struct proc *proc_table(size_t *n)
 {
@@ -228,6 +223,12 @@ static bool wait_for_end(struct proc *kid, int ms)
 	}
 }
 
+/* After its channel closed: wait for the child's end to be told (SIGCHLD). */
+bool proc_wait_end(struct proc *kid)
+{
+	return wait_for_end(kid, END_WAIT_MS);
+}
+
 /* ---- the child ------------------------------------------------------------- */
 
 /*
@@ -382,138 +383,6 @@ pid_t proc_fork(struct session *s, bool *forked)
 	return pid;
 }
 
-/* ---- lines for a child ------------------------------------------------------ */
-
-/*
- * Wait for kid's answer to the line it was sent (or its first, after fork).
- * Ctrl-C at the terminal reaches both processes: the child's call is
- * interrupted, and this wait goes on until the child answers. A signal that
- * ends the session ends the wait; the child is then ended with the session.
- */
-void proc_wait_answer(struct session *s, struct proc *kid)
-{
-	char msg[192];
-	ssize_t n = -1;
-	int status, quit, at = 0;
-
-	kid->busy = true;
-	while (!terminating) {
-		n = recv(kid->channel, msg, sizeof(msg) - 1, 0);
-		if (n != -1 || errno != EINTR)
-			break;
-	}
-	if (terminating)
-		return;
-	kid->busy = false;
-	if (n <= 0) {	/* the child ended (exit, or killed) */
-		close(kid->channel);
-		kid->channel = -1;
-		wait_for_end(kid, END_WAIT_MS);
-		return;
-	}
-	msg[n] = '\0';
-	if (sscanf(msg, "%d %d %n", &status, &quit, &at) == 2 && at > 0) {
-		snprintf(kid->prompt, sizeof(kid->prompt), "%s", msg + at);
-		if (status != 0)
-			s->status = status;
-		if (quit)
-			s->quit = true;
-	}
-}
-
-/* Send a line to kid and wait until it has run there. */
-static enum cmd_status forward(struct session *s, struct proc *kid, const char *line)
-{
-	char *msg;
-	int len;
-
-	if (kid->channel == -1)
-		return CMD_OK;
-	msg = malloc(strlen(line) + 32);
-	if (msg == NULL)
-		return CMD_USAGE;
-	len = sprintf(msg, "%lu %s", s->lineno, line);
-	record_line(s, line);
-	fflush(stdout);
-	memset(s->wire_flags, 0, sizeof(s->wire_flags));	/* expect wire: the child's call's */
-	if (send(kid->channel, msg, (size_t)len, MSG_NOSIGNAL) == len) {
-		proc_wait_answer(s, kid);
-	} else {	/* it ended before (killed from outside) */
-		close(kid->channel);
-		kid->channel = -1;
-		wait_for_end(kid, END_WAIT_MS);
-	}
-	free(msg);
-	wire_drain(s, true, NULL, NULL);	/* what the child's call sent, seen from here */
-	if (kid->channel == -1) {	/* it ended: say so under its last line */
-		proc_check(proc_say_event, NULL);
-		printf("commands go to process %d (the parent) again\n", (int)getpid());
-		procs.chosen = -1;
-	}
-	return CMD_OK;
-}
-
-void proc_say_event(const char *line, void *arg)
-{
-	(void)arg;
-	printf("  event: %s\n", line);
-}
-
-/*
- * The commands that run in the parent even while a child is chosen: the
- * ones about the session and its input rather than a process (choosing a
- * process, leaving, lessons, the recording, the capture and what it saw).
- */
-static const struct {
-	const struct cmd_entry *cmd;
-	const char *first_arg;	/* only with this first argument, or NULL: any */
-} in_parent[] = {
-	{ &cmd_proc_entry, NULL }, { &cmd_quit_entry, NULL }, { &cmd_reset_entry, NULL },
-	{ &cmd_lesson_entry, NULL }, { &cmd_lessons_entry, NULL }, { &cmd_next_entry, NULL },
-	{ &cmd_back_entry, NULL }, { &cmd_again_entry, NULL }, { &cmd_leave_entry, NULL },
-	{ &cmd_record_entry, NULL }, { &cmd_requires_entry, NULL }, { &cmd_wire_entry, NULL },
-	{ &cmd_ladder_entry, NULL }, { &cmd_expect_entry, "wire" },
-};
-
-static bool runs_in_parent(const char *line)
-{
-	char name[32], arg[16];
-	const struct cmd_entry *cmd;
-	const char *p = line;
-
-	take_word(&p, name, sizeof(name));
-	take_word(&p, arg, sizeof(arg));
-	if (*name == '\0' || *name == '#' || (cmd = cmd_lookup_quiet(name)) == NULL)
-		return false;
-	for (size_t i = 0; i < sizeof(in_parent) / sizeof(in_parent[0]); i++)
-		if (in_parent[i].cmd == cmd &&
-		    (in_parent[i].first_arg == NULL || strcmp(arg, in_parent[i].first_arg) == 0))
-			return true;
-	return false;
-}
-
-/* A line for the chosen child is sent there: true, *status its outcome. */
-bool proc_route_line(struct session *s, char *line, enum cmd_status *status)
-{
-	struct proc *kid = proc_chosen();
-
-	if (kid == NULL || procs.is_child || runs_in_parent(line))
-		return false;
-	*status = forward(s, kid, line);
-	return true;
-}
-
-/* The chosen child's prompt, for the parent's prompt and echo; false: none chosen. */
-bool proc_chosen_prompt(char *out, size_t size)
-{
-	struct proc *kid = proc_chosen();
-
-	if (kid == NULL || kid->prompt[0] == '\0')
-		return false;
-	snprintf(out, size, "%s", kid->prompt);
-	return true;
-}
-
 /* ---- the end --------------------------------------------------------------------- */
 
 /*
@@ -532,7 +401,6 @@ void proc_end_all(struct session *s)
 		if (kid->busy && !kid->ended)
 			kill(kid->pid, SIGHUP);
 		if (kid->channel != -1) {
-			events_forget_source(kid->channel);
 			close(kid->channel);
 			kid->channel = -1;
 		}
@@ -542,6 +410,11 @@ void proc_end_all(struct session *s)
 		proc_print_wait4(s, kid->pid, 0);	/* it leaves the table */
 	}
 	procs.chosen = -1;
+	if (procs.sigfd != -1) {	/* made again at the next fork: no fd stays */
+		events_forget_source(procs.sigfd);
+		close(procs.sigfd);
+		procs.sigfd = -1;
+	}
 }
 
 /* A child reaped by wait4 (the learner's, or the end's) leaves the table. */
@@ -553,100 +426,3 @@ void proc_reaped(pid_t pid)
 		forget_kid(kid);
 }
 
-/* ---- who holds a socket ------------------------------------------------------ */
-
-/* The fds in dir (a /proc/PID/fd) whose link reads want, in order; how many. */
-static size_t fds_with_link(const char *dir, const char *want, int *fds, size_t max)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	size_t n = 0;
-
-	while (d != NULL && n < max && (e = readdir(d)) != NULL) {
-		char path[320], link[64];
-		ssize_t got;
-
-		snprintf(path, sizeof(path), "%s/%.200s", dir, e->d_name);
-		got = readlink(path, link, sizeof(link) - 1);
-		if (got > 0 && (link[got] = '\0', strcmp(link, want) == 0))
-			fds[n++] = atoi(e->d_name);
-	}
-	if (d != NULL)
-		closedir(d);
-	for (size_t i = 1; i < n; i++)	/* readdir's order is the kernel's: sort, few */
-		for (size_t j = i; j > 0 && fds[j - 1] > fds[j]; j--) {
-			int t = fds[j];
-
-			fds[j] = fds[j - 1];
-			fds[j - 1] = t;
-		}
-	return n;
-}
-
-/*
- * The session's processes: the first one and its children; none while the
- * session is one process. A child asks /proc for its parent's children.
- */
-static size_t session_pids(pid_t *out, size_t max)
-{
-	char path[64];
-	size_t n = 0;
-	FILE *f;
-	long pid;
-
-	if (!procs.is_child) {
-		if (procs.n > 0)
-			out[n++] = getpid();
-		for (size_t i = 0; i < procs.n && n < max; i++)
-			if (!procs.kids[i].ended)
-				out[n++] = procs.kids[i].pid;
-		return n;
-	}
-	out[n++] = proc_first();
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)out[0], (int)out[0]);
-	if ((f = fopen(path, "r")) == NULL)
-		return n;
-	while (n < max && fscanf(f, "%ld", &pid) == 1)
-		out[n++] = (pid_t)pid;
-	fclose(f);
-	return n;
-}
-
-/*
- * Which of the session's processes hold the socket with this inode, and by
- * which fd: "pid 1200 fd 5, pid 1234 fd 5". False while the session is one
- * process (then the fd alone says it).
- */
-bool proc_holders(unsigned long inode, pid_t except, char *out, size_t size)
-{
-	pid_t pids[PROC_MAX + 1];
-	size_t n = session_pids(pids, PROC_MAX + 1), len = 0;
-	char want[32];
-
-	*out = '\0';
-	if (n < 2)
-		return false;
-	snprintf(want, sizeof(want), "socket:[%lu]", inode);
-	for (size_t i = 0; i < n; i++) {
-		char path[64];
-		int fds[16];
-		size_t nfds;
-
-		if (pids[i] == except)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/fd", (int)pids[i]);
-		nfds = fds_with_link(path, want, fds, 16);
-		for (size_t j = 0; j < nfds && len + 32 < size; j++)
-			len += (size_t)snprintf(out + len, size - len, "%spid %d fd %d",
-						len ? ", " : "", (int)pids[i], fds[j]);
-	}
-	return true;
-}
-
-/* The inode of the socket fd refers to, or 0. */
-unsigned long socket_inode(int fd)
-{
-	struct stat st;
-
-	return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) ? (unsigned long)st.st_ino : 0;
-}

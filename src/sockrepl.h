@@ -575,15 +575,16 @@ void proc_choose(struct proc *kid);
 void proc_prompt_tag(char *out, size_t size);
 void proc_describe_status(int status, char *out, size_t size);
 int proc_check(void (*say)(const char *line, void *arg), void *arg);
-void proc_say_event(const char *line, void *arg);
+void proc_say_event(const char *line, void *arg);	/* proc_route.c */
 void proc_exit_child(int status);
 pid_t proc_fork(struct session *s, bool *forked);
-void proc_wait_answer(struct session *s, struct proc *kid);
-bool proc_route_line(struct session *s, char *line, enum cmd_status *status);
+void proc_wait_answer(struct session *s, struct proc *kid);	/* proc_route.c */
+bool proc_wait_end(struct proc *kid);
+bool proc_route_line(struct session *s, char *line, enum cmd_status *status);	/* proc_route.c */
 bool proc_chosen_prompt(char *out, size_t size);
 void proc_end_all(struct session *s);
 void proc_reaped(pid_t pid);
-bool proc_holders(unsigned long inode, pid_t except, char *out, size_t size);
+bool proc_holders(unsigned long inode, pid_t except, char *out, size_t size);	/* holders.c */
 unsigned long socket_inode(int fd);
 enum cmd_status proc_print_wait4(struct session *s, pid_t pid, int options);	/* cmd_proc.c */
 bool explain_proc_cause(struct session *s, const struct call_ctx *c, int err);	/* cmd_proc.c */

@@ -278,3 +278,20 @@ start_fifo_repl() {
 	assert_line --index 2 "  event: process $child was killed by SIGKILL; the kernel sent SIGCHLD, and the child is a zombie until waitpid reaps it"
 	assert_line --index 3 'next'
 }
+
+@test "a SIGINT sent to the parent alone reaches the child's waiting call, once" {
+	start_fifo_repl
+	printf 'socket\nbind 127.0.0.1 0\nlisten\nfork\nproc child\naccept 3\n' >&8
+	wait_for '^commands go to process'
+	child=$(child_pid)
+	wait_blocked "$child" accept 3
+	kill -INT "$(sockrepl_pid)"
+	wait_for '^accept(3, '
+	printf 'expect EINTR\nproc\n' >&8
+	exec 8>&-
+	wait "$REPL_PID"
+	run cat "$OUT"
+	refute_output --partial 'expected'
+	assert_line --regexp '^accept\(3, 0x[0-9a-f]+, \[16\]\) = \? ERESTARTSYS'
+	assert_line --regexp "^$child +child +running, runs the commands$"
+}
