@@ -16,13 +16,14 @@
 /* ---- lines for a child ------------------------------------------------------ */
 
 /*
- * Wait for kid's answer to the line it was sent (or its first, after fork).
+ * Wait for kid's answer to the line it was sent (line_runs), or its first,
+ * after fork.
  * Ctrl-C at the terminal reaches both processes: the child's call is
  * interrupted, and this wait goes on until the child answers. A SIGINT that
  * reached only the parent (kill -INT) is passed on to the child, once. A
  * signal that ends the session ends the wait; the child then ends with it.
  */
-void proc_wait_answer(struct session *s, struct proc *kid)
+void proc_wait_answer(struct session *s, struct proc *kid, bool line_runs)
 {
 	char msg[192];
 	ssize_t n = -1;
@@ -34,7 +35,7 @@ void proc_wait_answer(struct session *s, struct proc *kid)
 		n = recv(kid->channel, msg, sizeof(msg) - 1, 0);
 		if (n != -1 || errno != EINTR)
 			break;
-		if (interrupted && !passed_on)
+		if (interrupted && line_runs && !passed_on)
 			passed_on = kill(kid->pid, SIGINT) == 0;
 	}
 	if (terminating)
@@ -72,7 +73,7 @@ static enum cmd_status forward(struct session *s, struct proc *kid, const char *
 	fflush(stdout);
 	memset(s->wire_flags, 0, sizeof(s->wire_flags));	/* expect wire: the child's call's */
 	if (send(kid->channel, msg, (size_t)len, MSG_NOSIGNAL) == len) {
-		proc_wait_answer(s, kid);
+		proc_wait_answer(s, kid, true);
 	} else {	/* it ended before (killed from outside) */
 		close(kid->channel);
 		kid->channel = -1;

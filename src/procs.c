@@ -218,8 +218,14 @@ static bool wait_for_end(struct proc *kid, int ms)
 		spent = (now.tv_sec - start.tv_sec) * 1000L + (now.tv_nsec - start.tv_nsec) / 1000000L;
 		if (spent >= ms)
 			return false;
-		if (poll(&p, 1, (int)(ms - spent)) == 1 && (p.revents & POLLNVAL))
-			poll(NULL, 0, 10);	/* the learner closed the signalfd: look every 10 ms */
+		/*
+		 * A SIGCHLD wakes this at once; look again every 20 ms all the same:
+		 * a thread that does not block SIGCHLD (none of sockrepl's; a test
+		 * harness's may) takes it, and the learner may close the signalfd.
+		 */
+		if (poll(&p, 1, ms - spent < 20 ? (int)(ms - spent) : 20) == 1 &&
+		    (p.revents & POLLNVAL))
+			poll(NULL, 0, 20);
 	}
 }
 
@@ -379,7 +385,7 @@ pid_t proc_fork(struct session *s, bool *forked)
 	}
 	procs.kids[procs.n] = (struct proc){ .pid = pid, .channel = sv[0] };
 	procs.n++;
-	proc_wait_answer(s, &procs.kids[procs.n - 1]);
+	proc_wait_answer(s, &procs.kids[procs.n - 1], false);
 	return pid;
 }
 

@@ -578,7 +578,7 @@ int proc_check(void (*say)(const char *line, void *arg), void *arg);
 void proc_say_event(const char *line, void *arg);	/* proc_route.c */
 void proc_exit_child(int status);
 pid_t proc_fork(struct session *s, bool *forked);
-void proc_wait_answer(struct session *s, struct proc *kid);	/* proc_route.c */
+void proc_wait_answer(struct session *s, struct proc *kid, bool line_runs);	/* proc_route.c */
 bool proc_wait_end(struct proc *kid);
 bool proc_route_line(struct session *s, char *line, enum cmd_status *status);	/* proc_route.c */
 bool proc_chosen_prompt(char *out, size_t size);
