@@ -33,10 +33,10 @@ static void note_forked(const struct call_ctx *c)
 
 	list_fds(s, fds, sizeof(fds));
 	report_note("the child, process %ld, is a copy of this one: it holds its own copy of each "
-		    "fd (%s%s), referring to the same sockets. A socket is closed only when its "
+		    "fd (%s), referring to the same sockets. A socket is closed only when its "
 		    "last fd in any process is. proc %ld (or proc child) sends the next commands to "
-		    "it; proc parent brings them back.", c->arg, "",
-		    s->nfds ? fds : "no socket yet", c->arg);
+		    "it; proc parent brings them back.", c->arg, s->nfds ? fds : "no socket yet",
+		    c->arg);
 }
 
 static enum cmd_status cmd_fork_exec(struct session *s, const struct cmd_args *a)
