@@ -353,7 +353,7 @@ bool explain_cause(struct session *s, const struct call_ctx *c, int err)
 		explain_data_cause(s, c, err);
 		return own_try;
 	}
-	if (explain_events_cause(s, c, err))
+	if (explain_events_cause(s, c, err) || explain_proc_cause(s, c, err))
 		return own_try;
 	for (size_t i = 0; i < sizeof(causes) / sizeof(causes[0]); i++)
 		if (causes[i].err == err)

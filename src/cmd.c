@@ -18,8 +18,9 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_getsockopt_entry,
 	&cmd_getsockname_entry, &cmd_getpeername_entry, &cmd_poll_entry, &cmd_select_entry,
 	&cmd_epoll_create_entry, &cmd_epoll_ctl_entry, &cmd_epoll_wait_entry, &cmd_socketpair_entry,
-	&cmd_nonblock_entry, &cmd_close_entry, &cmd_unlink_entry,
-	&cmd_sockets_entry, &cmd_ss_entry, &cmd_wait_entry, &cmd_diagram_entry, &cmd_wire_entry,
+	&cmd_nonblock_entry, &cmd_close_entry, &cmd_unlink_entry, &cmd_fork_entry,
+	&cmd_waitpid_entry,
+	&cmd_sockets_entry, &cmd_ss_entry, &cmd_proc_entry, &cmd_wait_entry, &cmd_diagram_entry, &cmd_wire_entry,
 	&cmd_ladder_entry,
 	&cmd_explain_entry, &cmd_say_entry, &cmd_expect_entry, &cmd_requires_entry,
 	&cmd_replay_entry,
@@ -27,7 +28,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_lesson_entry, &cmd_next_entry, &cmd_back_entry, &cmd_again_entry,
 	&cmd_challenges_entry, &cmd_challenge_entry, &cmd_hint_entry, &cmd_leave_any_entry,
 	&cmd_record_entry, &cmd_reset_entry, &cmd_help_entry,
-	&cmd_quit_entry,
+	&cmd_quit_entry, &cmd_exit_entry,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -291,13 +292,19 @@ const struct cmd_entry *cmd_parse_line(struct session *s, char *line, struct cmd
 	return cmd;
 }
 
-/* Run one line of input: a comment, a blank, or a command and its arguments. */
+/*
+ * Run one line of input: a comment, a blank, or a command and its arguments,
+ * here or, while `proc` has chosen a child, in that child (procs.c).
+ */
 enum cmd_status cmd_run_line(struct session *s, char *line)
 {
 	char *words[MAX_ARGS];
 	struct cmd_args args;
 	enum cmd_status status;
-	const struct cmd_entry *cmd = cmd_parse_line(s, line, &args, words, &status);
+	const struct cmd_entry *cmd;
 
+	if (proc_route_line(s, line, &status))
+		return status;
+	cmd = cmd_parse_line(s, line, &args, words, &status);
 	return cmd != NULL ? cmd->exec(s, &args) : status;
 }

@@ -83,6 +83,20 @@ static void note_queue_lost(int fd)
 }
 
 /*
+ * After fork: another process of the session holds the same socket, so this
+ * close only drops one of its fds; the socket stays (a connection sends no FIN).
+ */
+static void note_still_held(const struct call_ctx *c)
+{
+	const char *holders = c->extra;
+
+	if (*holders)
+		report_note("note: %s still refer%s to this socket: closing fd %d dropped one "
+			    "reference, and the socket stays open (a connection sends no FIN) until "
+			    "the last fd is closed.", holders, strchr(holders, ',') ? "" : "s", c->fd);
+}
+
+/*
  * A connected socket closed with SO_LINGER on 0 resets its connection (RST):
  * remember its addresses, so that the peer's ECONNRESET can name the cause.
  */
@@ -106,11 +120,14 @@ static void remember_reset(struct session *s, int fd)
 /* close(2) on fd, printed like any call; at exit too. */
 enum cmd_status close_fd(struct session *s, int fd)
 {
-	struct call_ctx c = { .call = "close", .fd = fd };
+	char holders[256] = "";
+	struct call_ctx c = { .call = "close", .fd = fd, .on_success = note_still_held,
+			      .extra = holders };
 	struct strbuf args;
 	int ret, err;
 
 	note_queue_lost(fd);
+	proc_holders(socket_inode(fd), getpid(), holders, sizeof(holders));
 	remember_reset(s, fd);
 	session_remember_address(s, fd);
 	ret = close(fd);

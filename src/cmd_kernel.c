@@ -57,6 +57,10 @@ static void owner_of(const struct session *s, unsigned inode, char *out, size_t 
 		snprintf(out, size, "- (kernel only)");
 		return;
 	}
+	if (proc_holders(inode, 0, out, size)) {	/* after fork: every process of ours */
+		if (*out != '\0')
+			return;
+	}
 	for (size_t i = 0; i < s->nfds; i++) {
 		if (fstat(s->fds[i], &st) == 0 && st.st_ino == inode) {
 			snprintf(out, size, "sockrepl fd %d", s->fds[i]);
@@ -204,7 +208,8 @@ const struct cmd_entry cmd_ss_entry = {
 		"every Unix socket that is ours, is connected to ours or has a path we bound;\n"
 		"read with NETLINK_SOCK_DIAG. That includes what no fd of ours holds: TIME-WAIT\n"
 		"after a close, the other end of a connection, another process's client.\n"
-		"Process names the owner: one of our fds, another program, or the kernel alone.",
+		"Process names the owner: one of our fds, another program, or the kernel alone;\n"
+		"after fork, every process of the session holding it (pid 1200 fd 5, ...).",
 	.min_args = 0,
 	.max_args = 0,
 	.exec = cmd_ss_exec,

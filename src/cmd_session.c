@@ -2,10 +2,20 @@
  * cmd_session.c - commands about the session itself: sockets, help, quit.
  */
 #include <stdio.h>
+#include <unistd.h>
 
 #include "sockrepl.h"
 
 /* ---- sockets (ls) ------------------------------------------------------- */
+
+/* After fork: the other processes of the session that hold the same socket. */
+static void print_other_holders(int fd)
+{
+	char holders[256];
+
+	if (proc_holders(socket_inode(fd), getpid(), holders, sizeof(holders)))
+		printf("     also held by: %s\n", *holders ? holders : "no other process");
+}
 
 static void print_socket_row(int fd)
 {
@@ -34,6 +44,7 @@ static void print_socket_row(int fd)
 	printf("%-4d %-5s %-12s %-22s %-22s %-12s %s\n", fd, proto_name(&k),
 	       api_state_name(k.api), local, peer,
 	       k.has_tcp ? tcp_state_name(k.tcp_state) : "-", queue);
+	print_other_holders(fd);
 }
 
 static enum cmd_status cmd_sockets_exec(struct session *s, const struct cmd_args *a)
@@ -58,7 +69,9 @@ const struct cmd_entry cmd_sockets_entry = {
 	.about = "One row per socket of this session: its fd, protocol, API state, local\n"
 		"and peer address, TCP state (from TCP_INFO) and, for a listener, its\n"
 		"accept queue: how many connections wait, and how many may (backlog + 1).\n"
-		"Every column is read from the kernel. The API states, and how each is read:\n"
+		"Every column is read from the kernel. After fork, a line under each row\n"
+		"names the session's other processes that hold the same socket\n"
+		"(/proc/PID/fd). The API states, and how each is read:\n"
 		"  CREATED       no local address yet (getsockname: port 0, no path)\n"
 		"  BOUND         has a local address it holds (getsockname), no peer\n"
 		"  LISTENING     accepts connections (TCP_INFO: LISTEN; SO_ACCEPTCONN)\n"
@@ -136,6 +149,7 @@ const struct cmd_entry cmd_explain_entry = {
 static enum cmd_status cmd_reset_exec(struct session *s, const struct cmd_args *a)
 {
 	(void)a;
+	proc_end_all(s);
 	session_close_sockets(s);
 	unix_paths_cleanup(s);	/* as at exit: a lesson run again can bind its paths */
 	s->have_last = false;
@@ -147,8 +161,9 @@ static enum cmd_status cmd_reset_exec(struct session *s, const struct cmd_args *
 const struct cmd_entry cmd_reset_entry = {
 	.name = "reset",
 	.usage = "",
-	.summary = "close every socket and start afresh",
-	.about = "Closes every socket of the session, each close printed, and removes\n"
+	.summary = "end the children, close every socket and start afresh",
+	.about = "Ends and reaps every child process (each wait4 printed), closes every\n"
+		"socket of the session, each close printed, and removes\n"
 		"the socket files its binds made, as at exit, and forgets the last\n"
 		"call's result; the session goes on.",
 	.min_args = 0,
@@ -167,10 +182,11 @@ static enum cmd_status cmd_quit_exec(struct session *s, const struct cmd_args *a
 
 const struct cmd_entry cmd_quit_entry = {
 	.name = "quit",
-	.alias = "exit",
 	.usage = "",
-	.summary = "close every socket and leave (also exit, end of input)",
-	.about = "Closes every socket still open, each close printed, and ends the session.",
+	.summary = "close every socket and leave (also end of input)",
+	.about = "Ends and reaps every child process (each wait4 printed), closes every\n"
+		"socket still open, each close printed, and ends the session. It always\n"
+		"runs in the parent, whichever process proc chose.",
 	.min_args = 0,
 	.max_args = 0,
 	.exec = cmd_quit_exec,

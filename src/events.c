@@ -21,9 +21,9 @@
  * Other sources plug in as more rows with their own wake bit: the packet
  * capture of wire.c (an AF_PACKET socket) is a level-triggered row whose
  * WAKE_WIRE makes the caller drain it, kept with events_keep_source() so it
- * stays in the set when a reset makes the set afresh; child processes would
- * be a signalfd (SIGCHLD) or one pidfd per child, whose bit makes the caller
- * reap and report. The callers already loop on the returned bits.
+ * stays in the set when a reset makes the set afresh; child processes are a
+ * signalfd (SIGCHLD, procs.c), whose WAKE_CHILD makes the caller say which
+ * child ended. The callers already loop on the returned bits.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -45,7 +45,7 @@
 
 static int epoll_fd = -1;
 static bool stdin_added;	/* the standard input is in the set */
-static struct { int fd; unsigned wake; } kept[4];	/* sockrepl's own level-triggered sources */
+static struct { int fd; unsigned wake; } kept[8];	/* sockrepl's own level-triggered sources */
 static size_t nkept;
 
 /*

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include "sockrepl.h"
 
@@ -349,4 +350,22 @@ void print_call(struct session *s, const struct strbuf *args, const struct call_
 	if (ret == -1 && err == EINTR)
 		note_interruption(c);
 	session_record(s, call, c->fd, ret, err);
+}
+
+/*
+ * A wait status as strace decodes it: [{WIFEXITED(s) && WEXITSTATUS(s) == 0}],
+ * [{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL}] (&& WCOREDUMP(s) with a core).
+ */
+void sb_wait_status(struct strbuf *sb, int status)
+{
+	if (WIFEXITED(status))
+		sb_printf(sb, "[{WIFEXITED(s) && WEXITSTATUS(s) == %d}]", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		sb_printf(sb, "[{WIFSIGNALED(s) && WTERMSIG(s) == SIG%s%s}]",
+			  sigabbrev_np(WTERMSIG(status)), WCOREDUMP(status) ? " && WCOREDUMP(s)" : "");
+	else if (WIFSTOPPED(status))
+		sb_printf(sb, "[{WIFSTOPPED(s) && WSTOPSIG(s) == SIG%s}]",
+			  sigabbrev_np(WSTOPSIG(status)));
+	else
+		sb_printf(sb, "[{WIFCONTINUED(s)}]");
 }

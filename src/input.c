@@ -84,6 +84,8 @@ static char *read_interactive(struct session *s, const char *prompt, const char 
 			wire_drain(s, false, wire_above_prompt, NULL);
 		if (!line_done && (woke & WAKE_SOCKETS || woke == 0))	/* 0: a tick */
 			watch_check(s, -1, notice_above_prompt, NULL);
+		if (!line_done && (woke & WAKE_CHILD))	/* SIGCHLD: a child ended */
+			proc_check(notice_above_prompt, NULL);
 	}
 	if (line_done)	/* the segments since the prompt came, summed up before the line runs */
 		wire_drain(s, true, NULL, NULL);

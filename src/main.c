@@ -254,6 +254,7 @@ static int run(int argc, char **argv)
 	else if (terminating)
 		printf("%s received: closing the session's sockets and files\n",
 		       strsignal(terminating));
+	proc_end_all(&s);
 	session_close_all(&s);
 	unix_paths_cleanup(&s);
 	session_end(&s);

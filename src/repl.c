@@ -30,6 +30,7 @@ static void drain_between_lines(struct session *s, const char *line)
 	memcpy(caused, s->wire_flags, sizeof(caused));
 	wire_drain(s, true, NULL, NULL);
 	memcpy(s->wire_flags, caused, sizeof(caused));
+	proc_check(proc_say_event, NULL);	/* a child that ended meanwhile */
 }
 
 /*
@@ -38,7 +39,7 @@ static void drain_between_lines(struct session *s, const char *line)
  */
 void repl_run(struct session *s)
 {
-	char prompt[96], *line;
+	char prompt[128], *line;
 	size_t len;
 
 	while (!s->quit && !terminating) {

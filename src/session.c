@@ -183,15 +183,26 @@ void session_record(struct session *s, const char *call, int fd, long ret, int e
 	}
 }
 
-/* "sockrepl [3 LISTENING]> ", "sockrepl> " with no socket; a lesson adds "step 3/9". */
+/*
+ * "sockrepl [3 LISTENING]> ", "sockrepl> " with no socket; a lesson adds
+ * "step 3/9"; after fork, which process: "sockrepl [child 1234] [5 CONNECTED]> ".
+ */
 void session_prompt(const struct session *s, char *out, size_t size)
 {
-	char progress[32];
+	char progress[32], tag[32];
 	struct kstate k;
 
 	lesson_progress(s, progress, sizeof(progress));
+	if (proc_chosen_prompt(out, size)) {	/* a child runs the commands: its prompt */
+		size_t len = strlen(out);
+
+		if (len >= 2 && strcmp(out + len - 2, "> ") == 0 && *progress)
+			snprintf(out + len - 2, size - (len - 2), "%s> ", progress);
+		return;
+	}
+	proc_prompt_tag(tag, sizeof(tag));
 	if (s->current_fd == -1) {
-		snprintf(out, size, "sockrepl%s> ", progress);
+		snprintf(out, size, "sockrepl%s%s> ", tag, progress);
 		return;
 	}
 	/*
@@ -204,13 +215,14 @@ void session_prompt(const struct session *s, char *out, size_t size)
 	} else {
 		kstate_read(s->current_fd, &k);
 	}
-	snprintf(out, size, "sockrepl [%d %s]%s> ", s->current_fd, api_state_name(k.api), progress);
+	snprintf(out, size, "sockrepl%s [%d %s]%s> ", tag, s->current_fd, api_state_name(k.api),
+		 progress);
 }
 
 /* Script mode: the prompt and the line, as if typed. */
 void echo_line(const struct session *s, const char *line)
 {
-	char prompt[64];
+	char prompt[128];
 
 	session_prompt(s, prompt, sizeof(prompt));
 	fputs(prompt, stdout);

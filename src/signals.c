@@ -103,6 +103,7 @@ static const struct {
 	{ "sendmmsg", SO_SNDTIMEO, "SO_SNDTIMEO", RESTARTSYS },
 	{ "sendfile", SO_SNDTIMEO, "SO_SNDTIMEO", RESTARTSYS },
 	{ "openat", 0, NULL, RESTARTSYS },	/* a FIFO with no writer */
+	{ "wait4", 0, NULL, RESTARTSYS },	/* no child has ended yet */
 	{ "poll", 0, NULL, "ERESTART_RESTARTBLOCK", "Interrupted by signal",
 	  "restart the call with the time left, only if the signal has no handler" },
 	{ "ppoll", 0, NULL, "ERESTARTNOHAND", "To be restarted if no handler",
@@ -165,7 +166,7 @@ void note_interruption(const struct call_ctx *c)
 	if (i < 0)
 		return;
 	signal_name(sig, sizeof(sig));
-	if (waits[i].timeout_opt != 0)
+	if (strcmp(waits[i].code, "ERESTARTSYS") == 0)	/* restarted only with SA_RESTART */
 		snprintf(why, sizeof(why), "sockrepl's %s handler has no SA_RESTART, so the "
 			 "kernel turned it into EINTR.", sig);
 	else

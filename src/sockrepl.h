@@ -173,6 +173,7 @@ void sb_sockaddr(struct strbuf *sb, const struct sockaddr *sa, socklen_t len);
 void sb_quoted(struct strbuf *sb, const void *data, size_t len, size_t max);
 bool sb_runs(struct strbuf *sb, const void *data, size_t len);
 void sb_socklen(struct strbuf *sb, socklen_t passed, socklen_t returned, bool ok);
+void sb_wait_status(struct strbuf *sb, int status);
 size_t escape_char(const char *text, size_t left, char out[8]);
 void sb_escaped(struct strbuf *sb, const char *text, size_t len);
 void put_escaped(const char *text, FILE *out);
@@ -434,6 +435,7 @@ extern const struct cmd_entry cmd_getsockname_entry, cmd_getpeername_entry, cmd_
 extern const struct cmd_entry cmd_ss_entry, cmd_explain_entry, cmd_unlink_entry;
 extern const struct cmd_entry cmd_select_entry, cmd_epoll_create_entry, cmd_epoll_ctl_entry,
 	cmd_epoll_wait_entry;
+extern const struct cmd_entry cmd_fork_entry, cmd_proc_entry, cmd_waitpid_entry, cmd_exit_entry;
 
 /* cmd_data.c: [FD] [more] before the text of send, and of sendmmsg's several. */
 bool take_send_fd_and_flags(struct session *s, const struct cmd_args *a, const char *call,
@@ -583,6 +585,8 @@ extern volatile sig_atomic_t stdin_closed;
 void stdin_watch_start(const struct session *s);
 void stdin_watch_call(const struct session *s, bool begin);
 void stdin_watch_stop(void);
+void stdin_watch_pause(bool pause);
+void stdin_watch_forget(void);
 
 /* ---- watch.c: events, noticed without consuming anything --------------- */
 
@@ -601,7 +605,7 @@ extern const struct cmd_entry cmd_wait_entry;
 
 /* ---- events.c: the one wait for stdin, the sockets and what comes later -- */
 
-enum wake { WAKE_INPUT = 1, WAKE_SOCKETS = 2, WAKE_WIRE = 4 };	/* what was ready: bits */
+enum wake { WAKE_INPUT = 1, WAKE_SOCKETS = 2, WAKE_WIRE = 4, WAKE_CHILD = 8 };	/* what was ready: bits */
 bool events_add_source(int fd, bool edge, unsigned wake);
 void events_keep_source(int fd, unsigned wake);
 void events_forget_source(int fd);
@@ -659,6 +663,42 @@ bool wire_parse(const unsigned char *pkt, size_t caplen, unsigned ethertype,
 		struct wire_seg *seg);
 void wire_format(const struct wire_seg *seg, bool brief, struct strbuf *sb);
 void wire_flag_letters(unsigned flags, char out[16]);
+
+/* ---- procs.c: the session's processes (fork, proc, waitpid) ---------------- */
+
+#define PROC_MAX 16	/* children followed at once */
+
+struct proc {
+	pid_t pid;
+	int channel;		/* the parent's end of the line channel; -1 once the child ended */
+	bool busy;		/* a line was sent and its answer has not come */
+	bool ended;		/* it ended (waitid WNOWAIT said so); status holds how */
+	bool told;		/* its end was said (an event) */
+	int status;		/* its wait status, once ended */
+	char prompt[128];	/* its prompt after its last line */
+};
+
+bool proc_is_child(void);
+struct proc *proc_table(size_t *n);
+struct proc *proc_chosen(void);
+struct proc *proc_find(pid_t pid);
+void proc_choose(struct proc *kid);
+void proc_prompt_tag(char *out, size_t size);
+void proc_describe_status(int status, char *out, size_t size);
+int proc_check(void (*say)(const char *line, void *arg), void *arg);
+void proc_say_event(const char *line, void *arg);	/* proc_route.c */
+void proc_exit_child(int status);
+pid_t proc_fork(struct session *s, bool *forked);
+void proc_wait_answer(struct session *s, struct proc *kid, bool line_runs);	/* proc_route.c */
+bool proc_wait_end(struct proc *kid);
+bool proc_route_line(struct session *s, char *line, enum cmd_status *status);	/* proc_route.c */
+bool proc_chosen_prompt(char *out, size_t size);
+void proc_end_all(struct session *s);
+void proc_reaped(pid_t pid);
+bool proc_holders(unsigned long inode, pid_t except, char *out, size_t size);	/* holders.c */
+unsigned long socket_inode(int fd);
+enum cmd_status proc_print_wait4(struct session *s, pid_t pid, int options);	/* cmd_proc.c */
+bool explain_proc_cause(struct session *s, const struct call_ctx *c, int err);	/* cmd_proc.c */
 
 /* ---- input.c: one line at a time, from readline or a pipe ------------- */
 

@@ -13,6 +13,11 @@
  * microseconds it runs.) A call with a timeout is left to end by itself. At
  * exit the thread is told to stop through an eventfd (parked at the top of
  * the fd range) and joined, so nothing of it outlives the session.
+ *
+ * After fork a call may wait in a child (procs.c) while the parent waits for
+ * its answer: the flags of the call live in memory shared with the children
+ * (MAP_SHARED), so the watcher sees a child's call too, and the SIGHUP it
+ * sends the parent ends the session, which interrupts the child's call.
  */
 #include <poll.h>
 #include <pthread.h>
@@ -21,6 +26,7 @@
 #include <stdio.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,10 +34,14 @@
 
 static pthread_t main_thread, watcher;
 static bool watching;			/* the watcher thread runs */
+static bool paused;			/* ... and is stopped while the process forks */
 static int stop_fd = -1;		/* an eventfd: written at exit, it ends the watcher */
-static atomic_bool in_call;		/* the main thread is in a call that may block */
-static atomic_uint call_number;		/* counts the calls, to tell one long call from two */
-static atomic_bool lines_left;		/* script lines already read into stdio's buffer */
+static void *shared = MAP_FAILED;	/* the flags below, when shared with children */
+static struct call_flags {
+	atomic_bool in_call;		/* a process of the session is in a call that may block */
+	atomic_uint call_number;	/* counts the calls, to tell one long call from two */
+	atomic_bool lines_left;		/* script lines already read into stdio's buffer */
+} own_flags, *flags = &own_flags;	/* shared with the children while watching */
 volatile sig_atomic_t stdin_closed;	/* why the session ended, for the last message */
 
 /* Bytes stdio has read ahead from the script but not yet handed out. */
@@ -52,8 +62,8 @@ static unsigned waiting_call(void)
 
 	if (ioctl(STDIN_FILENO, FIONREAD, &unread) == -1)
 		unread = 0;
-	if (atomic_load(&in_call) && !atomic_load(&lines_left) && unread == 0)
-		return atomic_load(&call_number);
+	if (atomic_load(&flags->in_call) && !atomic_load(&flags->lines_left) && unread == 0)
+		return atomic_load(&flags->call_number);
 	return 0;
 }
 
@@ -103,6 +113,9 @@ void stdin_watch_start(const struct session *s)
 	stop_fd = fd_out_of_the_way(eventfd(0, EFD_CLOEXEC));
 	if (stop_fd == -1)
 		return;
+	shared = mmap(NULL, sizeof(*flags), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		      -1, 0);
+	flags = shared != MAP_FAILED ? shared : &own_flags;
 	main_thread = pthread_self();
 	sigfillset(&all);	/* signals stay the main thread's */
 	pthread_sigmask(SIG_BLOCK, &all, &old);
@@ -114,10 +127,10 @@ void stdin_watch_start(const struct session *s)
 void stdin_watch_call(const struct session *s, bool begin)
 {
 	if (begin) {
-		atomic_store(&lines_left, s->script != NULL && read_ahead(s->script) > 0);
-		atomic_fetch_add(&call_number, 1);
+		atomic_store(&flags->lines_left, s->script != NULL && read_ahead(s->script) > 0);
+		atomic_fetch_add(&flags->call_number, 1);
 	}
-	atomic_store(&in_call, begin);
+	atomic_store(&flags->in_call, begin);
 }
 
 /*
@@ -133,6 +146,46 @@ void stdin_watch_stop(void)
 		pthread_join(watcher, NULL);
 		watching = false;
 	}
+	if (stop_fd != -1)
+		close(stop_fd);
+	stop_fd = -1;
+	flags = &own_flags;
+	if (shared != MAP_FAILED)
+		munmap(shared, sizeof(*flags));
+	shared = MAP_FAILED;
+}
+
+/*
+ * Around fork: the watcher stops (told and joined, its stop eventfd read
+ * back to 0), so that sockrepl forks with one thread and the child holds
+ * nothing of a thread it does not have; then it starts again in the parent.
+ * The shared flags stay.
+ */
+void stdin_watch_pause(bool pause)
+{
+	sigset_t all, old;
+	eventfd_t value;
+
+	if (pause && watching) {
+		eventfd_write(stop_fd, 1);
+		pthread_join(watcher, NULL);
+		eventfd_read(stop_fd, &value);
+		paused = true;
+		watching = false;
+	} else if (!pause && paused) {
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		watching = pthread_create(&watcher, NULL, watch_stdin, NULL) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		paused = false;
+	}
+}
+
+/* In a child after fork: no watcher (the parent's watches); its eventfd goes. */
+void stdin_watch_forget(void)
+{
+	watching = false;
+	paused = false;
 	if (stop_fd != -1)
 		close(stop_fd);
 	stop_fd = -1;

@@ -242,7 +242,7 @@ static enum cmd_status cmd_wait_exec(struct session *s, const struct cmd_args *a
 	s->wire_counted_for_wait = false;
 	for (;;) {
 		wire_drain(s, false, NULL, NULL);	/* the segments first: they caused the events */
-		if (watch_check(s, fd, print_event, NULL) > 0)
+		if (watch_check(s, fd, print_event, NULL) > 0 || proc_check(print_event, NULL) > 0)
 			break;
 		if (interrupted || now_ms() >= deadline) {
 			printf("  no event within %ld ms%s\n", timeout, interrupted ? " (interrupted)" : "");
@@ -270,7 +270,8 @@ const struct cmd_entry cmd_wait_entry = {
 		"What ended a connection is named as its DISCONNECTED state line does.\n"
 		"Nothing is accepted or read. At the prompt the same events appear by\n"
 		"themselves; scripts use wait to show them. One number is the timeout.\n"
-		"With FD, other sockets' events wait for a later wait or the prompt.",
+		"With FD, other sockets' events wait for a later wait or the prompt.\n"
+		"A child process ending (SIGCHLD) is an event too; waitpid reaps it.",
 	.min_args = 0,
 	.max_args = 2,
 	.exec = cmd_wait_exec,

@@ -23,6 +23,7 @@ help_topic() {
 	fcntl) echo nonblock ;;
 	openat) echo sendfile ;;
 	epoll_create1) echo epoll_create ;;
+	wait4) echo waitpid ;;
 	*) echo "$1" ;;
 	esac
 }

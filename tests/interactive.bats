@@ -483,3 +483,35 @@ peer() { timeout 5 /usr/bin/python3 -c "import socket, sys; $1" "$2"; }
 	keys C-c
 	wait_screen '  no event within 60000 ms (interrupted)$'
 }
+
+@test "Ctrl-C interrupts a child's blocking accept; the prompt names the child and both processes go on" {
+	wait_screen '^sockrepl> *$'
+	keys 'socket' Enter 'bind 127.0.0.1 0' Enter 'listen' Enter 'fork' Enter
+	wait_screen '^fork() = [0-9]*$'
+	child=$(screen | sed -n 's/^fork() = \([0-9]*\)$/\1/p')
+	keys 'proc child' Enter
+	wait_screen "^sockrepl \[child $child\] \[3 LISTENING\]> *$"
+	keys 'accept' Enter
+	wait_screen 'accept blocks until one arrives'
+	wait_blocked "$child" accept 3
+	keys C-c
+	wait_screen '^accept(3, 0x[0-9a-f]*, \[16\]) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)$'
+	wait_screen "^sockrepl \[child $child\] \[3 LISTENING\]> *$"
+	keys 'proc' Enter
+	wait_screen "^$child *child *running, runs the commands$"
+	keys C-d
+	wait_screen "^wait4($child, \[{WIFEXITED(s) && WEXITSTATUS(s) == 0}\], 0, NULL) = $child$"
+	wait_screen '^exited 0$'
+}
+
+@test "a child that a signal ends (status 128+N, as a session) is an event at the prompt" {
+	wait_screen '^sockrepl> *$'
+	keys 'fork' Enter
+	wait_screen '^fork() = [0-9]*$'
+	child=$(screen | sed -n 's/^fork() = \([0-9]*\)$/\1/p')
+	wait_screen '^sockrepl \[parent [0-9]*\]> *$'
+	kill -TERM "$child"
+	wait_screen "^\[event\] process $child exited with status 143; the kernel sent SIGCHLD"
+	keys 'waitpid' Enter
+	wait_screen "^wait4(-1, \[{WIFEXITED(s) && WEXITSTATUS(s) == 143}\], 0, NULL) = $child$"
+}

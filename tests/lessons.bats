@@ -100,6 +100,19 @@ every_round_under() {
 	every_round 18-web-page '^recvfrom\(5, "GET /page\.html HTTP/1\.1\\r\\nHost: 1"\.\.\., 4096, 0, NULL, NULL\) = 79$'
 	every_round 18-web-page '^  all 108 bytes: "HTTP/1\.1 200 OK\\r\\n.*Content-Length: 29\\r\\n\\r\\n<h1>Hello from sockrepl</h1>\\n"$'
 	every_round 18-web-page '^fd 5: DISCONNECTED \(connection reset after the peer.s FIN'
+	# lesson 17: the parent's close leaves the connection to the child; the FIN
+	# comes under the child's close, the last; wait4 reaps the child
+	every_round 17-processes '^  note: pid [0-9]+ fd 5 still refers to this socket: closing fd 5 dropped one reference'
+	every_round 17-processes '^tcp +ESTABLISHED .* pid [0-9]+ fd 5, pid [0-9]+ fd 5$'
+	every_round 17-processes '^recvfrom\(4, "hello from the child\\n", 4096, 0, NULL, NULL\) = 21$'
+	every_round 17-processes '^wait4\(-1, \[\{WIFEXITED\(s\) && WEXITSTATUS\(s\) == 0\}\], 0, NULL\) = [0-9]+$'
+	every_round 17-processes '^  event: process [0-9]+ exited with status 0; the kernel sent SIGCHLD'
+	for out in "$REPLAYS"/17-processes.?; do
+		# no segment under the parent's close(5); the FIN under the child's
+		awk '/^[a-z_0-9]+\(/ { under = 0 } /^close\(5\) = 0$/ { under = ++n }
+		     under == 1 && /wire:/ { bad = 1 } under == 2 && /Flags \[F\.\]/ { fin = 1 }
+		     END { exit bad || !fin }' "$out" || { echo "$(basename "$out"): FIN not only under the child's close"; return 1; }
+	done
 	every_round 12-ipv6 'IPV6_V6ONLY is off for fd 6 .*bindv6only, 0 here'
 	# flow control: a blocking send cut short, the zero windows, a short write, EAGAIN, the drain in order
 	every_round 15-flow-control '^sendto\(4, "x{32}"\.\.\., 100000, 0, NULL, 0\) = [0-9]{4,5}$'

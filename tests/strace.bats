@@ -4,7 +4,7 @@
 load test_helper
 
 # The calls sockrepl makes on the learner's behalf, and what strace calls them.
-CALLS='socket|bind|listen|accept|connect|fcntl|close|sendto|recvfrom|sendmmsg|shutdown|setsockopt|getsockopt|getsockname|getpeername|poll|socketpair|unlink|openat|sendfile|select|epoll_create1|epoll_ctl|epoll_wait'
+CALLS='socket|bind|listen|accept|connect|fcntl|close|sendto|recvfrom|sendmmsg|shutdown|setsockopt|getsockopt|getsockname|getpeername|poll|socketpair|unlink|openat|sendfile|select|epoll_create1|epoll_ctl|epoll_wait|fork|wait4'
 
 # trace_and_compare SCRIPT: run SCRIPT under strace; every call line sockrepl
 # prints must appear, character for character and in the same order, in
@@ -502,4 +502,71 @@ use_ppoll_build() {
 	# two pages from the file (steps 5 and 6): an openat and a sendfile each
 	run grep -cE '^(openat\(AT_FDCWD, "(.*/)?lessons/18-web-page\.html", O_RDONLY\) = 6|sendfile\(5, 6, NULL, 158\) = 158)$' "$BATS_TEST_TMPDIR/our-lines"
 	assert_output 4
+}
+
+@test "fork and wait4 lines match strace: the pid, the decoded wait status, WNOHANG and ECHILD" {
+	cat >"$BATS_TEST_TMPDIR/script" <<-'SCRIPT'
+		fork
+		waitpid nohang
+		proc child
+		exit 5
+		waitpid
+		waitpid
+		expect ECHILD
+		fork
+		waitpid 1
+	SCRIPT
+	run trace_and_compare "$BATS_TEST_TMPDIR/script"
+	assert_success
+	run cat "$BATS_TEST_TMPDIR/our-lines"
+	assert_line --regexp '^fork\(\) = [0-9]+$'
+	assert_line --regexp '^wait4\(-1, 0x[0-9a-f]+, WNOHANG, NULL\) = 0$'
+	assert_line --regexp '^wait4\(-1, \[\{WIFEXITED\(s\) && WEXITSTATUS\(s\) == 5\}\], 0, NULL\) = [0-9]+$'
+	assert_line --regexp '^wait4\(-1, 0x[0-9a-f]+, 0, NULL\) = -1 ECHILD '
+	assert_line --regexp '^wait4\(1, 0x[0-9a-f]+, 0, NULL\) = -1 ECHILD '
+	# the session's end reaps the second child: wait4 on its pid
+	assert_line --regexp '^wait4\([0-9]+, \[\{WIFEXITED\(s\) && WEXITSTATUS\(s\) == 0\}\], 0, NULL\) = [0-9]+$'
+	[ "$(grep -c '^fork()' "$BATS_TEST_TMPDIR/our-lines")" -eq 2 ]
+}
+
+@test "a child's calls and its exit_group match strace -f, the child's own lines" {
+	cat >"$BATS_TEST_TMPDIR/script" <<-'SCRIPT'
+		socket
+		bind 127.0.0.1 0
+		listen
+		fork
+		proc child
+		close 3
+		waitpid
+		exit 9
+	SCRIPT
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" timeout 15 strace -f -o "$BATS_TEST_TMPDIR/trace" \
+		-e trace=close,wait4,exit_group -e signal=none "$SOCKREPL" --no-echo \
+		<"$BATS_TEST_TMPDIR/script" >"$BATS_TEST_TMPDIR/out"
+	child=$(sed -n 's/^fork() = \([0-9]*\)$/\1/p' "$BATS_TEST_TMPDIR/out")
+	# the child's lines in strace's log, its pid and padding removed
+	sed -nE "s/^$child +//p" "$BATS_TEST_TMPDIR/trace" | sed -E 's/\) +=/) =/' >"$BATS_TEST_TMPDIR/child-lines"
+	run cat "$BATS_TEST_TMPDIR/child-lines"
+	assert_line 'close(3) = 0'
+	assert_line --regexp '^wait4\(-1, 0x[0-9a-f]+, 0, NULL\) = -1 ECHILD \(No child processes\)$'
+	assert_line 'exit_group(9) = ?'
+	for line in 'close(3) = 0' 'exit_group(9) = ?' "$(grep '^wait4(-1, 0x' "$BATS_TEST_TMPDIR/out")"; do
+		grep -qxF -- "$line" "$BATS_TEST_TMPDIR/out"
+		grep -qxF -- "$line" "$BATS_TEST_TMPDIR/child-lines"
+	done
+}
+
+@test "a waitpid Ctrl-C interrupts shows strace's ERESTARTSYS, and the EINTR the program got" {
+	start_traced
+	printf 'fork\nwaitpid\nexpect EINTR\n' >&8
+	find_traced
+	interrupt "$repl_pid" wait4 "" 1
+	exec 8>&-
+	wait "$timeout_pid"
+	run compare_with_trace
+	assert_success
+	run cat "$BATS_TEST_TMPDIR/out"
+	refute_output --partial "expected"
+	assert_line --regexp '^wait4\(-1, 0x[0-9a-f]+, 0, NULL\) = \? ERESTARTSYS \(To be restarted if SA_RESTART is set\)$'
+	assert_line "  the program got -1 EINTR: strace shows the kernel's answer, ERESTARTSYS (restart the call if the handler has SA_RESTART); sockrepl's SIGINT handler has no SA_RESTART, so the kernel turned it into EINTR."
 }

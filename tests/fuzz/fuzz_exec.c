@@ -326,6 +326,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (chdir(origin) == -1)
 			abort();
 	}
+	proc_end_all(&s);	/* the children fork made, ended and reaped */
 	session_close_all(&s);
 	unix_paths_cleanup(&s);
 	session_end(&s);
