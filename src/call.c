@@ -381,6 +381,7 @@ enum cmd_status finish_call(struct session *s, const struct strbuf *args,
 	print_call(s, args, c, ret, err);
 	wire_note_call(c->call, c->fd);
 	memset(s->wire_flags, 0, sizeof(s->wire_flags));	/* expect wire: this call's */
+	s->wire_order_len = 0;	/* expect wire order: from this call on */
 	wire_drain(s, true, NULL, NULL);	/* the segments the call caused, under it */
 	kstate_note_result(c->fd, c->call, ret, err);
 	challenge_note_call(s, args, c, ret, err);

@@ -77,7 +77,7 @@ const struct cmd_entry cmd_getpeername_entry = {
 	.exec = cmd_getpeername_exec,
 };
 
-/* ---- poll [FD[:in|out|inout]...] [TIMEOUT_MS] ---------------------------------- */
+/* ---- poll [FD[:in|out|inout]...] [Nms|forever] ---------------------------------- */
 
 #define MAX_POLL 64
 
@@ -290,13 +290,15 @@ static enum cmd_status cmd_poll_exec(struct session *s, const struct cmd_args *a
 	struct call_ctx c = { .call = POLL_CALL, .fd = -1 };
 	struct timespec ts;
 	struct pollfd fds[MAX_POLL];
-	int nfds = a->argc > 1 ? a->argc - 1 : a->argc, ret, err;
+	int nfds = a->argc, ret, err, timed = 0;
 	struct strbuf args, result;
 	enum cmd_status status;
 	long timeout = 0;
 
-	if (a->argc > 1 &&
-	    !parse_int(s, "timeout", a->argv[a->argc - 1], -2147483648L, 2147483647L, &timeout))
+	if (nfds > 0 && (timed = take_timeout_word(s, a->argv[nfds - 1], &timeout)) < 0)
+		return CMD_USAGE;
+	nfds -= timed;
+	if (!timed && refuse_bare_timeout(s, "poll", a, ":in"))
 		return CMD_USAGE;
 	for (int i = 0; i < nfds; i++)
 		if (!parse_poll_fd(s, a->argv[i], &fds[i]))
@@ -328,7 +330,7 @@ static enum cmd_status cmd_poll_exec(struct session *s, const struct cmd_args *a
 
 const struct cmd_entry cmd_poll_entry = {
 	.name = "poll",
-	.usage = "[FD[:in|out|inout]...] [TIMEOUT_MS]",
+	.usage = "[FD[:in|out|inout]...] [Nms|forever]",
 	.summary = "wait until sockets are ready (default: just look)",
 	.syscall = "poll",
 	.about = "Asks which sockets are ready: POLLIN (a connection or data waits, or end\n"
@@ -336,10 +338,11 @@ const struct cmd_entry cmd_poll_entry = {
 		"fail at once), POLLERR (an error is pending), POLLHUP (nothing more will\n"
 		"pass). A non-blocking connect has finished when POLLOUT comes: with POLLERR\n"
 		"and POLLHUP it failed (SO_ERROR says why). Linux also reports POLLOUT|POLLHUP\n"
-		"on a TCP socket that never connected. With two or more numbers the last is\n"
-		"the timeout in ms (negative: wait forever, Ctrl-C interrupts); one number is\n"
-		"an FD. FD alone asks for POLLIN (POLLOUT while connecting). Without FDs:\n"
-		"every socket, POLLIN, no wait.",
+		"on a TCP socket that never connected. The timeout is written Nms (or\n"
+		"timeout=N; negative or forever: wait forever, Ctrl-C interrupts); a number\n"
+		"alone is always an FD, and poll 3 4 is refused as ambiguous. FD alone asks\n"
+		"for POLLIN (POLLOUT while connecting). Without FDs: every socket, POLLIN,\n"
+		"no wait.",
 	.min_args = 0,
 	.max_args = MAX_POLL + 1,
 	.exec = cmd_poll_exec,

@@ -132,8 +132,9 @@ static enum cmd_status expect_kernel(struct session *s, const struct cmd_args *a
 	long want = -1;
 	int fd;
 
-	if (a->argc < 2) {
-		report_error(s, "expect %s: missing value (usage: expect %s [FD] VALUE)", what, what);
+	if (a->argc < 2 || a->argc > 3) {
+		report_error(s, "expect %s: %s (usage: expect %s [FD] VALUE)", what,
+			     a->argc < 2 ? "missing value" : "too many arguments", what);
 		return CMD_USAGE;
 	}
 	if (strcasecmp(what, "state") == 0 && (want = find_api_state(value)) == -1) {
@@ -203,6 +204,61 @@ static void flags_shown(const struct session *s, char *out, size_t size)
 	}
 }
 
+/* FLAGS as typed, [S.] or S., upper case, in want; false if it cannot be flags. */
+static bool typed_flags(const char *typed, char *want, size_t size)
+{
+	if (strlen(typed) > 8)
+		return false;
+	snprintf(want, size, "%.*s", (int)strcspn(typed + (*typed == '['), "]"),
+		 typed + (*typed == '['));
+	for (char *c = want; *c; c++)
+		*c = (char)toupper((unsigned char)*c);
+	return *want != '\0';
+}
+
+/*
+ * expect wire order FLAGS FLAGS...: the TCP segments since the last call
+ * began (under it, between the lines after it, under a wait) had these
+ * flags in this order, others may come between. It holds however slowly the
+ * lines ran: the kernel's order, not where a segment happened to be shown.
+ */
+static enum cmd_status expect_wire_order(struct session *s, const struct cmd_args *a)
+{
+	char want[16], letters[16], seen[400] = "", wanted[200] = "";
+	size_t next = 0;
+	int i = 2;
+
+	for (size_t k = 0; k < s->wire_order_len && i < a->argc; k++) {
+		wire_flag_letters(s->wire_order[k], letters);
+		snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), "%s[%s]",
+			 *seen ? " " : "", letters);
+		if (!typed_flags(a->argv[i], want, sizeof(want)))
+			break;
+		if (strcmp(letters, want) == 0)
+			i++;
+		next = k + 1;
+	}
+	for (size_t k = next; k < s->wire_order_len; k++) {	/* the rest, for the message */
+		wire_flag_letters(s->wire_order[k], letters);
+		snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), " [%s]", letters);
+	}
+	for (int j = 2; j < a->argc; j++) {
+		if (!typed_flags(a->argv[j], want, sizeof(want))) {
+			report_error(s, "expect wire order: '%.20s' is not FLAGS as tcpdump writes "
+				     "them (S, S., ., P., F., R.)", a->argv[j]);
+			return CMD_USAGE;
+		}
+	}
+	if (i == a->argc)
+		return CMD_OK;
+	for (int j = 2; j < a->argc; j++)
+		snprintf(wanted + strlen(wanted), sizeof(wanted) - strlen(wanted), "%s[%s]",
+			 j > 2 ? " " : "", a->argv[j] + (a->argv[j][0] == '['));
+	report_expectation(s, NULL, "expected segments with flags %s in this order since the "
+			   "last call, but they came as %s", wanted, *seen ? seen : "none");
+	return CMD_OK;
+}
+
 /*
  * expect wire [no] FLAGS: among the TCP segments shown under the last call
  * (or wait), one has (no: none has) exactly these flags, in tcpdump's
@@ -214,13 +270,16 @@ static enum cmd_status expect_wire(struct session *s, const struct cmd_args *a)
 	const char *typed = a->argv[a->argc - 1];
 	char want[16] = "", letters[16], what[48], shown[400];
 
+	if (a->argc >= 3 && strcasecmp(a->argv[1], "order") == 0)
+		return expect_wire_order(s, a);
 	if (a->argc == 2 || no)	/* [S.] is S. */
 		snprintf(want, sizeof(want), "%.*s", (int)strcspn(typed + (*typed == '['), "]"),
 			 typed + (*typed == '['));
-	if (a->argc < 2 || (a->argc == 3 && !no) || strlen(typed) > 8 || *want == '\0' ||
-	    (no && strcasecmp(want, "none") == 0)) {
-		report_error(s, "expect wire: write expect wire FLAGS, expect wire no FLAGS or "
-			     "expect wire none, FLAGS as tcpdump writes them (S, S., ., P., F., R.)");
+	if (a->argc < 2 || a->argc > 3 || (a->argc == 3 && !no) || strlen(typed) > 8 ||
+	    *want == '\0' || (no && strcasecmp(want, "none") == 0)) {
+		report_error(s, "expect wire: write expect wire FLAGS, expect wire no FLAGS, "
+			     "expect wire none or expect wire order FLAGS FLAGS..., FLAGS as tcpdump "
+			     "writes them (S, S., ., P., F., R.)");
 		return CMD_USAGE;
 	}
 	for (char *c = want; *c; c++)
@@ -288,7 +347,7 @@ static enum cmd_status cmd_expect_exec(struct session *s, const struct cmd_args 
 
 const struct cmd_entry cmd_expect_entry = {
 	.name = "expect",
-	.usage = "ok|ERRNO|state|tcp|queue|wire [FD|no] [VALUE]",
+	.usage = "ok|ERRNO|state|tcp|queue|wire [FD|no|order] [VALUE...]",
 	.summary = "check the last call's result or a socket's state",
 	.about = "expect ok and expect ERRNO (e.g. expect EADDRINUSE) check the last system\n"
 		"call's result. expect state [FD] STATE checks the API state (CREATED,\n"
@@ -299,11 +358,13 @@ const struct cmd_entry cmd_expect_entry = {
 		"to the current socket. expect wire FLAGS (wire on first) checks that a TCP\n"
 		"segment with exactly these flags, in tcpdump's letters (S, S., ., P., F.,\n"
 		"R, R.), was shown under the last call or wait; expect wire no FLAGS that\n"
-		"none was; expect wire none that no TCP segment was. A failed expectation\n"
+		"none was; expect wire none that no TCP segment was; expect wire order\n"
+		"FLAGS FLAGS... that segments with these flags came in this order since the\n"
+		"last call (under it, between lines, under a wait). A failed expectation\n"
 		"names the line, what was expected and what was seen, and makes the exit\n"
 		"status 1.",
 	.min_args = 1,
-	.max_args = 3,
+	.max_args = 12,
 	.exec = cmd_expect_exec,
 	.narrates = true,
 };

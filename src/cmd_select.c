@@ -13,7 +13,7 @@
 
 #include "sockrepl.h"
 
-/* ---- select [FD[:r|w|e]...] [TIMEOUT_MS] ------------------------------------ */
+/* ---- select [FD[:r|w|e]...] [Nms|forever] ------------------------------------ */
 
 /*
  * glibc's select() is the select system call where the architecture has one
@@ -149,13 +149,15 @@ static enum cmd_status cmd_select_exec(struct session *s, const struct cmd_args 
 	fd_set *passed[3];
 	struct select_time t = { 0, 0 };
 	bool timed;
-	int nwords = a->argc > 1 ? a->argc - 1 : a->argc, nfds = 0, ret, err;
+	int nwords = a->argc, nfds = 0, ret, err, timeout_given = 0;
 	struct strbuf args, result;
 	enum cmd_status status;
 	long timeout = 0;
 
-	if (a->argc > 1 &&
-	    !parse_int(s, "timeout", a->argv[a->argc - 1], -2147483648L, 2147483647L, &timeout))
+	if (nwords > 0 && (timeout_given = take_timeout_word(s, a->argv[nwords - 1], &timeout)) < 0)
+		return CMD_USAGE;
+	nwords -= timeout_given;
+	if (!timeout_given && refuse_bare_timeout(s, "select", a, ":r"))
 		return CMD_USAGE;
 	for (int i = 0; i < 3; i++)
 		FD_ZERO(&sets[i]);
@@ -203,16 +205,17 @@ static enum cmd_status cmd_select_exec(struct session *s, const struct cmd_args 
 
 const struct cmd_entry cmd_select_entry = {
 	.name = "select",
-	.usage = "[FD[:r|w|e]...] [TIMEOUT_MS]",
+	.usage = "[FD[:r|w|e]...] [Nms|forever]",
 	.summary = "wait until fds are ready, the oldest way (fd sets)",
 	.syscall = "select",
 	.about = "Passes up to three fd sets: r (readable: a connection or data waits, or end\n"
 		"of file), w (writable), e (exceptional: urgent data). The kernel keeps in\n"
 		"each set only the fds that are ready and returns how many; nfds is the\n"
 		"highest fd + 1, and an fd of 1024 (FD_SETSIZE) or more cannot be asked\n"
-		"about at all. FD alone is :r; :rw and the like ask for several. With two or\n"
-		"more words the last is the timeout in ms: -1 waits forever (NULL, Ctrl-C\n"
-		"interrupts), another negative is passed and refused. Linux writes the time\n"
+		"about at all. FD alone is :r; :rw and the like ask for several. The timeout\n"
+		"is written Nms (or timeout=N): forever (or -1ms) waits forever (NULL,\n"
+		"Ctrl-C interrupts), another negative is passed and refused; a number alone\n"
+		"is always an FD, and select 3 4 is refused as ambiguous. Linux writes the time\n"
 		"left back (left {...}); a state line follows for each ready fd. Without\n"
 		"FDs: every fd, for reading, no wait.",
 	.min_args = 0,

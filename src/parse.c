@@ -63,6 +63,52 @@ bool parse_fd(struct session *s, const char *text, int *fd)
 }
 
 /*
+ * The timeout word of poll and select: Nms, timeout=N, or forever (-1). A
+ * bare number is always an fd, so no fd can be taken for a timeout. 1: a
+ * timeout, in *ms; 0: word is no timeout; -1: a timeout with a bad number
+ * (said).
+ */
+int take_timeout_word(struct session *s, const char *word, long *ms)
+{
+	size_t len = strlen(word);
+	char number[32];
+
+	if (strcmp(word, "forever") == 0) {
+		*ms = -1;
+		return 1;
+	}
+	if (strncmp(word, "timeout=", 8) == 0)
+		snprintf(number, sizeof(number), "%.31s", word + 8);
+	else if (len > 2 && strcmp(word + len - 2, "ms") == 0)
+		snprintf(number, sizeof(number), "%.*s", len - 2 < 31 ? (int)(len - 2) : 31, word);
+	else
+		return 0;
+	return parse_int(s, "timeout", number, INT_MIN, INT_MAX, ms) ? 1 : -1;
+}
+
+/*
+ * A last bare number after an fd (poll 3 4) was once the timeout, and could
+ * as well be one more fd: the line is refused, with both readings, so that
+ * nobody waits 4 ms who meant fd 4. FD_SUFFIX asks about an fd (":in").
+ */
+bool refuse_bare_timeout(struct session *s, const char *call, const struct cmd_args *a,
+			 const char *fd_suffix)
+{
+	const char *last = a->argv[a->argc - 1];
+	char before[256] = "";
+
+	if (a->argc < 2 || !looks_like_int(last))
+		return false;
+	for (int i = 0; i < a->argc - 1; i++)
+		snprintf(before + strlen(before), sizeof(before) - strlen(before), "%.40s ",
+			 a->argv[i]);
+	report_error(s, "%s %s%.20s: is %.20s an fd or a timeout? %s %s%.20sms waits up to %.20s ms; "
+		     "%s %s%.20s%s asks about fd %.20s too", call, before, last, last, call, before,
+		     last, last, call, before, last, fd_suffix, last);
+	return true;
+}
+
+/*
  * A socket bound to 0.0.0.0 or :: is reached at this machine's loopback
  * address; @FD uses that, so it always works as a destination.
  */

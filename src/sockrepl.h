@@ -103,6 +103,9 @@ struct session {
 	size_t nports;
 	unsigned char wire_flags[32];	/* the TCP flag bytes of the segments shown under the
 					   last call or wait: a bit each, for `expect wire` */
+	unsigned char wire_order[64];	/* the flag bytes of the TCP segments since the last
+					   call began, in order, for `expect wire order` */
+	size_t wire_order_len;
 	unsigned long expect_failures;	/* expectations that did not hold, for --tap */
 	struct challenge *challenge;	/* the challenge being taken, or NULL (challenge.c) */
 	bool challenge_reached;	/* a challenge's goal was reached: --challenge exits 0 */
@@ -144,6 +147,7 @@ void report_expectation(struct session *s, const char *hint, const char *fmt, ..
 /* ---- parse.c: arguments, with bounds and a reason ---------------------- */
 
 bool looks_like_int(const char *text);
+int take_timeout_word(struct session *s, const char *word, long *ms);
 bool parse_int(struct session *s, const char *what, const char *text,
 	       long min, long max, long *out);
 bool parse_fd(struct session *s, const char *text, int *fd);
@@ -407,6 +411,8 @@ struct cmd_entry {
 const struct cmd_entry *cmd_find(struct session *s, const char *name);
 const struct cmd_entry *cmd_lookup_quiet(const char *name);
 const struct cmd_entry *cmd_of_line(const char *line);
+bool refuse_bare_timeout(struct session *s, const char *call, const struct cmd_args *a,
+			 const char *fd_suffix);	/* parse.c, for poll and select */
 void cmd_add_names(void (*add)(const char *name));
 void sockopt_add_names(void (*add)(const char *name));
 void lessons_add_names(void (*add)(const char *name));

@@ -212,8 +212,11 @@ void wire_drain(struct session *s, bool call_done, void (*say)(const char *line,
 		    !wire_parse(pkt, (size_t)got, ntohs(from.sll_protocol), &seg) ||
 		    !is_sessions(&seg))
 			continue;
-		if (seg.proto == IPPROTO_TCP && !seg.unreachable)	/* for expect wire */
+		if (seg.proto == IPPROTO_TCP && !seg.unreachable) {	/* for expect wire */
 			s->wire_flags[seg.flags / 8] |= (unsigned char)(1u << seg.flags % 8);
+			if (s->wire_order_len < sizeof(s->wire_order))
+				s->wire_order[s->wire_order_len++] = seg.flags;
+		}
 		wire_format(&seg, wire.mode == WIRE_BRIEF, &sb);	/* counts the numbers on */
 		ladder_note_segment(&seg, sb.text, wire.call);
 		if (wire.shown < LINES_PER_CALL) {

@@ -22,14 +22,14 @@ interrupted() {
 }
 
 @test "atlas: select EBADF - an fd in a set is not open" {
-	run sockrepl --no-echo <<<$'socket\nselect 3 9 0\nexpect EBADF'
+	run sockrepl --no-echo <<<$'socket\nselect 3 9 0ms\nexpect EBADF'
 	assert_success
 	assert_line 'select(10, [3 9], NULL, NULL, {tv_sec=0, tv_usec=0}) = -1 EBADF (Bad file descriptor)'
 	assert_line --partial 'here: fd 9 is not open'
 }
 
 @test "atlas: select EINTR - Ctrl-C while select waited" {
-	interrupted select $'socket\nbind 127.0.0.1 0\nlisten\nselect 3 -1'
+	interrupted select $'socket\nbind 127.0.0.1 0\nlisten\nselect 3 -1ms'
 	run cat "$OUT"
 	assert_line 'select(4, [3], NULL, NULL, NULL) = ? ERESTARTNOHAND (To be restarted if no handler)'
 	assert_line --partial '  the program got -1 EINTR'
@@ -37,7 +37,7 @@ interrupted() {
 }
 
 @test "atlas: select EINVAL - a negative timeout other than -1" {
-	run sockrepl --no-echo <<<$'socket\nselect 3 -5\nexpect EINVAL'
+	run sockrepl --no-echo <<<$'socket\nselect 3 -5ms\nexpect EINVAL'
 	assert_success
 	assert_line 'select(4, [3], NULL, NULL, {tv_sec=0, tv_usec=18446744073709546616}) = -1 EINVAL (Invalid argument)'
 	assert_line '  here: the timeout is negative; only -1 means no timeout (NULL).'

@@ -121,7 +121,7 @@ CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
 }
 
 @test "a reset discards what we sent that the peer had not acknowledged" {
-	SCRIPT_TEXT="$CONNECTED"$'\nnonblock 4 on\nsend 4 "x"*8000000\nsetsockopt 5 linger on 0\nclose 5\npoll 4 1000\ngetsockname 4'
+	SCRIPT_TEXT="$CONNECTED"$'\nnonblock 4 on\nsend 4 "x"*8000000\nsetsockopt 5 linger on 0\nclose 5\npoll 4 1000ms\ngetsockname 4'
 	repl
 	assert_success
 	assert_line --regexp '^fd 4: .* · Send-Q [1-9][0-9]* · non-blocking$'	# after the send

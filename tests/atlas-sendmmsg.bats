@@ -47,7 +47,7 @@ msg() {
 }
 
 @test "atlas: sendmmsg ECONNRESET - the peer closed with SO_LINGER 0" {
-	SCRIPT_TEXT="$CONNECTED"$'\nsetsockopt 5 linger on 0\nclose 5\npoll 4 1000\nsendmmsg 4 x y\nexpect ECONNRESET\nsendmmsg 4 z\nexpect EPIPE'
+	SCRIPT_TEXT="$CONNECTED"$'\nsetsockopt 5 linger on 0\nclose 5\npoll 4 1000ms\nsendmmsg 4 x y\nexpect ECONNRESET\nsendmmsg 4 z\nexpect EPIPE'
 	repl
 	assert_success
 	assert_line "sendmmsg(4, [$(msg x), $(msg y)], 2, 0) = -1 ECONNRESET (Connection reset by peer)"
@@ -112,7 +112,7 @@ msg() {
 }
 
 @test "on TCP each message is a send of its own: they join one stream, one recv reads them all" {
-	SCRIPT_TEXT="$CONNECTED"$'\nsendmmsg 4 "GET " /index.html\nexpect ok\npoll 5 1000\nrecv 5 waitall 15'
+	SCRIPT_TEXT="$CONNECTED"$'\nsendmmsg 4 "GET " /index.html\nexpect ok\npoll 5 1000ms\nrecv 5 waitall 15'
 	repl
 	assert_success
 	assert_line --regexp '^sendmmsg\(4, \[.*"GET ", iov_len=4\}\].*msg_len=4\}, .*"/index\.html", iov_len=11\}\].*msg_len=11\}\], 2, 0\) = 2$'

@@ -82,7 +82,7 @@ teardown() {
 }
 
 @test "atlas: sendto ECONNRESET - the peer closed with SO_LINGER 0; the next send gives EPIPE" {
-	SCRIPT_TEXT="$CONNECTED"$'\nsetsockopt 5 linger on 0\nclose 5\npoll 4 1000\nsend 4 x\nexpect ECONNRESET\nsend 4 y\nexpect EPIPE'
+	SCRIPT_TEXT="$CONNECTED"$'\nsetsockopt 5 linger on 0\nclose 5\npoll 4 1000ms\nsend 4 x\nexpect ECONNRESET\nsend 4 y\nexpect EPIPE'
 	repl
 	assert_success
 	assert_line 'sendto(4, "x", 1, 0, NULL, 0) = -1 ECONNRESET (Connection reset by peer)'
@@ -91,7 +91,7 @@ teardown() {
 }
 
 @test "atlas: sendto ECONNRESET - the peer closed with data of ours unread" {
-	SCRIPT_TEXT="$CONNECTED"$'\nsend 4 unread\nclose 5\npoll 4 1000\nsend 4 x\nexpect ECONNRESET'
+	SCRIPT_TEXT="$CONNECTED"$'\nsend 4 unread\nclose 5\npoll 4 1000ms\nsend 4 x\nexpect ECONNRESET'
 	repl
 	assert_success
 	assert_line 'sendto(4, "x", 1, 0, NULL, 0) = -1 ECONNRESET (Connection reset by peer)'
@@ -250,7 +250,7 @@ teardown() {
 }
 
 @test "atlas: sendto EPIPE - the connection was reset, after ECONNRESET was reported" {
-	SCRIPT_TEXT="$CONNECTED"$'\nsetsockopt 5 linger on 0\nclose 5\npoll 4 1000\nsend 4 x\nexpect ECONNRESET\nsend 4 y\nexpect EPIPE'
+	SCRIPT_TEXT="$CONNECTED"$'\nsetsockopt 5 linger on 0\nclose 5\npoll 4 1000ms\nsend 4 x\nexpect ECONNRESET\nsend 4 y\nexpect EPIPE'
 	repl
 	assert_success
 	assert_line 'sendto(4, "y", 1, 0, NULL, 0) = -1 EPIPE (Broken pipe)'

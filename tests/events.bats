@@ -4,7 +4,7 @@
 load test_helper
 
 @test "select keeps in each set only the ready fds, with the time left; nothing ready is a timeout" {
-	run sockrepl --no-echo <<<$'socketpair\nsend 4 x\nselect 3 4 1000\nselect 4 0\nexpect ok\nselect 3:rw 0'
+	run sockrepl --no-echo <<<$'socketpair\nsend 4 x\nselect 3 4 1000ms\nselect 4 0ms\nexpect ok\nselect 3:rw 0ms'
 	assert_success
 	assert_line --regexp '^select\(5, \[3 4\], NULL, NULL, \{tv_sec=1, tv_usec=0\}\) = 1 \(in \[3\], left \{tv_sec=0, tv_usec=[0-9]+\}\)$'
 	assert_line 'fd 3: CONNECTED (unnamed) -> (unnamed) · unix · Recv-Q 1 · Send-Q 0'	# the ready fd's state
@@ -13,7 +13,7 @@ load test_helper
 }
 
 @test "select without fds watches every fd for reading; bad suffixes and fds past FD_SETSIZE are usage errors" {
-	run sockrepl --no-echo <<<$'select\nsocketpair\nselect\nselect 3:x 0\nselect 1024 0\nselect -2000000000:r 0\nselect -1:r 0\nsay alive'
+	run sockrepl --no-echo <<<$'select\nsocketpair\nselect\nselect 3:x 0ms\nselect 1024 0ms\nselect -2000000000:r 0ms\nselect -1:r 0ms\nsay alive'
 	assert_line 'line 1: select: no fds yet; create a socket with socket'
 	assert_line 'select(5, [3 4], NULL, NULL, {tv_sec=0, tv_usec=0}) = 0 (Timeout)'
 	assert_line "line 4: select: '3:x': after the fd write :r, :w, :e or a mix (:rw)"
@@ -53,7 +53,7 @@ load test_helper
 }
 
 @test "edge-triggered: data waiting is reported once, and a second epoll_wait stays silent; level-triggered reports it again" {
-	run sockrepl --no-echo <<<$'socketpair\nepoll_create\nepoll_ctl 5 add 3 in et\nsend 4 abc\nepoll_wait 5 8 1000\nepoll_wait 5\npoll 3 0\nepoll_ctl 5 mod 3 in\nepoll_wait 5\nepoll_wait 5'
+	run sockrepl --no-echo <<<$'socketpair\nepoll_create\nepoll_ctl 5 add 3 in et\nsend 4 abc\nepoll_wait 5 8 1000\nepoll_wait 5\npoll 3 0ms\nepoll_ctl 5 mod 3 in\nepoll_wait 5\nepoll_wait 5'
 	assert_success
 	assert_line 'epoll_wait(5, [{events=EPOLLIN, data={u32=3, u64=3}}], 8, 1000) = 1'
 	assert_line 'fd 3: CONNECTED (unnamed) -> (unnamed) · unix · Recv-Q 3 · Send-Q 0'	# the reported fd's state
@@ -86,7 +86,7 @@ load test_helper
 }
 
 @test "the end of a script while select waits forever ends the session cleanly" {
-	stdin_closes_during select socket 'bind 127.0.0.1 0' listen 'select 3 -1'
+	stdin_closes_during select socket 'bind 127.0.0.1 0' listen 'select 3 -1ms'
 	[ "$status" -eq 129 ]
 	run echo "$output"
 	assert_line 'select(4, [3], NULL, NULL, NULL) = ? ERESTARTNOHAND (To be restarted if no handler)'

@@ -41,7 +41,7 @@ load test_helper
 	run sockrepl --no-echo <<<$'expect ok\nexpect\nexpect EFOO\nexpect state 3 DANCING\nexpect tcp 3 WAITING\nexpect queue 3 many\nexpect ok extra\nexpect state'
 	assert_failure 1
 	assert_line "line 1: expected ok, but no call has been made yet"
-	assert_line "line 2: expect: missing arguments (usage: expect ok|ERRNO|state|tcp|queue|wire [FD|no] [VALUE])"
+	assert_line "line 2: expect: missing arguments (usage: expect ok|ERRNO|state|tcp|queue|wire [FD|no|order] [VALUE...])"
 	assert_line "line 3: expect: 'EFOO' is neither ok, an errno name (EADDRINUSE), state, tcp, queue nor wire"
 	assert_line "line 4: expect state: 'DANCING' is not a state: use CREATED, BOUND, LISTENING, CONNECTING, CONNECTED, HALF-CLOSED, DISCONNECTED or CLOSED"
 	assert_line --partial "line 5: expect tcp: 'WAITING' is not a TCP state"
@@ -95,11 +95,22 @@ load test_helper
 	assert_line 'line 3: expected no segment, but nothing is captured'
 }
 
-@test "expect wire without flags, or with a word other than no, is a usage error" {
-	SCRIPT_TEXT=$'expect wire\nexpect wire some S\nexpect wire SFRPUEW.X\nexpect wire []\nexpect wire no none'
+@test "expect wire without flags, or with a word other than no or order, is a usage error" {
+	SCRIPT_TEXT=$'expect wire\nexpect wire some S\nexpect wire SFRPUEW.X\nexpect wire []\nexpect wire no none\nexpect wire no S. S\nexpect wire order S SFRPUEW.X'
 	repl
 	assert_failure 1
-	[ "$(grep -c 'expect wire: write expect wire FLAGS, expect wire no FLAGS or expect wire none, FLAGS as tcpdump writes them (S, S., ., P., F., R.)' <<<"$output")" -eq 5 ]
+	[ "$(grep -c 'expect wire: write expect wire FLAGS, expect wire no FLAGS, expect wire none or expect wire order FLAGS FLAGS..., FLAGS as tcpdump writes them (S, S., ., P., F., R.)' <<<"$output")" -eq 6 ]
+	assert_line "line 7: expect wire order: 'SFRPUEW.X' is not FLAGS as tcpdump writes them (S, S., ., P., F., R.)"
+}
+
+@test "expect wire order checks the kernel's order since the last call, whatever was shown where" {
+	needs_root	# the capture
+	SCRIPT_TEXT=$'wire on\nsocket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\nexpect wire order S S. .\nexpect wire order S .\nexpect wire order S. S\naccept 3\nexpect wire order S'
+	repl
+	assert_failure 1
+	assert_line 'line 9: expected segments with flags [S.] [S] in this order since the last call, but they came as [S] [S.] [.]'
+	assert_line 'line 11: expected segments with flags [S] in this order since the last call, but they came as none'
+	[ "$(grep -c '^line ' <<<"$output")" -eq 2 ]
 }
 
 @test "in a script an expect that holds prints nothing, not even its echo; --verbose marks it; one that fails names its line" {

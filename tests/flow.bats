@@ -49,7 +49,7 @@ sent_count() {
 
 @test "a non-blocking send to a full send buffer makes a short write, then fails with EAGAIN" {
 	# fd 5 reads, so that fd 4 has room; poll waits for it (the ACK that frees it).
-	SCRIPT_TEXT="$FILLED"$'\nrecv 5 100000\npoll 4:out 2000\nnonblock 4 on\nsend 4 "y"*100000\nsend 4 y\npoll 4:out 0'
+	SCRIPT_TEXT="$FILLED"$'\nrecv 5 100000\npoll 4:out 2000ms\nnonblock 4 on\nsend 4 "y"*100000\nsend 4 y\npoll 4:out 0ms'
 	repl
 	assert_success
 	assert_line 'poll([{fd=4, events=POLLOUT}], 1, 2000) = 1 ([{fd=4, revents=POLLOUT}])'

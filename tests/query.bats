@@ -22,7 +22,7 @@ CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
 }
 
 @test "poll reports a waiting connection and waiting data, with revents as strace prints them" {
-	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\npoll 3 0\naccept 3\nsend 4 x\npoll 3 5 4:out 100'
+	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\npoll 3 0ms\naccept 3\nsend 4 x\npoll 3 5 4:out 100ms'
 	assert_success
 	assert_line 'poll([{fd=3, events=POLLIN}], 1, 0) = 1 ([{fd=3, revents=POLLIN}])'
 	assert_line '  fd 3: POLLIN: a connection is waiting; accept will not block.'
@@ -30,19 +30,19 @@ CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
 }
 
 @test "poll with nothing ready times out" {
-	run sockrepl --no-echo <<<"$CONNECTED"$'\npoll 5 50\nexpect ok'
+	run sockrepl --no-echo <<<"$CONNECTED"$'\npoll 5 50ms\nexpect ok'
 	assert_success
 	assert_line 'poll([{fd=5, events=POLLIN}], 1, 50) = 0 (Timeout)'
 	assert_line '  nothing was ready within 50 ms.'
 }
 
 @test "poll on an fd that is not open reports POLLNVAL" {
-	run sockrepl --no-echo <<<$'socket\npoll 9 0'
+	run sockrepl --no-echo <<<$'socket\npoll 9 0ms'
 	assert_line 'poll([{fd=9, events=POLLIN}], 1, 0) = 1 ([{fd=9, revents=POLLNVAL}])'
 }
 
 @test "poll without fds looks at every socket; bad fd suffixes are usage errors" {
-	run sockrepl --no-echo <<<$'poll\nsocket\nsocket\npoll\npoll 3:sideways 0'
+	run sockrepl --no-echo <<<$'poll\nsocket\nsocket\npoll\npoll 3:sideways 0ms'
 	assert_failure 1
 	assert_line 'line 1: poll: no sockets yet; create one with socket'
 	assert_line 'poll([{fd=3, events=POLLIN}, {fd=4, events=POLLIN}], 2, 0) = 2 ([{fd=3, revents=POLLHUP}, {fd=4, revents=POLLHUP}])'
@@ -73,7 +73,7 @@ CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
 }
 
 @test "poll on a TCP socket that never connected: POLLOUT|POLLHUP, decoded as no connection" {
-	run sockrepl --no-echo <<<$'socket\npoll 3:inout 0'
+	run sockrepl --no-echo <<<$'socket\npoll 3:inout 0ms'
 	assert_line 'poll([{fd=3, events=POLLIN|POLLOUT}], 1, 0) = 1 ([{fd=3, revents=POLLOUT|POLLHUP}])'
 	assert_line '  fd 3: POLLOUT: send would not block, but only because it would fail at once: there is no connection (TCP CLOSED).'
 	assert_line '  fd 3: POLLHUP: no connection: Linux reports it for a TCP socket that never connected, whose connect failed, or whose connection ended.'
@@ -81,7 +81,7 @@ CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
 }
 
 @test "poll after a refused non-blocking connect: POLLOUT|POLLERR|POLLHUP, not a finished connection" {
-	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nsocket\nnonblock on\nconnect @3\npoll 4:out 1000'
+	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nsocket\nnonblock on\nconnect @3\npoll 4:out 1000ms'
 	assert_line 'poll([{fd=4, events=POLLOUT}], 1, 1000) = 1 ([{fd=4, revents=POLLOUT|POLLERR|POLLHUP}])'
 	assert_line '  fd 4: POLLOUT: send would not block, but only because it would fail at once: there is no connection (TCP CLOSED).'
 	assert_line '  fd 4: POLLERR: an error is pending; getsockopt SO_ERROR reads it (and clears it).'
@@ -89,13 +89,13 @@ CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
 }
 
 @test "poll after a non-blocking connect that worked: POLLOUT, the connection established" {
-	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nnonblock on\nconnect @3\npoll 4:out 1000\nsocket udp\npoll 5:out 0'
+	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nnonblock on\nconnect @3\npoll 4:out 1000ms\nsocket udp\npoll 5:out 0ms'
 	assert_line '  fd 4: POLLOUT: there is room in the send buffer, and the connection is established (a non-blocking connect has finished).'
 	assert_line '  fd 5: POLLOUT: there is room in the send buffer; send will not block.'
 }
 
 @test "poll on Unix stream sockets: a closed peer and no connection are hang-ups, and send would fail" {
-	run sockrepl --no-echo <<<$'socketpair\nclose 4\npoll 3:inout 0\nsend 3 x\nexpect EPIPE\nsocket unix\npoll 4:inout 0\nsend 4 x\nexpect ENOTCONN'
+	run sockrepl --no-echo <<<$'socketpair\nclose 4\npoll 3:inout 0ms\nsend 3 x\nexpect EPIPE\nsocket unix\npoll 4:inout 0ms\nsend 4 x\nexpect ENOTCONN'
 	assert_success
 	assert_line 'poll([{fd=3, events=POLLIN|POLLOUT}], 1, 0) = 1 ([{fd=3, revents=POLLIN|POLLOUT|POLLHUP}])'
 	assert_line '  fd 3: POLLOUT: send would not block, but only because it would fail at once (see below).'
@@ -105,7 +105,33 @@ CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
 }
 
 @test "poll after shutdown rdwr on TCP: POLLHUP, both directions shut here" {
-	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3\nshutdown 4 rdwr\npoll 4:inout 0'
+	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3\nshutdown 4 rdwr\npoll 4:inout 0ms'
 	assert_line --regexp '^poll\(\[\{fd=4, events=POLLIN\|POLLOUT\}\], 1, 0\) = 1 \(\[\{fd=4, revents=POLLIN\|POLLOUT\|POLLHUP\}\]\)$'
 	assert_line '  fd 4: POLLHUP: both directions are shut down (the peer closed, or shutdown here): nothing more will pass.'
+}
+
+@test "a poll or select timeout is written Nms, timeout=N or forever; a last bare number is refused with both readings" {
+	run sockrepl --no-echo <<<$'socketpair\npoll 3 4\nselect 3 4\npoll 3 4ms\npoll 3 4:in\npoll 3 timeout=0\nselect 3 0ms\npoll 3 xms'
+	assert_line 'line 2: poll 3 4: is 4 an fd or a timeout? poll 3 4ms waits up to 4 ms; poll 3 4:in asks about fd 4 too'
+	assert_line 'line 3: select 3 4: is 4 an fd or a timeout? select 3 4ms waits up to 4 ms; select 3 4:r asks about fd 4 too'
+	assert_line 'poll([{fd=3, events=POLLIN}], 1, 4) = 0 (Timeout)'
+	assert_line 'poll([{fd=3, events=POLLIN}, {fd=4, events=POLLIN}], 2, 0) = 0 (Timeout)'
+	assert_line 'poll([{fd=3, events=POLLIN}], 1, 0) = 0 (Timeout)'
+	assert_line 'select(4, [3], NULL, NULL, {tv_sec=0, tv_usec=0}) = 0 (Timeout)'
+	assert_line "line 8: timeout 'x': not a decimal number"
+	# one number alone is an fd, as ever
+	run sockrepl --no-echo <<<$'socketpair\npoll 4'
+	assert_line 'poll([{fd=4, events=POLLIN}], 1, 0) = 0 (Timeout)'
+}
+
+@test "poll 3 forever waits until Ctrl-C, as a negative timeout does" {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	start_repl "$BATS_TEST_TMPDIR/in"
+	exec 8>"$BATS_TEST_TMPDIR/in"
+	printf 'socketpair\npoll 3 forever\n' >&8
+	repl_blocked poll
+	kill -INT "$REPL_PID"
+	wait_for '^poll(\[{fd=3, events=POLLIN}\], 1, -1) = '
+	exec 8>&-
+	wait "$REPL_PID"
 }

@@ -85,7 +85,7 @@ load test_helper
 }
 
 @test "SO_ERROR tells why a non-blocking connect failed, and reading clears it" {
-	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nsocket\nnonblock on\nconnect @3\npoll 4:out 1000\ngetsockopt error\ngetsockopt error'
+	run sockrepl --no-echo <<<$'socket\nbind 127.0.0.1 0\nsocket\nnonblock on\nconnect @3\npoll 4:out 1000ms\ngetsockopt error\ngetsockopt error'
 	assert_success
 	assert_line --regexp '^fd 4: DISCONNECTED \(connect refused: ECONNREFUSED pending; port [0-9]+ released\) · TCP CLOSED · non-blocking$'
 	assert_line --regexp '^fd 4: DISCONNECTED \(connect refused; port [0-9]+ released\) · TCP CLOSED · non-blocking$'
@@ -146,7 +146,7 @@ setsockopt 4 SO_SNDTIMEO 0.25'
 CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
 
 @test "SO_RCVLOWAT: poll reports no POLLIN until that many bytes are queued" {
-	SCRIPT_TEXT="$CONNECTED"$'\ngetsockopt 5 rcvlowat\nsetsockopt 5 rcvlowat 5\nsend 4 abc\npoll 5 0\ngetsockname 5\nsend 4 de\npoll 5 0\nrecv 5'
+	SCRIPT_TEXT="$CONNECTED"$'\ngetsockopt 5 rcvlowat\nsetsockopt 5 rcvlowat 5\nsend 4 abc\npoll 5 0ms\ngetsockname 5\nsend 4 de\npoll 5 0ms\nrecv 5'
 	repl
 	assert_success
 	assert_line 'getsockopt(5, SOL_SOCKET, SO_RCVLOWAT, [1], [4]) = 0'
@@ -165,7 +165,7 @@ CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
 }
 
 @test "TCP_CORK holds a small send in Send-Q; uncorking sends it" {
-	SCRIPT_TEXT="$CONNECTED"$'\nsetsockopt 4 cork on\ngetsockopt 4 cork\nsend 4 hel\nsetsockopt 4 cork off\npoll 5 2000\nrecv 5'
+	SCRIPT_TEXT="$CONNECTED"$'\nsetsockopt 4 cork on\ngetsockopt 4 cork\nsend 4 hel\nsetsockopt 4 cork off\npoll 5 2000ms\nrecv 5'
 	repl
 	assert_success
 	assert_line 'setsockopt(4, SOL_TCP, TCP_CORK, [1], 4) = 0'
@@ -177,7 +177,7 @@ CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
 }
 
 @test "a corked send goes out on its own soon after, with no uncorking" {
-	SCRIPT_TEXT="$CONNECTED"$'\nsetsockopt 4 cork on\nsend 4 hel\npoll 5 2000\nrecv 5'
+	SCRIPT_TEXT="$CONNECTED"$'\nsetsockopt 4 cork on\nsend 4 hel\npoll 5 2000ms\nrecv 5'
 	repl
 	assert_success
 	assert_line 'poll([{fd=5, events=POLLIN}], 1, 2000) = 1 ([{fd=5, revents=POLLIN}])'
@@ -221,7 +221,7 @@ CONNECTED=$'socket\nbind 127.0.0.1 0\nlisten\nsocket\nconnect @3\naccept 3'
 }
 
 @test "TCP_QUICKACK off delays ACKs, and does not last: the delayed ACK's timer turns it back on" {
-	SCRIPT_TEXT="$CONNECTED"$'\ngetsockopt 5 quickack\nsetsockopt 5 quickack off\ngetsockopt 5 quickack\nsend 4 a\npoll 4 300\ngetsockopt 5 quickack'
+	SCRIPT_TEXT="$CONNECTED"$'\ngetsockopt 5 quickack\nsetsockopt 5 quickack off\ngetsockopt 5 quickack\nsend 4 a\npoll 4 300ms\ngetsockopt 5 quickack'
 	repl
 	assert_success
 	run grep -E '^(get|set)sockopt' <<<"$output"

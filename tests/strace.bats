@@ -100,8 +100,8 @@ compare_with_trace() {
 		getsockname 4
 		getpeername 4
 		getpeername 3
-		poll 5 4:inout 3 10
-		poll 5 0
+		poll 5 4:inout 3 10ms
+		poll 5 0ms
 		setsockopt 4 reuseaddr on
 		setsockopt 4 linger on 0
 		setsockopt 4 rcvtimeo 2.5
@@ -266,9 +266,9 @@ traced_started() {
 		expect EINTR
 		socket udp
 		bind 127.0.0.1 0
-		poll 9 10000
+		poll 9 10000ms
 		expect EINTR
-		poll 9 -1
+		poll 9 -1ms
 		expect EINTR
 		recvfrom 9
 		expect EINTR
@@ -317,8 +317,8 @@ traced_started() {
 		connect 5 @3
 		wait 5 2000
 		getsockopt 5 error
-		poll$many 0
-		poll$nvals 0
+		poll$many 0ms
+		poll$nvals 0ms
 		socket unix
 		bind 6 @"demo"
 		listen 6 1
@@ -369,12 +369,12 @@ use_ppoll_build() {
 		listen
 		socket
 		connect @3
-		poll 3 0
-		poll 3 1000
-		poll 3 -1
-		poll 99 50
+		poll 3 0ms
+		poll 3 1000ms
+		poll 3 -1ms
+		poll 99 50ms
 		socket udp
-		poll 5 5
+		poll 5 5ms
 	SCRIPT
 	run trace_and_compare "$BATS_TEST_TMPDIR/script"
 	assert_success
@@ -388,7 +388,7 @@ use_ppoll_build() {
 @test "built so, a ppoll Ctrl-C interrupts shows strace's ERESTARTNOHAND, and the EINTR the program got" {
 	use_ppoll_build
 	start_traced
-	printf 'socket udp\nbind 127.0.0.1 0\npoll 3 -1\nexpect EINTR\npoll 3 10000\nexpect EINTR\n' >&8
+	printf 'socket udp\nbind 127.0.0.1 0\npoll 3 -1ms\nexpect EINTR\npoll 3 10000ms\nexpect EINTR\n' >&8
 	find_traced
 	interrupt "$repl_pid" ppoll "" 1
 	interrupt "$repl_pid" ppoll "" 2
@@ -418,11 +418,11 @@ use_ppoll_build() {
 	cat >"$BATS_TEST_TMPDIR/script" <<-'SCRIPT'
 		socketpair
 		send 4 x
-		select 3 4:w 3:e 1000
-		select 3:rwe 4 0
-		select 4 0
-		select 3 9 0
-		select 3 -5
+		select 3 4:w 3:e 1000ms
+		select 3:rwe 4 0ms
+		select 4 0ms
+		select 3 9 0ms
+		select 3 -5ms
 		epoll_create
 		epoll_create cloexec
 		epoll_create 1
@@ -460,9 +460,9 @@ use_ppoll_build() {
 	cat >"$BATS_TEST_TMPDIR/script" <<-'SCRIPT'
 		socketpair
 		send 4 x
-		select 3 4:w 1000
-		select 4 0
-		select 4 -1500
+		select 3 4:w 1000ms
+		select 4 0ms
+		select 4 -1500ms
 		epoll_create
 		epoll_ctl 5 add 3
 		epoll_wait 5 8 1000
@@ -480,7 +480,7 @@ use_ppoll_build() {
 
 @test "a select Ctrl-C interrupts shows strace's ERESTARTNOHAND, an epoll_wait plain EINTR, as strace does" {
 	start_traced
-	printf 'socket udp\nbind 127.0.0.1 0\nselect 3 -1\nexpect EINTR\nselect 3 10000\nexpect EINTR\nepoll_create\nepoll_ctl 4 add 3\nepoll_wait 4 8 -1\nexpect EINTR\n' >&8
+	printf 'socket udp\nbind 127.0.0.1 0\nselect 3 -1ms\nexpect EINTR\nselect 3 10000ms\nexpect EINTR\nepoll_create\nepoll_ctl 4 add 3\nepoll_wait 4 8 -1\nexpect EINTR\n' >&8
 	find_traced
 	interrupt "$repl_pid" select "" 1
 	interrupt "$repl_pid" select "" 2

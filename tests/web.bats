@@ -113,10 +113,10 @@ chromium_dom() {
 	# waited for (poll), its request read without blocking; after the first,
 	# the next is waited for up to 1.5 s on a non-blocking listener, whose
 	# accept says EAGAIN when none came.
-	slot=("poll 4 3000" "recv 4 dontwait" "send 4 \"$RESPONSE\"" "close 4")
+	slot=("poll 4 3000ms" "recv 4 dontwait" "send 4 \"$RESPONSE\"" "close 4")
 	serve 60 "$LISTEN" 'accept 3' "${slot[@]}" 'nonblock 3 on' \
-		'poll 3 1500' 'accept 3' "${slot[@]}" 'poll 3 1500' 'accept 3' "${slot[@]}" \
-		'poll 3 1500' 'accept 3' "${slot[@]}" 'poll 3 1500' 'accept 3' "${slot[@]}"
+		'poll 3 1500ms' 'accept 3' "${slot[@]}" 'poll 3 1500ms' 'accept 3' "${slot[@]}" \
+		'poll 3 1500ms' 'accept 3' "${slot[@]}" 'poll 3 1500ms' 'accept 3' "${slot[@]}"
 	run chromium_dom "http://127.0.0.1:$port/"
 	assert_success
 	assert_line '<html><head></head><body><h1>Hello from sockrepl</h1>'
