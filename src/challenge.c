@@ -152,8 +152,8 @@ static void say(const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	fputs(color(COLOR_NOTE), stdout);
-	put_escaped(text, stdout);
-	printf("%s\n", color(COLOR_OFF));
+	put_wrapped(stdout, "", "  ", text);	/* narration: wrapped as say's is */
+	fputs(color(COLOR_OFF), stdout);
 }
 
 /* End the running challenge: reached, or left (given up, or the input ended). */
