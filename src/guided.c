@@ -21,6 +21,9 @@ struct lesson {
 	size_t current;		/* the line of the step on offer */
 	size_t last_run;	/* the line of the step last run, for `again` */
 	bool moved;		/* a navigation command chose the next step */
+	uint64_t open_before;	/* the session's fds (below 64, as bits) before a line ran */
+	uint64_t closed_by_learner;	/* fds a line that was no step closed */
+	uint64_t said;		/* fds whose divergence was said already */
 };
 
 static void free_lines(struct lesson *l);
@@ -180,6 +183,62 @@ static bool load_lesson(struct session *s, const char *path, struct lesson *l)
 	return ok;
 }
 
+/* The session's open fds below 64, as bits. */
+static uint64_t open_fds(const struct session *s)
+{
+	uint64_t bits = 0;
+
+	for (size_t i = 0; i < s->nfds; i++)
+		if (s->fds[i] >= 0 && s->fds[i] < 64)
+			bits |= UINT64_C(1) << s->fds[i];
+	return bits;
+}
+
+/*
+ * The fd a step names that the learner closed (by a line that was no step:
+ * close, reset), or -1: its first argument, or an @FD anywhere.
+ */
+static int closed_fd_in_step(const struct lesson *l, const char *step)
+{
+	char word[64];
+	const char *p = step;
+
+	take_word(&p, word, sizeof(word));	/* the command */
+	for (int n = 0; take_word(&p, word, sizeof(word)); n++) {
+		const char *number = word[0] == '@' ? word + 1 : n == 0 ? word : NULL;
+		long fd;
+
+		if (number == NULL || !looks_like_int(number))
+			continue;
+		fd = strtol(number, NULL, 10);
+		if (fd >= 0 && fd < 64 && (l->closed_by_learner >> fd & 1))
+			return (int)fd;
+	}
+	return -1;
+}
+
+/*
+ * When the world diverged (the learner closed a socket the next step uses),
+ * say so once, plainly, instead of letting hints that no longer apply
+ * follow.
+ */
+static void say_if_diverged(struct lesson *l, const char *step)
+{
+	int fd = closed_fd_in_step(l, step);
+	char text[512];
+
+	if (fd < 0 || (l->said >> fd & 1))
+		return;
+	l->said |= UINT64_C(1) << fd;
+	snprintf(text, sizeof(text), "You closed fd %d outside the lesson's steps, and this step "
+		 "uses it (%.80s): from here on, what the lesson says assumes fd %d is still its "
+		 "socket. back goes to an earlier step to make it again, next skips this one, "
+		 "leave ends the lesson.", fd, step, fd);
+	fputs(color(COLOR_NOTE), stdout);
+	put_wrapped(stdout, "", "", text);
+	fputs(color(COLOR_OFF), stdout);
+}
+
 /*
  * Show narration up to the next step and return that step's command, to be
  * typed at the prompt; NULL when the lesson is over (it is then closed).
@@ -194,6 +253,7 @@ const char *lesson_next_step(struct session *s)
 		if (is_step(line)) {
 			l->current = l->pos;
 			l->moved = false;
+			say_if_diverged(l, line + strspn(line, " \t"));
 			return line + strspn(line, " \t");
 		}
 		l->pos++;
@@ -213,14 +273,18 @@ const char *lesson_next_step(struct session *s)
  * Whether a line typed at a step is that step, perhaps edited (another port,
  * another fd): it runs the step's command. Anything else (ss, sockets, help,
  * an extra socket) is the learner looking around: it runs, and the step
- * waits at the next prompt.
+ * waits at the next prompt. Called before the line runs: it notes the open
+ * fds, so that lesson_after_line sees which ones the learner closed.
  */
-bool lesson_is_step(const struct session *s, const char *line)
+bool lesson_is_step(struct session *s, const char *line)
 {
-	const struct lesson *l = s->lesson;
+	struct lesson *l = s->lesson;
 	const struct cmd_entry *typed = cmd_of_line(line);
 
-	return l != NULL && typed != NULL && l->current < l->nlines &&
+	if (l == NULL)
+		return false;
+	l->open_before = open_fds(s);	/* to see what the line closes */
+	return typed != NULL && l->current < l->nlines &&
 	       typed == cmd_of_line(l->lines[l->current]);
 }
 
@@ -231,8 +295,18 @@ bool lesson_is_step(const struct session *s, const char *line)
 void lesson_after_line(struct session *s, bool was_step)
 {
 	struct lesson *l = s->lesson;
+	uint64_t now;
 
-	if (l == NULL || l->moved || !was_step)
+	if (l == NULL)
+		return;
+	/*
+	 * The learner's own close or reset: a socket made later takes the lowest
+	 * free fd, so that number stays wrong for the lesson even when reused.
+	 */
+	now = open_fds(s);
+	if (!was_step)
+		l->closed_by_learner |= l->open_before & ~now;
+	if (l->moved || !was_step)
 		return;
 	l->last_run = l->current;
 	l->pos = l->current + 1;

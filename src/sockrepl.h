@@ -517,7 +517,7 @@ extern const struct cmd_entry cmd_lessons_entry, cmd_lesson_entry;
 
 bool guided_start(struct session *s, const char *path);
 const char *lesson_next_step(struct session *s);
-bool lesson_is_step(const struct session *s, const char *line);
+bool lesson_is_step(struct session *s, const char *line);	/* before the line runs */
 void lesson_after_line(struct session *s, bool was_step);
 void lesson_progress(const struct session *s, char *out, size_t size);
 int lesson_count_steps(const char *text, size_t len);

@@ -515,3 +515,29 @@ peer() { timeout 5 /usr/bin/python3 -c "import socket, sys; $1" "$2"; }
 	keys 'waitpid' Enter
 	wait_screen "^wait4(-1, \[{WIFEXITED(s) && WEXITSTATUS(s) == 143}\], 0, NULL) = $child$"
 }
+
+@test "a guided lesson whose socket the learner closed says so once, plainly, when a step uses it" {
+	start_terminal --lesson 01
+	wait_screen '^sockrepl step 1/11> socket tcp$'
+	keys Enter
+	wait_screen 'step 2/11> bind 127\.0\.0\.1 6789$'
+	keys Enter
+	wait_screen 'step 3/11> listen 1$'
+	keys Enter
+	wait_screen 'step 4/11> wire on$'
+	keys C-u 'close 3' Enter	# not a step: the learner closes the lesson's listener
+	wait_screen '^fd 3: CLOSED$'
+	wait_screen 'step 4/11> wire on$'
+	keys Enter
+	wait_screen 'step 5/11> socket$'
+	keys Enter
+	msg="You closed fd 3 outside the lesson's steps, and this step uses it (connect @3): from here on, what the lesson says assumes fd 3 is still its socket. back goes to an earlier step to make it again, next skips this one, leave ends the lesson."
+	wait_screen "^You closed fd 3 outside the lesson's steps, and this step uses it (connect @3)"
+	wait_screen 'step 6/11> connect @3$'
+	keys C-u 'next' Enter	# accept 3 uses fd 3 too: not said again
+	wait_screen 'step 7/11> sockets$'
+	keys C-u 'next' Enter
+	wait_screen 'step 8/11> accept 3$'
+	# -J: the lines as sockrepl wrote them, before the terminal wrapped them
+	[ "$(tmux -S "$TMUX_SOCKET" capture-pane -p -J | grep -cxF "$msg")" -eq 1 ]
+}
