@@ -94,10 +94,10 @@ int take_timeout_word(struct session *s, const char *word, long *ms)
 bool refuse_bare_timeout(struct session *s, const char *call, const struct cmd_args *a,
 			 const char *fd_suffix)
 {
-	const char *last = a->argv[a->argc - 1];
+	const char *last = a->argc >= 2 ? a->argv[a->argc - 1] : NULL;
 	char before[256] = "";
 
-	if (a->argc < 2 || !looks_like_int(last))
+	if (last == NULL || !looks_like_int(last))
 		return false;
 	for (int i = 0; i < a->argc - 1; i++)
 		snprintf(before + strlen(before), sizeof(before) - strlen(before), "%.40s ",
