@@ -357,12 +357,12 @@ const struct cmd_entry cmd_expect_entry = {
 		"the number of connections waiting in a listener's accept queue. FD defaults\n"
 		"to the current socket. expect wire FLAGS (wire on first) checks that a TCP\n"
 		"segment with exactly these flags, in tcpdump's letters (S, S., ., P., F.,\n"
-		"R, R.), was shown under the last call or wait; expect wire no FLAGS that\n"
-		"none was; expect wire none that no TCP segment was; expect wire order\n"
-		"FLAGS FLAGS... that segments with these flags came in this order since the\n"
-		"last call (under it, between lines, under a wait). A failed expectation\n"
-		"names the line, what was expected and what was seen, and makes the exit\n"
-		"status 1.",
+		"R, R.), was shown under the last call or wait (with what was shown just\n"
+		"before the wait); expect wire no FLAGS that none was; expect wire none\n"
+		"that no TCP segment was; expect wire order FLAGS FLAGS... that segments\n"
+		"with these flags came in this order since the last call (under it,\n"
+		"between lines, under a wait). A failed expectation names the line, what\n"
+		"was expected and what was seen, and makes the exit status 1.",
 	.min_args = 1,
 	.max_args = 12,
 	.exec = cmd_expect_exec,

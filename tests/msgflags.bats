@@ -185,3 +185,28 @@ wire_ts() {
 	(( sent_abc - sent_x >= 200 && sent_abc - sent_x <= 1000 )) || { echo "cork held $((sent_abc - sent_x)) ms"; false; }
 	(( sent_y - sent_z >= 200 && sent_y - sent_z <= 1000 )) || { echo "more held $((sent_y - sent_z)) ms"; false; }
 }
+
+# send_q_zero PORT : the kernel's socket with local port PORT has sent and
+# had acknowledged everything (ss: Send-Q 0).
+send_q_zero() {
+	ss -Htn "sport = :$1" | awk '{ exit !($3 == 0) }'
+}
+
+@test "segments that came while a script sat between lines count for the wait that follows" {
+	needs_root	# the capture
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	start_repl "$BATS_TEST_TMPDIR/in"
+	exec 8>"$BATS_TEST_TMPDIR/in"
+	printf '%s\n' socket 'bind 127.0.0.1 0' listen socket 'connect @3' 'accept 3' \
+		'setsockopt 5 quickack off' 'wire on' 'sendmmsg 4 a b' >&8
+	wait_for '^sendmmsg(4, '
+	port=$(sed -n 's/^fd 4: CONNECTED 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$OUT" | head -n 1)
+	# the delayed ACK and the held byte come while no line is being read
+	wait_until send_q_zero "$port"
+	printf '%s\n' 'wait 4 100' 'expect wire .' 'expect wire P.' >&8
+	exec 8>&-
+	wait "$REPL_PID"
+	run cat "$OUT"
+	refute_line --regexp '^line [0-9]+:'
+	assert_line --regexp '^  wire: .* Flags \[\.\], ack 2, '
+}
