@@ -561,7 +561,7 @@ bool tap_start(void);
 void tap_point(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void tap_end(void);
 
-/* ---- cmd_script.c: state names as expect takes them ---------------------- */
+/* ---- cmd_expect.c: state names as expect takes them ---------------------- */
 
 int find_api_state(const char *typed);
 int find_tcp_state(const char *typed);
