@@ -102,6 +102,18 @@ wait_until() {
 	done
 }
 
+# needs_tool NAME: skip without the program NAME, except as root, where
+# make check installs it (tests/need-tools): missing there, the test fails,
+# so that CI never passes by skipping.
+needs_tool() {
+	command -v "$1" >/dev/null && return 0
+	if [ "$(id -u)" = 0 ]; then
+		echo "$1 is not installed, though tests/need-tools installs it as root" >&2
+		return 1
+	fi
+	skip "$1 is not installed (tests/need-tools installs it as root)"
+}
+
 # needs_root: skip (saying why) unless the test runs as root, which another
 # uid, a private namespace, a mount and its sysctls need (make check as root).
 needs_root() {

@@ -106,7 +106,7 @@ chromium_dom() {
 }
 
 @test "headless Chromium loads a page served by hand; every connection it opens is served or seen closed" {
-	command -v chromium >/dev/null || skip "chromium is not installed (tests/need-tools check installs it as root)"
+	needs_tool chromium
 	# Chromium opens more than one connection for one page (the page, the
 	# favicon, one opened ahead of need), in an order of its own: serve each
 	# the same way, fd 4 each time. A connection that sent nothing yet is

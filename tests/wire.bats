@@ -37,7 +37,7 @@ tcpdump_has_all() {
 }
 
 @test "every wire line is the line tcpdump -n -i lo prints for it, in order: handshake, data, FIN, RST, refused, UDP, ICMP, IPv6" {
-	command -v tcpdump >/dev/null || skip "tcpdump is not installed"
+	needs_tool tcpdump
 	cat >"$BATS_TEST_TMPDIR/script" <<-'SCRIPT'
 		wire on
 		socket
@@ -212,7 +212,7 @@ tcpdump_has_all() {
 }
 
 @test "a TCP Fast Open SYN from a peer prints its option as tcpdump does (tfo  cookiereq)" {
-	command -v tcpdump >/dev/null || skip "tcpdump is not installed"
+	needs_tool tcpdump
 	tcpdump_start
 	mkfifo "$BATS_TEST_TMPDIR/in"
 	start_repl "$BATS_TEST_TMPDIR/in"
